@@ -1,0 +1,42 @@
+# The same verbs for people and CI. `make book` and `make test` set everything up on a fresh clone.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PARAMS ?= data_templates/params.example.yml
+SYNTH  := _build/synthetic
+DEFAULT_PARAMS := data_templates/params.example.yml
+# The default report runs on a synthetic LA, so linkage quality can be measured against its ground truth.
+TRUTH_FLAG := $(if $(filter $(DEFAULT_PARAMS),$(PARAMS)),--truth $(SYNTH)/truth)
+
+.PHONY: help setup book test sample clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
+	touch $@
+
+setup: $(STAMP)  ## create .venv with the pinned stack and register the kernel
+
+$(SYNTH)/extract/ssd_person.csv: | $(STAMP)
+	$(BIN)/adversity-report synth --children 60000 --years 10 --seed 20261127 --out $(SYNTH)
+
+book: $(STAMP) $(SYNTH)/extract/ssd_person.csv  ## build the report (PARAMS=file to use your own parameters)
+	$(BIN)/adversity-report build --params $(PARAMS) $(TRUTH_FLAG)
+
+test: $(STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-to-end build
+	rm -rf _build/nbval
+	$(BIN)/python -c "from analysis.book import export_notebooks; export_notebooks('_build/nbval')"
+	$(BIN)/python -m pytest tests _build/nbval --nbval-lax
+
+sample: $(STAMP)  ## regenerate the committed sample extract in data_templates/
+	$(BIN)/python -c "from analysis.synth import write_sample; write_sample()"
+
+clean:  ## remove build output (keeps .venv)
+	rm -rf _build

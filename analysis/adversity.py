@@ -1,0 +1,102 @@
+"""Adversity events: one row per child, domain, date documented and source, through the coding frame.
+
+Date rules: assessment factors are identified at the end of an assessment, so they are dated by its
+authorisation date; child protection categories by the plan's start date; case review by the date first
+documented. Assessments without an authorisation date cannot be dated and are counted as exclusions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis.errors import UserError
+
+EVENT_COLUMNS = ["pers_person_id", "domain", "date", "source"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CodingFrame:
+    domains: dict[str, dict]
+    assessment_factors: dict[str, str]
+    cp_categories: dict[str, str]
+    review_types: dict[str, str]
+
+    def label(self, domain: str) -> str:
+        return self.domains[domain]["label"]
+
+    def as_table(self) -> pd.DataFrame:
+        """The frame as a table for the Methods chapter."""
+        rows = [("CIN assessment factor", k, self.label(v)) for k, v in self.assessment_factors.items()]
+        rows += [("Child protection category", k, self.label(v)) for k, v in self.cp_categories.items()]
+        rows += [("Case review type", k, self.label(v)) for k, v in self.review_types.items()]
+        return pd.DataFrame(rows, columns=["Source", "Code", "Domain"])
+
+
+def load_frame(path: str | Path) -> CodingFrame:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read the coding frame ({exc}).") from None
+    frame = CodingFrame(raw["domains"], {str(k): v for k, v in raw["assessment_factors"].items()},
+                        raw["cp_categories"], raw["review_types"])
+    for section in ("assessment_factors", "cp_categories", "review_types"):
+        for code, domain in getattr(frame, section).items():
+            if domain not in frame.domains:
+                raise UserError(f"{path}: {section} maps '{code}' to unknown domain '{domain}'.")
+    return frame
+
+
+def events(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Adversity events from every coded source, and counts of rows that could not be used."""
+    excluded: dict[str, int] = {}
+    parts = []
+
+    asm = tables["ssd_cin_assessments"][["cina_assessment_id", "cina_person_id", "cina_assessment_auth_date"]]
+    fac = tables["ssd_assessment_factors"][["cinf_assessment_id", "cinf_assessment_factors_json"]].copy()
+    fac["code"] = fac["cinf_assessment_factors_json"].map(_codes)
+    fac = fac.explode("code").dropna(subset=["code"])
+    fac = fac.merge(asm, left_on="cinf_assessment_id", right_on="cina_assessment_id")
+    undated = fac["cina_assessment_auth_date"].isna()
+    excluded["assessment factors without an authorisation date"] = int(undated.sum())
+    fac = fac[~undated]
+    fac["domain"] = fac["code"].map(frame.assessment_factors)
+    parts.append(pd.DataFrame({"pers_person_id": fac["cina_person_id"], "domain": fac["domain"],
+                               "date": fac["cina_assessment_auth_date"], "source": "assessment factor"})
+                 .dropna(subset=["domain"]))
+
+    cp = tables["ssd_cp_plans"]
+    parts.append(pd.DataFrame({"pers_person_id": cp["cppl_person_id"],
+                               "domain": cp["cppl_cp_plan_initial_category"].map(frame.cp_categories),
+                               "date": cp["cppl_cp_plan_start_date"], "source": "child protection plan"})
+                 .dropna(subset=["domain"]))
+
+    if "adversity_review" in tables:
+        rv = tables["adversity_review"]
+        parts.append(pd.DataFrame({"pers_person_id": rv["person_id"],
+                                   "domain": rv["adversity_type"].map(frame.review_types),
+                                   "date": rv["date_first_documented"], "source": "case review"})
+                     .dropna(subset=["domain"]))
+    out = pd.concat(parts, ignore_index=True)[EVENT_COLUMNS]
+    out = out.astype({"pers_person_id": "string", "domain": "string", "source": "string"})
+    return out.sort_values(EVENT_COLUMNS, ignore_index=True), excluded
+
+
+def _codes(text) -> list[str]:
+    """Factor codes from the SSD JSON array (or its planned dict form, or a comma list)."""
+    if pd.isna(text):
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = [c for c in str(text).replace(";", ",").split(",")]
+    if isinstance(value, dict):
+        value = [k for k, v in value.items() if str(v).lower() in ("yes", "y", "true", "1")]
+    if isinstance(value, str):
+        value = [value]
+    return [str(c).strip() for c in value if str(c).strip()]

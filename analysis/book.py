@@ -1,0 +1,131 @@
+"""Chapters and book: papermill executes each chapter with the run parameters, then Jupyter Book 1 builds HTML
+from the executed notebooks without re-executing them, with warnings as errors.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+
+from analysis.errors import UserError
+from analysis.study import REPO, Study
+
+log = logging.getLogger("adversity_report")
+logging.getLogger("papermill").setLevel(logging.WARNING)
+CHAPTER_DIR = REPO / "book" / "chapters"
+HIDDEN_TAGS = ("parameters", "injected-parameters")
+
+
+def toc_chapters() -> list[str]:
+    """Chapter names in reading order, from the root _toc.yml."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}])
+                             for c in part["chapters"]]
+    return files
+
+
+def executable(files: list[str]) -> list[str]:
+    """The toc entries that are chapter notebooks (jupytext sources), as opposed to plain pages."""
+    return [f for f in files if f.startswith("book/chapters/")]
+
+
+def execute_chapter(name: str, study_dir: Path, out_dir: Path) -> float:
+    """Run one chapter with papermill; hide its parameter cells from readers. Returns seconds taken."""
+    t0 = time.perf_counter()
+    nb = jupytext.read(CHAPTER_DIR / f"{name}.md")
+    out_path = out_dir / f"{name}.ipynb"
+    try:
+        papermill.execute_notebook(nb, str(out_path), parameters={"study_dir": str(study_dir)},
+                                   kernel_name="python3", cwd=str(out_dir), progress_bar=False, log_output=False)
+    except papermill.PapermillExecutionError as exc:
+        raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. "
+                        f"The executed notebook is at {out_path}.") from None
+    executed = nbformat.read(out_path, as_version=4)
+    for cell in executed.cells:
+        tags = cell.metadata.get("tags", [])
+        if any(t in tags for t in HIDDEN_TAGS) and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(executed, out_path)
+    return time.perf_counter() - t0
+
+
+def execute_all(study_dir: Path, out_dir: Path) -> dict[str, float]:
+    """Execute every chapter, in parallel where cores allow; Provenance last so it can report the run times."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = [Path(f).name for f in executable(toc_chapters())]
+    first = [n for n in names if n != "provenance"]
+    times: dict[str, float] = {}
+    workers = max(1, min(len(first), os.cpu_count() or 1))
+    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(execute_chapter, n, study_dir, out_dir): n for n in first}
+        for fut in cf.as_completed(futures):
+            times[futures[fut]] = fut.result()
+    (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
+    if "provenance" in names:
+        times["provenance"] = execute_chapter("provenance", study_dir, out_dir)
+    return times
+
+
+def stage(study: Study, work: Path) -> Path:
+    """Lay out a buildable book: config, toc, static files, plain pages and the executed notebooks."""
+    src = work / "book_stage"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    params = study.params
+    config["title"] = f"Adversity before SEND: {params['la_name']}"
+    if params["edition"] == "internal":
+        config.setdefault("html", {})["announcement"] = (
+            "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    shutil.copy(REPO / "_toc.yml", src / "_toc.yml")
+    for folder in ("_templates", "book/_static"):
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, src / folder)
+    for f in toc_chapters():
+        if f not in executable(toc_chapters()):
+            (src / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO / f"{f}.md", src / f"{f}.md")
+    return src
+
+
+def render(study: Study, work: Path) -> Path:
+    """Execute the chapters against the saved study in work/study and build the HTML. Returns the html folder."""
+    work = work.resolve()
+    src = stage(study, work)
+    times = execute_all(work / "study", src / "book" / "chapters")
+    log.info("Chapters executed: %s", ", ".join(f"{k} {v:.1f} s" for k, v in sorted(times.items())))
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "html",
+           "-W", "-n", "--keep-going", "--path-output", str(work / "book_out")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        (work / "book_build.log").write_text(proc.stdout + proc.stderr)
+        warnings = [line for line in (proc.stdout + proc.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
+        raise UserError("The book did not build cleanly (warnings are errors):\n  " + "\n  ".join(warnings[:20])
+                        + f"\nFull log: {work / 'book_build.log'}")
+    return work / "book_out" / "_build" / "html"
+
+
+def export_notebooks(dest: str | Path) -> list[Path]:
+    """Write each chapter as an unexecuted .ipynb (for nbval, which runs them with their default parameters)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for f in executable(toc_chapters()):
+        name = Path(f).name
+        path = dest / f"{name}.ipynb"
+        jupytext.write(jupytext.read(CHAPTER_DIR / f"{name}.md"), path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,141 @@
+"""The cohort: one row per child whose first EHC needs assessment request falls in the study window.
+
+Identifiers stop here: rows are keyed by a keyed hash of the SEND person and carry month of birth, not birth date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from analysis.pseudonymise import pseudonym
+
+YEAR_DAYS = 365.25
+CSC_ROUTES = {  # route name -> (table, person column, date column)
+    "contact": ("ssd_contacts", "cont_person_id", "cont_contact_date"),
+    "referral": ("ssd_cin_episodes", "cine_person_id", "cine_referral_date"),
+    "assessment": ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date"),
+    "child protection": ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date"),
+    "looked after": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
+}
+
+
+@dataclasses.dataclass
+class CohortResult:
+    cohort: pd.DataFrame  # one row per child, pseudonymised
+    child_events: pd.DataFrame  # adversity events of cohort children before their index, pseudonymised
+    flow: pd.DataFrame  # selection steps with counts
+
+
+def csc_first_dates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every dated CSC event as (pers_person_id, route, date)."""
+    parts = []
+    for route, (table, person, date) in CSC_ROUTES.items():
+        t = tables[table]
+        parts.append(pd.DataFrame({"pers_person_id": t[person], "route": route, "date": t[date]}))
+    return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
+
+
+def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: pd.DataFrame,
+          study_start: pd.Timestamp, study_end: pd.Timestamp, key: bytes, age_threshold: int) -> CohortResult:
+    """Build the cohort table and the selection flow."""
+    person = tables["sen2_person"]
+    req = tables["sen2_requests"].dropna(subset=["received_date"])
+    first_any = req.groupby("person_table_id")["received_date"].min()
+    in_window = req[(req["received_date"] >= study_start) & (req["received_date"] <= study_end)]
+    first = (in_window.sort_values(["person_table_id", "received_date", "requests_table_id"])
+             .drop_duplicates("person_table_id"))
+    prior = first["person_table_id"].map(first_any) < first["received_date"]
+    flow = [
+        ("Children in the SEND extract", len(person)),
+        ("with an EHC needs assessment request in the study window", len(first)),
+        ("excluded: an earlier request before the study window", int(prior.sum())),
+    ]
+    first = first[~prior]
+    dob = first["person_table_id"].map(person.drop_duplicates("person_table_id")
+                                       .set_index("person_table_id")["person_birth_date"])
+    sex = first["person_table_id"].map(person.drop_duplicates("person_table_id").set_index("person_table_id")["sex"])
+    no_dob = dob.isna()
+    flow.append(("excluded: no birth date", int(no_dob.sum())))
+    first, dob, sex = first[~no_dob], dob[~no_dob], sex[~no_dob]
+    flow.append(("Cohort: first request in the window", len(first)))
+
+    need = tables["sen2_sen_need"]
+    primary = need[need["sen_type_rank"] == "1"].drop_duplicates("requests_table_id").set_index(
+        "requests_table_id")["sen_type"]
+    asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
+    outcome = first["requests_table_id"].map(asm["assessment_outcome"])
+    outcome = outcome.where(outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn",
+                                                                          "A": "awaiting decision"}))
+    outcome = outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn",
+                           "H": "historical"}).fillna(outcome).fillna("awaiting decision")
+
+    c = pd.DataFrame({
+        "person_table_id": first["person_table_id"].to_numpy(),
+        "index_date": first["received_date"].to_numpy(),
+        "dob": dob.to_numpy(),
+        "sex": sex.to_numpy(),
+        "primary_need": first["requests_table_id"].map(primary).fillna("not recorded").to_numpy(),
+        "ehcna_outcome": outcome.to_numpy(),
+    })
+    c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["birth_month"] = c["dob"].dt.to_period("M").astype(str)
+    c["birth_year"] = c["dob"].dt.year
+    c["years_csc_data_before_index"] = (c["index_date"] - study_start).dt.days / YEAR_DAYS
+    c["early_childhood_observed"] = c["dob"] >= study_start
+    xw = crosswalk.set_index("person_table_id")
+    c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
+    c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
+    flow.append(("linked to a social care record", int(c["pers_person_id"].notna().sum())))
+
+    # known to CSC before the index, and by which route
+    csc = csc_first_dates(tables).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
+    csc = csc[csc["date"] < csc["index_date"]]
+    for route in CSC_ROUTES:
+        c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(csc.loc[csc["route"] == route,
+                                                                                 "pers_person_id"])
+    c["known_to_csc"] = c["pers_person_id"].isin(csc["pers_person_id"])
+    first_csc = csc.groupby("pers_person_id")["date"].min()
+    c["first_csc_date"] = c["pers_person_id"].map(first_csc)
+
+    # adversity documented before the index date only
+    ev = adversity.merge(c[["pers_person_id", "index_date", "dob", "person_table_id"]], on="pers_person_id")
+    ev = ev[ev["date"] < ev["index_date"]].copy()
+    ev["age"] = (ev["date"] - ev["dob"]).dt.days / YEAR_DAYS
+    first_adv = ev.groupby("person_table_id")["date"].min()
+    c["first_adversity_date"] = c["person_table_id"].map(first_adv)
+    c["first_adversity_age"] = (c["first_adversity_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["has_adversity"] = c["first_adversity_date"].notna()
+    c["first_adversity_before_threshold"] = c["first_adversity_age"] < age_threshold
+    c["lead_time_years"] = (c["index_date"] - c["first_adversity_date"]).dt.days / YEAR_DAYS
+    domains = ev.drop_duplicates(["person_table_id", "domain"])
+    wide = pd.crosstab(domains["person_table_id"], domains["domain"]).astype(bool)
+    for d in wide.columns:
+        c[f"domain_{d}"] = c["person_table_id"].isin(wide.index[wide[d]])
+    c["n_domains"] = c["person_table_id"].map(wide.sum(axis=1)).fillna(0).astype(int)
+
+    # pseudonymise and drop identifiers
+    c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
+    ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
+    c["age_band"] = pd.cut(c["age_at_index"], [0, 5, 11, 16, 26], right=False,
+                           labels=["Under 5", "5 to 10", "11 to 15", "16 and over"]).astype(str)
+    c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
+    child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
+                                                                         ignore_index=True)
+    c = c.sort_values(["index_date", "child"], ignore_index=True)
+    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]))
+
+
+def domain_columns(cohort: pd.DataFrame) -> list[str]:
+    return sorted(c for c in cohort.columns if c.startswith("domain_"))
+
+
+def lead_time_summary(cohort: pd.DataFrame) -> dict[str, float]:
+    """Median and quartiles of the lead time from first adversity to the request, in years."""
+    lt = cohort["lead_time_years"].dropna()
+    if lt.empty:
+        return {"median": np.nan, "q1": np.nan, "q3": np.nan, "n": 0}
+    return {"median": float(lt.median()), "q1": float(lt.quantile(0.25)), "q3": float(lt.quantile(0.75)),
+            "n": int(lt.size)}

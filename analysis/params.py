@@ -1,0 +1,150 @@
+"""Run parameters: one YAML file, validated into a frozen dataclass.
+
+Relative paths in the file are resolved against the current working directory (where `make` runs).
+The hashing key is never a parameter: see `analysis.pseudonymise`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.errors import UserError
+
+SOURCE_KINDS = ("ssd", "returns", "templates")
+EDITIONS = ("public", "internal")
+FORBIDDEN_KEYS = {"key", "hash_key", "hashing_key", "salt", "secret", "password"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunParams:
+    """Everything that shapes one run of the report."""
+
+    la_name: str
+    la_code: str
+    study_start: dt.date
+    study_end: dt.date
+    extract: Path | None = None
+    source_kind: str = "ssd"
+    index_event: str = "first_ehcna_request"
+    age_threshold: int = 5
+    edition: str = "public"
+    disclosure_threshold: int = 10
+    rounding_base: int | None = None
+    match_threshold: float = 0.9
+    linkage_backend: str = "duckdb"
+    out: Path = Path("_build")
+
+    def as_public_dict(self) -> dict[str, Any]:
+        """Parameters as plain values for the provenance page (no secrets are ever held here)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.isoformat() if isinstance(v, dt.date) else (str(v) if isinstance(v, Path) else v)
+        return out
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UserError(f"{where}: '{value}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise UserError(f"{where}: '{value}' must be a whole number from {low} to {high}.")
+    return value
+
+
+def load_params(path: str | Path) -> RunParams:
+    """Read and validate a parameters file; every problem names the file and the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"Parameters file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a mapping of keys to values at the top level.")
+    return params_from_dict(raw, str(path))
+
+
+def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunParams:
+    """Validate a mapping (as read from YAML) into RunParams."""
+    secret = FORBIDDEN_KEYS & {k.lower() for k in _walk_keys(raw)}
+    if secret:
+        raise UserError(
+            f"{source}: '{sorted(secret)[0]}' looks like a secret. The hashing key must not be in the parameters file; "
+            "set ADVERSITY_REPORT_KEY or ADVERSITY_REPORT_KEY_FILE instead."
+        )
+    known = {
+        "la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold",
+        "edition", "disclosure", "linkage", "out",
+    }
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise UserError(f"{source}: unknown key '{unknown[0]}'. Known keys: {', '.join(sorted(known))}.")
+    for required in ("la_name", "la_code", "study_window"):
+        if required not in raw:
+            raise UserError(f"{source}: the required key '{required}' is missing.")
+    window = raw["study_window"]
+    if not isinstance(window, dict) or not {"start", "end"} <= set(window):
+        raise UserError(f"{source}: study_window needs 'start' and 'end' dates.")
+    start = _date(window["start"], f"{source}: study_window.start")
+    end = _date(window["end"], f"{source}: study_window.end")
+    if start >= end:
+        raise UserError(f"{source}: study_window.start ({start}) must be before study_window.end ({end}).")
+    source_kind = raw.get("source_kind", "ssd")
+    if source_kind not in SOURCE_KINDS:
+        raise UserError(f"{source}: source_kind '{source_kind}' must be one of {', '.join(SOURCE_KINDS)}.")
+    edition = raw.get("edition", "public")
+    if edition not in EDITIONS:
+        raise UserError(f"{source}: edition '{edition}' must be one of {', '.join(EDITIONS)}.")
+    index_event = raw.get("index_event", "first_ehcna_request")
+    if index_event != "first_ehcna_request":
+        raise UserError(f"{source}: index_event '{index_event}' is not supported; use first_ehcna_request.")
+    disclosure = raw.get("disclosure") or {}
+    linkage = raw.get("linkage") or {}
+    threshold = _int(disclosure.get("threshold", 10), f"{source}: disclosure.threshold", 1, 100)
+    base = disclosure.get("rounding_base")
+    if base is not None:
+        base = _int(base, f"{source}: disclosure.rounding_base", 2, 100)
+    match_threshold = linkage.get("match_threshold", 0.9)
+    if not isinstance(match_threshold, (int, float)) or not 0 < float(match_threshold) < 1:
+        raise UserError(f"{source}: linkage.match_threshold '{match_threshold}' must be a probability between 0 and 1.")
+    backend = linkage.get("backend", "duckdb")
+    if backend not in ("duckdb", "spark"):
+        raise UserError(f"{source}: linkage.backend '{backend}' must be duckdb or spark.")
+    return RunParams(
+        la_name=str(raw["la_name"]),
+        la_code=str(raw["la_code"]),
+        study_start=start,
+        study_end=end,
+        extract=Path(raw["extract"]) if raw.get("extract") else None,
+        source_kind=source_kind,
+        index_event=index_event,
+        age_threshold=_int(raw.get("age_threshold", 5), f"{source}: age_threshold", 1, 17),
+        edition=edition,
+        disclosure_threshold=threshold,
+        rounding_base=base,
+        match_threshold=float(match_threshold),
+        linkage_backend=backend,
+        out=Path(raw.get("out", "_build")),
+    )
+
+
+def _walk_keys(obj: Any):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _walk_keys(v)

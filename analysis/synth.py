@@ -1,0 +1,441 @@
+"""A synthetic local authority: a child population followed over the study years, with social care and SEND
+records, recorded adversity and identifier noise, plus the ground truth that tests and back tests use.
+
+Everything is vectorised with numpy so that large authorities generate quickly; the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import schema
+
+DEFAULT_EXTRACT_DATE = dt.date(2026, 3, 31)
+DAY = np.timedelta64(1, "D")
+YEAR_DAYS = 365.25
+
+# True (experienced) adversity domains and their prevalence in the general child population.
+# "coded" domains can reach the CIN assessment factors; the others only the manual case review.
+DOMAINS = {
+    "domestic_abuse": 0.10,
+    "parental_mental_illness": 0.09,
+    "parental_substance_misuse": 0.05,
+    "neglect": 0.045,
+    "emotional_abuse": 0.03,
+    "physical_abuse": 0.02,
+    "sexual_abuse": 0.008,
+    "parental_separation": 0.14,
+    "parental_imprisonment": 0.015,
+}
+REVIEW_ONLY = ("parental_separation", "parental_imprisonment")
+FACTOR_CODE = {
+    "domestic_abuse": "3B",
+    "parental_mental_illness": "4B",
+    "parental_substance_misuse": "2B",
+    "neglect": "16A",
+    "emotional_abuse": "17A",
+    "physical_abuse": "18C",  # 18A before the 2021 collection
+    "sexual_abuse": "19C",  # 19A before the 2021 collection
+}
+# How the generator itself reads the codes it writes (its own truth, independent of the coding frame YAML).
+CODE_DOMAIN = {**{v: k for k, v in FACTOR_CODE.items()}, "3A": "domestic_abuse", "18A": "physical_abuse",
+               "19A": "sexual_abuse", "20": "other", "5B": "parental_disability_or_illness",
+               "6B": "parental_disability_or_illness", "14A": "extra_familial_harm"}
+CP_CATEGORY = {"neglect": "NEG", "emotional_abuse": "EMO", "physical_abuse": "PHY", "sexual_abuse": "SAB"}
+NEED_P = {"ASD": 0.30, "SLCN": 0.24, "SEMH": 0.21, "MLD": 0.09, "SPLD": 0.03, "SLD": 0.03, "PD": 0.03,
+          "PMLD": 0.015, "HI": 0.015, "VI": 0.008, "MSI": 0.002, "OTH": 0.03}
+FORENAMES = {
+    "F": ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Isabella", "Sophia", "Grace", "Freya", "Ella",
+          "Evie", "Poppy", "Emily", "Aisha", "Zara", "Maryam", "Hannah", "Chloe", "Ruby", "Daisy", "Alice", "Sienna"],
+    "M": ["Noah", "Oliver", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Jack", "Charlie", "Jacob",
+          "Thomas", "Henry", "Alfie", "Theo", "Freddie", "Archie", "Joshua", "Yusuf", "Ibrahim", "Ethan", "Adam",
+          "Samuel", "Daniel"],
+}
+SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+            "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Thomas", "Clarke",
+            "Jackson", "Wood", "Harris", "Edwards", "Turner", "Martin", "Cooper", "Hill", "Ward", "Hughes", "Moore",
+            "Clark", "King", "Harrison", "Lewis", "Baker", "Lee", "Allen", "Morris", "Khan", "Scott", "Watson",
+            "Davis", "Parker", "James", "Bennett", "Young", "Phillips", "Richardson", "Mitchell", "Bailey", "Carter",
+            "Cook", "Singh", "Shaw", "Bell", "Collins", "Morgan", "Kelly", "Begum", "Miller", "Cox", "Hussain",
+            "Marshall", "Simpson", "Price", "Anderson", "Adams", "Wilkinson", "Ali", "Ahmed", "Foster", "Ellis",
+            "Murphy", "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell"]
+
+
+@dataclasses.dataclass
+class SyntheticLA:
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, pd.DataFrame]
+    truth_measures: dict
+    extract_date: dt.date
+
+
+def _days(dates: np.ndarray) -> np.ndarray:
+    return dates.astype("datetime64[D]")
+
+
+def _collection_year(dates: np.ndarray) -> np.ndarray:
+    """CIN census collection year (the year of the 31 March that ends the reporting year)."""
+    d = pd.DatetimeIndex(dates)
+    return np.where(d.month > 3, d.year + 1, d.year)
+
+
+def _ids(prefix: str, n: int, start: int = 1) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(np.arange(start, start + n).astype(str), 7))
+
+
+def _typo(names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Swap two neighbouring letters: a typing error."""
+    out = names.astype(object).copy()
+    for i, name in enumerate(out):
+        if len(name) > 3:
+            j = int(rng.integers(1, len(name) - 2))
+            out[i] = name[:j] + name[j + 1] + name[j] + name[j + 2:]
+    return out
+
+
+def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAULT_EXTRACT_DATE) -> SyntheticLA:
+    """Generate a synthetic LA of `children` children with `years` years of records up to `extract_date`."""
+    rng = np.random.default_rng(seed)
+    end = np.datetime64(extract_date, "D")
+    start = np.datetime64(dt.date(extract_date.year - years, extract_date.month, extract_date.day) + dt.timedelta(days=1))
+    n = children
+
+    # --- the population: birth dates so that every child is under 18 at some point in the window
+    earliest_dob = start - np.timedelta64(int(14 * YEAR_DAYS), "D")
+    dob = earliest_dob + rng.integers(0, int((end - earliest_dob) / DAY) - 30, n) * DAY
+    sex = np.where(rng.random(n) < 0.51, "M", "F")
+    forename = np.where(sex == "F", rng.choice(FORENAMES["F"], n), rng.choice(FORENAMES["M"], n))
+    surname = rng.choice(SURNAMES, n)
+    postcode = np.char.add("ZZ", np.char.add(rng.integers(1, 99, n).astype(str),
+                                             np.char.add(" ", rng.integers(1, 9, n).astype(str))))
+    postcode = np.char.add(postcode, rng.choice(list("ABDEFGHJLNPQRSTUWXYZ"), (n, 2)).astype(object).sum(axis=1).astype(str))
+
+    # --- experienced adversity: a family risk raises every domain; onset mostly in early childhood
+    high_risk = rng.random(n) < 0.2
+    family_onset = rng.gamma(1.4, 2.2, n) * YEAR_DAYS  # days after birth
+    has = {}
+    onset = {}
+    for d, p in DOMAINS.items():
+        p_child = np.where(high_risk, min(0.9, p * 4.5), p * 0.4)
+        has[d] = rng.random(n) < p_child
+        onset[d] = dob + np.clip(family_onset + rng.normal(0, 200, n), 0, 16 * YEAR_DAYS).astype(int) * DAY
+    coded = [d for d in DOMAINS if d not in REVIEW_ONLY]
+    any_coded = np.logical_or.reduce([has[d] for d in coded])
+    first_coded_onset = np.min(np.stack([np.where(has[d], onset[d], np.datetime64("2100-01-01")) for d in coded]), axis=0)
+    any_early = np.logical_or.reduce([has[d] & (onset[d] < dob + int(5 * YEAR_DAYS) * DAY) for d in DOMAINS])
+
+    # --- social care: children with coded adversity are usually referred soon after onset; some others are too
+    known = (any_coded & (rng.random(n) < 0.85)) | (~any_coded & (rng.random(n) < 0.15))
+    first_contact = np.where(any_coded, first_coded_onset, dob + rng.integers(0, int(12 * YEAR_DAYS), n) * DAY)
+    first_contact = first_contact + rng.gamma(1.2, 120, n).astype(int) * DAY
+    n_contacts = np.where(known, 1 + rng.poisson(np.where(any_coded, 1.3, 0.3)), 0)
+    c_child = np.repeat(np.arange(n), n_contacts)
+    c_order = np.concatenate([np.arange(k) for k in n_contacts[n_contacts > 0]]) if c_child.size else np.array([], int)
+    c_date = first_contact[c_child] + (c_order * rng.integers(120, 700, c_child.size)) * DAY
+    in_window = (c_date >= start) & (c_date <= end) & (c_date >= dob[c_child])
+    c_child, c_date = c_child[in_window], c_date[in_window]
+    nc = c_child.size
+
+    csc_children = np.unique(c_child)
+    pers_id = np.full(n, "", dtype=object)
+    pers_id[csc_children] = _ids("P", csc_children.size)
+    contacts = pd.DataFrame({
+        "cont_contact_id": _ids("C", nc),
+        "cont_person_id": pers_id[c_child],
+        "cont_contact_date": _days(c_date),
+        "cont_contact_source_code": rng.choice(["6", "2A", "3B", "3A", "1A", "5A", "8"], nc,
+                                               p=[0.3, 0.2, 0.12, 0.1, 0.1, 0.1, 0.08]),
+    })
+
+    # referrals follow most contacts; assessments most referrals
+    is_ref = rng.random(nc) < 0.65
+    r_child, r_date = c_child[is_ref], c_date[is_ref] + rng.integers(0, 5, is_ref.sum()) * DAY
+    keep = r_date <= end
+    r_child, r_date = r_child[keep], r_date[keep]
+    nr = r_child.size
+    abuse = np.logical_or.reduce([has[d][r_child] & (onset[d][r_child] <= r_date)
+                                  for d in ("neglect", "emotional_abuse", "physical_abuse", "sexual_abuse",
+                                            "domestic_abuse")])
+    need = np.where(abuse, "N1", rng.choice(["N2", "N3", "N4", "N5", "N6", "N7", "N8", "N0"], nr,
+                                            p=[0.12, 0.15, 0.3, 0.25, 0.06, 0.04, 0.04, 0.04]))
+    ref_id = _ids("R", nr)
+    referrals = pd.DataFrame({
+        "cine_referral_id": ref_id,
+        "cine_person_id": pers_id[r_child],
+        "cine_referral_date": _days(r_date),
+        "cine_cin_primary_need_code": need,
+        "cine_referral_source_code": rng.choice(["6", "2A", "3B", "3A", "1A", "5A"], nr),
+        "cine_close_date": _days(r_date + rng.integers(20, 400, nr) * DAY),
+    })
+    referrals.loc[referrals["cine_close_date"] > end, "cine_close_date"] = pd.NaT
+
+    is_asm = rng.random(nr) < 0.85
+    a_ref = np.flatnonzero(is_asm)
+    a_child = r_child[a_ref]
+    a_start = r_date[a_ref] + rng.integers(0, 10, a_ref.size) * DAY
+    a_auth = a_start + rng.integers(10, 45, a_ref.size) * DAY
+    keep = a_auth <= end
+    a_ref, a_child, a_start, a_auth = a_ref[keep], a_child[keep], a_start[keep], a_auth[keep]
+    na = a_ref.size
+    asm_id = _ids("A", na)
+    assessments = pd.DataFrame({
+        "cina_assessment_id": asm_id,
+        "cina_person_id": pers_id[a_child],
+        "cina_referral_id": ref_id[a_ref],
+        "cina_assessment_start_date": _days(a_start),
+        "cina_assessment_auth_date": _days(a_auth),
+    })
+
+    # factors: each experienced coded domain with onset before the assessment is recorded with probability 0.85
+    year = _collection_year(a_auth)
+    found = {d: has[d][a_child] & (onset[d][a_child] <= a_auth) & (rng.random(na) < 0.85) for d in coded}
+    factor_lists: list[list[str]] = [[] for _ in range(na)]
+    for d in coded:
+        code = FACTOR_CODE[d]
+        for i in np.flatnonzero(found[d]):
+            c = code
+            if d == "physical_abuse" and year[i] <= 2020:
+                c = "18A"
+            elif d == "sexual_abuse" and year[i] <= 2020:
+                c = "19A"
+            factor_lists[i].append(c)
+            if d == "domestic_abuse" and rng.random() < 0.4:
+                factor_lists[i].append("3A")
+    extra = rng.random(na)
+    for i in range(na):
+        if not factor_lists[i]:
+            factor_lists[i].append("21" if extra[i] < 0.6 else rng.choice(["20", "6B", "5B", "14A"]))
+    factors = pd.DataFrame({
+        "cinf_table_id": _ids("F", na),
+        "cinf_assessment_id": asm_id,
+        "cinf_assessment_factors_json": [json.dumps(sorted(f)) for f in factor_lists],
+    })
+
+    # child protection plans for abuse or neglect found at assessment
+    cp_dom = np.full(na, "", dtype=object)
+    for d in ("sexual_abuse", "physical_abuse", "emotional_abuse", "neglect"):
+        cp_dom[(cp_dom == "") & found[d]] = d
+    is_cp = (cp_dom != "") & (rng.random(na) < 0.45)
+    cp_i = np.flatnonzero(is_cp)
+    cp_start = a_auth[cp_i] + rng.integers(10, 30, cp_i.size) * DAY
+    keep = cp_start <= end
+    cp_i, cp_start = cp_i[keep], cp_start[keep]
+    cp_cat = np.array([CP_CATEGORY[d] for d in cp_dom[cp_i]], dtype=object)
+    cp_plans = pd.DataFrame({
+        "cppl_cp_plan_id": _ids("CP", cp_i.size),
+        "cppl_person_id": pers_id[a_child[cp_i]],
+        "cppl_cp_plan_start_date": _days(cp_start),
+        "cppl_cp_plan_end_date": _days(cp_start + rng.integers(90, 600, cp_i.size) * DAY),
+        "cppl_cp_plan_initial_category": cp_cat,
+        "cppl_cp_plan_latest_category": cp_cat,
+    })
+    cp_plans.loc[cp_plans["cppl_cp_plan_end_date"] > end, "cppl_cp_plan_end_date"] = pd.NaT
+    is_cla = rng.random(cp_i.size) < 0.15
+    cla_start = cp_start[is_cla] + rng.integers(30, 300, is_cla.sum()) * DAY
+    keep = cla_start <= end
+    cla = pd.DataFrame({
+        "clae_cla_episode_id": _ids("L", int(keep.sum())),
+        "clae_person_id": pers_id[a_child[cp_i[is_cla]]][keep],
+        "clae_cla_episode_start_date": _days(cla_start[keep]),
+        "clae_cla_primary_need_code": "N1",
+        "clae_cla_episode_ceased_date": pd.NaT,
+    })
+
+    # --- SEND: adversity before five doubles the chance of an EHC needs assessment request
+    p_request = np.where(any_early, 0.16, 0.05) * np.where(sex == "M", 1.3, 0.7)
+    wants = rng.random(n) < p_request
+    req_age = np.clip(rng.normal(7.0, 3.2, n), 2.0, 17.5)
+    req_date = dob + (req_age * YEAR_DAYS).astype(int) * DAY
+    second = wants & (rng.random(n) < 0.08)
+    q_child = np.concatenate([np.flatnonzero(wants), np.flatnonzero(second)])
+    q_date = np.concatenate([req_date[wants], req_date[second] + rng.integers(200, 900, second.sum()) * DAY])
+    keep = (q_date >= start) & (q_date <= end)
+    q_child, q_date = q_child[keep], q_date[keep]
+    order = np.lexsort((q_date, q_child))
+    q_child, q_date = q_child[order], q_date[order]
+    nq = q_child.size
+    send_children = np.unique(q_child)
+    sen_id = np.full(n, "", dtype=object)
+    sen_id[send_children] = _ids("S", send_children.size)
+    q_outcome = np.where(rng.random(nq) < 0.78, "Y", "N")
+    q_outcome_date = q_date + rng.integers(20, 42, nq) * DAY
+    undecided = q_outcome_date > end
+    q_outcome = np.where(undecided, "A", q_outcome)
+    req_id = _ids("Q", nq)
+    requests = pd.DataFrame({
+        "requests_table_id": req_id,
+        "person_table_id": sen_id[q_child],
+        "received_date": _days(q_date),
+        "request_outcome": q_outcome,
+        "request_outcome_date": _days(q_outcome_date),
+    })
+    requests.loc[undecided, "request_outcome_date"] = pd.NaT
+    assessed = np.flatnonzero(q_outcome == "Y")
+    as_date = q_date[assessed] + rng.integers(84, 210, assessed.size) * DAY
+    as_outcome = np.where(as_date > end, "A", np.where(rng.random(assessed.size) < 0.92, "Y", "N"))
+    assessment = pd.DataFrame({
+        "assessment_table_id": _ids("E", assessed.size),
+        "requests_table_id": req_id[assessed],
+        "assessment_outcome": as_outcome,
+        "assessment_outcome_date": _days(as_date),
+    })
+    assessment.loc[as_outcome == "A", "assessment_outcome_date"] = pd.NaT
+    # type of need: adversity shifts need towards SEMH
+    needs = list(NEED_P)
+    p_base = np.array(list(NEED_P.values()))
+    p_base = p_base / p_base.sum()
+    p_adv = p_base.copy()
+    p_adv[needs.index("SEMH")] *= 2.0
+    p_adv = p_adv / p_adv.sum()
+    u = rng.random(nq)
+    adv_q = any_early[q_child]
+    primary = np.where(adv_q, np.array(needs)[np.searchsorted(np.cumsum(p_adv), u).clip(0, len(needs) - 1)],
+                       np.array(needs)[np.searchsorted(np.cumsum(p_base), u).clip(0, len(needs) - 1)])
+    sen_need = pd.DataFrame({
+        "sen_need_table_id": _ids("N", nq),
+        "requests_table_id": req_id,
+        "sen_type": primary,
+        "sen_type_rank": "1",
+    })
+
+    # SEN2 identifiers, with the noise real records have
+    child_q = send_children
+    age_at_first_req = (np.array([q_date[q_child == c].min() for c in child_q]) - dob[child_q]) / DAY / YEAR_DAYS \
+        if child_q.size < 50_000 else np.full(child_q.size, 8.0)
+    s_fore = forename[child_q].astype(object)
+    s_sur = surname[child_q].astype(object)
+    typo = rng.random(child_q.size) < 0.03
+    s_sur[typo] = _typo(s_sur[typo], rng)
+    s_upn_known = (age_at_first_req >= 4) & (rng.random(child_q.size) < 0.97)
+    upn = np.char.add("A", np.char.zfill(rng.permutation(n).astype(str), 12))
+    sen2_person = pd.DataFrame({
+        "person_table_id": sen_id[child_q],
+        "upn": np.where(s_upn_known, upn[child_q], None),
+        "forename": s_fore,
+        "surname": s_sur,
+        "person_birth_date": _days(dob[child_q]),
+        "sex": sex[child_q],
+        "postcode": postcode[child_q],
+    })
+
+    # CSC person: UPNs are mostly missing for children first known before school age
+    first_known = np.full(n, np.datetime64("2100-01-01"), dtype="datetime64[D]")
+    np.minimum.at(first_known, c_child, _days(c_date))
+    age_first_known = (first_known[csc_children] - dob[csc_children]) / DAY / YEAR_DAYS
+    p_upn = np.where(age_first_known >= 5, 0.8, 0.1)
+    ssd_person = pd.DataFrame({
+        "pers_person_id": pers_id[csc_children],
+        "pers_upn": np.where(rng.random(csc_children.size) < p_upn, upn[csc_children], None),
+        "pers_forename": forename[csc_children],
+        "pers_surname": surname[csc_children],
+        "pers_sex": sex[csc_children],
+        "pers_dob": _days(dob[csc_children]),
+        "pers_postcode": postcode[csc_children],
+    })
+
+    # manual case review: separation and imprisonment for children who had an EHCNA request and are known to CSC
+    reviewed = np.intersect1d(send_children, csc_children)
+    rows = []
+    for d in REVIEW_ONLY:
+        sel = reviewed[has[d][reviewed]]
+        documented = np.maximum(onset[d][sel] + rng.integers(30, 400, sel.size) * DAY, start)
+        ok = documented <= end
+        rows.append(pd.DataFrame({"person_id": pers_id[sel[ok]], "adversity_type": d,
+                                  "date_first_documented": _days(documented[ok]),
+                                  "source_document_type": "case_note", "reviewer": "SYN"}))
+    review = pd.concat(rows, ignore_index=True).sort_values(["person_id", "adversity_type"], ignore_index=True)
+    review.insert(0, "review_id", _ids("V", len(review)))
+
+    tables = {
+        "ssd_person": ssd_person, "ssd_contacts": contacts, "ssd_cin_episodes": referrals,
+        "ssd_cin_assessments": assessments, "ssd_assessment_factors": factors, "ssd_cp_plans": cp_plans,
+        "ssd_cla_episodes": cla, "sen2_person": sen2_person, "sen2_requests": requests,
+        "sen2_assessment": assessment, "sen2_sen_need": sen_need, "adversity_review": review,
+    }
+    for name, frame in tables.items():
+        tables[name] = frame[schema.TABLE[name].column_names]
+
+    # --- ground truth
+    both = np.intersect1d(send_children, csc_children)
+    links = pd.DataFrame({"pers_person_id": pers_id[both], "person_table_id": sen_id[both],
+                          "age_first_known_to_csc": (first_known[both] - dob[both]) / DAY / YEAR_DAYS})
+    onset_rows = [pd.DataFrame({"child": np.flatnonzero(has[d]), "domain": d,
+                                "onset_date": _days(onset[d][has[d]])}) for d in DOMAINS]
+    onset_df = pd.concat(onset_rows, ignore_index=True)
+    onset_df["pers_person_id"] = pers_id[onset_df["child"]]
+    onset_df["person_table_id"] = sen_id[onset_df["child"]]
+    documented = _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review)
+    truth_measures = _truth_measures(q_child, q_date, dob, first_known, documented, start)
+    truth = {"person_links": links, "adversity_onset": onset_df.drop(columns="child"),
+             "documented_adversity": documented}
+    return SyntheticLA(tables, truth, truth_measures, extract_date)
+
+
+def _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review) -> pd.DataFrame:
+    """Adversity as the records document it (child index, domain, date), tracked by the generator itself."""
+    fa = [(a_child[i], CODE_DOMAIN[c], a_auth[i]) for i, codes_ in enumerate(factor_lists) for c in codes_
+          if c in CODE_DOMAIN]
+    parts = [pd.DataFrame(fa, columns=["child", "domain", "date"]),
+             pd.DataFrame({"child": a_child[cp_i], "domain": cp_dom[cp_i], "date": _days(cp_start)})]
+    index_of = {p: i for i, p in enumerate(pers_id) if p}
+    parts.append(pd.DataFrame({"child": review["person_id"].map(index_of), "domain": review["adversity_type"],
+                               "date": review["date_first_documented"].to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    out["date"] = out["date"].astype("datetime64[ns]")
+    return out
+
+
+def _truth_measures(q_child, q_date, dob, first_known, documented, start) -> dict:
+    """The three reference-study measures computed from the generator's own knowledge of who is who."""
+    first = pd.DataFrame({"child": q_child, "date": q_date}).groupby("child")["date"].min()
+    known = (first_known[first.index] < first.to_numpy()).sum()
+    ev = documented.merge(first.rename("index_date"), left_on="child", right_index=True)
+    ev = ev[ev["date"] < ev["index_date"]]
+    first_adv = ev.groupby("child")["date"].min()
+    age = (first_adv.to_numpy().astype("datetime64[D]") - dob[first_adv.index]) / DAY / YEAR_DAYS
+    dom = ev.drop_duplicates(["child", "domain"])["domain"].value_counts()
+    return {
+        "cohort": int(first.size),
+        "known_to_csc": int(known),
+        "with_adversity": int(first_adv.size),
+        "first_adversity_before_5": int((age < 5).sum()),
+        "domains": {k: int(v) for k, v in dom.items()},
+    }
+
+
+def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
+    """Write the extract to OUT/extract/ (one file per table) and the ground truth to OUT/truth/."""
+    ext, truth = out / "extract", out / "truth"
+    ext.mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
+    for name, frame in la.tables.items():
+        if fmt == "parquet":
+            frame.to_parquet(ext / f"{name}.parquet", index=False)
+        else:
+            frame.to_csv(ext / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    for name, frame in la.truth.items():
+        frame.to_csv(truth / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    (truth / "measures.json").write_text(json.dumps(la.truth_measures, indent=2, sort_keys=True) + "\n")
+
+
+SAMPLE = dict(children=3000, years=10, seed=20240101)
+
+
+def write_sample() -> Path:
+    """Regenerate the committed sample extract (data_templates/sample_extract/), used by notebook defaults and nbval."""
+    from analysis.study import SAMPLE_EXTRACT
+
+    la = generate(**SAMPLE)
+    tmp = SAMPLE_EXTRACT.parent / "_sample_tmp"
+    write(la, tmp)
+    shutil.rmtree(SAMPLE_EXTRACT, ignore_errors=True)
+    (tmp / "extract").rename(SAMPLE_EXTRACT)
+    shutil.rmtree(tmp)
+    return SAMPLE_EXTRACT

@@ -1,0 +1,33 @@
+"""Shared fixtures: synthetic authorities made by the project's own generator (never real data)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import synth
+from analysis.params import params_from_dict
+
+
+@pytest.fixture(scope="session")
+def la_dir(tmp_path_factory) -> Path:
+    """A 20,000-child synthetic LA written as an LA would hand it over, with its ground truth."""
+    out = tmp_path_factory.mktemp("la")
+    synth.write(synth.generate(20_000, 10, 7), out)
+    return out
+
+
+@pytest.fixture
+def extract_copy(la_dir, tmp_path) -> Path:
+    """A private copy of the synthetic extract that a test may break."""
+    dest = tmp_path / "extract"
+    shutil.copytree(la_dir / "extract", dest)
+    return dest
+
+
+@pytest.fixture
+def params():
+    return params_from_dict({"la_name": "Test Borough", "la_code": "998",
+                             "study_window": {"start": "2016-04-01", "end": "2026-03-31"}})

@@ -1,0 +1,54 @@
+"""Back tests: the pipeline recovers the synthetic authority's ground truth."""
+
+import json
+
+import pytest
+
+from analysis import pipeline
+from analysis.params import params_from_dict
+
+
+@pytest.fixture(scope="module")
+def study(la_dir):
+    params = params_from_dict({"la_name": "Back test", "la_code": "997",
+                                        "study_window": {"start": "2016-04-01", "end": "2026-03-31"}})
+    return pipeline.prepare(params, la_dir / "extract", la_dir / "truth")
+
+
+@pytest.fixture(scope="module")
+def truth(la_dir):
+    return json.loads((la_dir / "truth" / "measures.json").read_text())
+
+
+def test_cohort_size_is_exact(study, truth):
+    assert study.measures["cohort_size"] == truth["cohort"]
+
+
+def test_known_to_csc_short_only_by_missed_links(study, truth):
+    m = study.measures["known_to_csc"]
+    recall = study.info["linkage"]["recall"]
+    assert m["numerator"] <= truth["known_to_csc"]
+    assert m["numerator"] >= truth["known_to_csc"] * recall - 2
+
+
+def test_first_adversity_before_5_within_3_points(study, truth):
+    m = study.measures["first_adversity_before_5"]
+    assert abs(m["value"] - truth["first_adversity_before_5"] / truth["with_adversity"]) < 0.03
+    low, high = m["interval"]
+    assert low < truth["first_adversity_before_5"] / truth["with_adversity"] < high
+
+
+def test_domain_prevalence_intervals_cover_truth(study, truth):
+    n = truth["cohort"]
+    for d in study.measures["domains"]:
+        if d["suppressed"]:
+            continue
+        assert d["interval"][0] <= truth["domains"][d["name"]] / n <= d["interval"][1], d["name"]
+
+
+def test_no_identifiers_in_the_prepared_study(study, la_dir):
+    import pandas as pd
+
+    ids = pd.read_csv(la_dir / "extract" / "sen2_person.csv", dtype=str)
+    assert not study.cohort.isin(set(ids["person_table_id"]) | set(ids["upn"].dropna())).any().any()
+    assert not {"dob", "pers_person_id", "person_table_id", "upn"} & set(study.cohort.columns)
