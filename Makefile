@@ -9,7 +9,7 @@ DEFAULT_PARAMS := data_templates/params.example.yml
 # The default report runs on a synthetic LA, so linkage quality can be measured against its ground truth.
 TRUTH_FLAG := $(if $(filter $(DEFAULT_PARAMS),$(PARAMS)),--truth $(SYNTH)/truth)
 
-.PHONY: help setup book test sample clean
+.PHONY: help setup book test sample templates clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,9 @@ test: $(STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-
 
 sample: $(STAMP)  ## regenerate the committed sample extract in data_templates/
 	$(BIN)/python -c "from analysis.synth import write_sample; write_sample()"
+
+templates: $(STAMP)  ## regenerate the CSV/XLSX templates and data dictionary in data_templates/ from analysis/schema.py
+	$(BIN)/python -m analysis.templates
 
 clean:  ## remove build output (keeps .venv)
 	rm -rf _build

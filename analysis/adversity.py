@@ -88,15 +88,5 @@ def events(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.Data
 
 
 def _codes(text) -> list[str]:
-    """Factor codes from the SSD JSON array (or its planned dict form, or a comma list)."""
-    if pd.isna(text):
-        return []
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        value = [c for c in str(text).replace(";", ",").split(",")]
-    if isinstance(value, dict):
-        value = [k for k, v in value.items() if str(v).lower() in ("yes", "y", "true", "1")]
-    if isinstance(value, str):
-        value = [value]
-    return [str(c).strip() for c in value if str(c).strip()]
+    """Factor codes from the canonical JSON array that validation writes."""
+    return [] if pd.isna(text) else json.loads(text)

@@ -1,6 +1,7 @@
 """Code lists from the CIN census and SEN2 specifications, with their history by year.
 
-Sources: DfE CIN census XSDs 2017-2024 and SEN2 guidance, as summarised in shared/reference/domain.md.
+Sources: DfE CIN census XSDs 2017-2024 (as in liia-tools) and the SEN2 guidance and dictionaries (as in
+witan.sen2 and the D2I SSD specification), summarised in the team's shared domain reference notes.
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ CIN_PRIMARY_NEED = {
     "N7": "Low income", "N8": "Absent parenting", "N9": "Cases other than children in need",
 }
 
-REFERRAL_SOURCE = (
-    "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C", "5D",
-    "6", "7", "8", "9", "10",
-)
+REFERRAL_SOURCE_LABEL = {
+    "1A": "Individual: family member, relative or carer", "1B": "Individual: acquaintance", "1C": "Individual: self",
+    "1D": "Individual: other", "2A": "Schools", "2B": "Education services", "3A": "Health: GP",
+    "3B": "Health: health visitor", "3C": "Health: school nurse", "3D": "Health: other primary health",
+    "3E": "Health: A&E", "3F": "Health: other", "4": "Housing", "5A": "LA services: social care",
+    "5B": "LA services: other internal", "5C": "LA services: external or other LA",
+    "5D": "LA services: early help (from 2023)", "6": "Police", "7": "Other legal agency", "8": "Other",
+    "9": "Anonymous", "10": "Unknown",
+}
+REFERRAL_SOURCE = tuple(REFERRAL_SOURCE_LABEL)
 
 CP_CATEGORY = {"NEG": "Neglect", "PHY": "Physical abuse", "SAB": "Sexual abuse", "EMO": "Emotional abuse",
                "MUL": "Multiple"}
@@ -49,6 +56,18 @@ SEN_TYPE_LABEL = {
     "MSI": "Multi-sensory impairment", "PD": "Physical disability", "ASD": "Autistic spectrum disorder",
     "OTH": "Other difficulty", "DS": "Down syndrome",
 }
+
+# SEN2 UPN unknown reasons (SEN2 code set).
+SEN2_UPN_UNKNOWN = ("UN1", "UN2", "UN3", "UN5", "UN8", "UN9", "UN10")
+
+# Why an EHC plan ceased (SEN2 named plan CeaseReason).
+PLAN_CEASE_REASON = {
+    "1": "Reached maximum age", "2": "Needs met without a plan", "3": "Moved on to higher education",
+    "4": "Moved on to paid employment", "5": "Transferred to another LA", "6": "Young person no longer engages",
+    "7": "Moved outside England", "8": "Deceased", "9": "Other",
+}
+
+LINKED_IDENTIFIER_TYPES = ("Unique Pupil Number", "Former Unique Pupil Number", "NHS Number", "SEND Person ID")
 
 # SEN2 request and assessment outcomes.
 SEN2_OUTCOME = {"Y": "Yes", "N": "No", "A": "Decision yet to be made", "W": "Withdrawn", "H": "Historical"}

@@ -17,9 +17,13 @@ CSC_ROUTES = {  # route name -> (table, person column, date column)
     "contact": ("ssd_contacts", "cont_person_id", "cont_contact_date"),
     "referral": ("ssd_cin_episodes", "cine_person_id", "cine_referral_date"),
     "assessment": ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date"),
-    "child protection": ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date"),
+    "child in need plan": ("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date"),
+    "section 47 enquiry": ("ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date"),
+    "child protection plan": ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date"),
     "looked after": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
 }
+# Early help is not statutory social care: it is reported apart and does not make a child "known to CSC".
+EARLY_HELP = ("ssd_early_help_episodes", "earl_person_id", "earl_episode_start_date")
 
 
 @dataclasses.dataclass
@@ -29,12 +33,10 @@ class CohortResult:
     flow: pd.DataFrame  # selection steps with counts
 
 
-def csc_first_dates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every dated CSC event as (pers_person_id, route, date)."""
-    parts = []
-    for route, (table, person, date) in CSC_ROUTES.items():
-        t = tables[table]
-        parts.append(pd.DataFrame({"pers_person_id": t[person], "route": route, "date": t[date]}))
+def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
+    """Every dated event of the given routes as (pers_person_id, route, date); absent optional tables add none."""
+    parts = [pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
+             for route, (table, person, date) in routes.items() if table in tables]
     return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
 
 
@@ -62,9 +64,12 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     first, dob, sex = first[~no_dob], dob[~no_dob], sex[~no_dob]
     flow.append(("Cohort: first request in the window", len(first)))
 
-    need = tables["sen2_sen_need"]
-    primary = need[need["sen_type_rank"] == "1"].drop_duplicates("requests_table_id").set_index(
-        "requests_table_id")["sen_type"]
+    # SEN2 records type of need only on active plans: take the child's primary need from their plan, if any
+    need = (tables["sen2_sen_need"]
+            .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
+            .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id"))
+    primary = (need[need["sen_type_rank"] == "1"].sort_values(["person_table_id", "received_date"])
+               .drop_duplicates("person_table_id").set_index("person_table_id")["sen_type"])
     asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
     outcome = first["requests_table_id"].map(asm["assessment_outcome"])
     outcome = outcome.where(outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn",
@@ -77,7 +82,7 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
         "index_date": first["received_date"].to_numpy(),
         "dob": dob.to_numpy(),
         "sex": sex.to_numpy(),
-        "primary_need": first["requests_table_id"].map(primary).fillna("not recorded").to_numpy(),
+        "primary_need": first["person_table_id"].map(primary).fillna("no plan").to_numpy(),
         "ehcna_outcome": outcome.to_numpy(),
     })
     c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
@@ -91,8 +96,10 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     flow.append(("linked to a social care record", int(c["pers_person_id"].notna().sum())))
 
     # known to CSC before the index, and by which route
-    csc = csc_first_dates(tables).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
+    csc = csc_events(tables, CSC_ROUTES).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
     csc = csc[csc["date"] < csc["index_date"]]
+    eh = csc_events(tables, {"early help": EARLY_HELP}).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
+    c["early_help_before_index"] = c["pers_person_id"].isin(eh.loc[eh["date"] < eh["index_date"], "pers_person_id"])
     for route in CSC_ROUTES:
         c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(csc.loc[csc["route"] == route,
                                                                                  "pers_person_id"])

@@ -1,12 +1,15 @@
 """Read an extract folder into raw string tables, one per contract table, remembering where each row came from.
 
-CSV (UTF-8, UTF-8 with BOM or Windows-1252) and Parquet are read here; typing and checks happen in `validate`.
+Each table may come as `<table>.csv` (UTF-8, UTF-8 with BOM or Windows-1252), `<table>.parquet`, `<table>.xlsx`
+(first sheet), or as a sheet named after the table in any workbook in the folder (such as a filled-in
+`extract_template.xlsx`). Typing and checks happen in `validate`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +31,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     data = path.read_bytes()
     if not data.strip():
         raise UserError(f"{path}: the file is empty; it needs at least a header row.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:1000]:
+        raise UserError(f"{path}: the file looks like UTF-16 text; save it as CSV in UTF-8 (or Windows-1252).")
     for enc in ENCODINGS:
         try:
             text = data.decode(enc)
@@ -50,22 +55,59 @@ def _clean(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path).astype("string")
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise UserError(f"{path}: cannot be read as Parquet ({type(exc).__name__}: {exc}).") from None
+
+
+def _workbook_sheets(path: Path) -> list[str]:
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            return list(book.sheet_names)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise UserError(f"{path}: cannot be read as an Excel workbook; is it truncated or not really .xlsx? "
+                        f"({type(exc).__name__}: {exc})") from None
+
+
+def _read_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False,
+                              na_filter=False)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise UserError(f"{path}: sheet '{sheet}' cannot be read ({type(exc).__name__}: {exc}).") from None
+    return frame.loc[:, [not str(c).startswith("Unnamed:") for c in frame.columns]]
+
+
 def read_extract(folder: str | Path) -> dict[str, RawTable]:
     """Read every contract table found in `folder`. A missing required table is a user error."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"Extract folder not found: {folder}")
+    sheets = {}  # table name -> workbook holding a sheet of that name
+    for book in sorted(folder.glob("*.xlsx")):
+        if book.stem not in schema.TABLE:
+            for sheet in _workbook_sheets(book):
+                if sheet in schema.TABLE:
+                    sheets.setdefault(sheet, book)
     tables: dict[str, RawTable] = {}
     for table in schema.TABLES:
-        csv, parquet = folder / f"{table.name}.csv", folder / f"{table.name}.parquet"
+        csv, parquet, xlsx = (folder / f"{table.name}.{ext}" for ext in ("csv", "parquet", "xlsx"))
         if csv.is_file():
             tables[table.name] = RawTable(table.name, csv, _clean(_read_csv(csv), first_row=2))
         elif parquet.is_file():
-            frame = pd.read_parquet(parquet).astype("string")
-            tables[table.name] = RawTable(table.name, parquet, _clean(frame, first_row=1))
+            tables[table.name] = RawTable(table.name, parquet, _clean(_read_parquet(parquet), first_row=1))
+        elif xlsx.is_file():
+            _workbook_sheets(xlsx)
+            tables[table.name] = RawTable(table.name, xlsx, _clean(_read_sheet(xlsx, 0), first_row=2))
+        elif table.name in sheets:
+            book = sheets[table.name]
+            tables[table.name] = RawTable(table.name, book, _clean(_read_sheet(book, table.name), first_row=2))
         elif not table.optional:
             raise UserError(
-                f"{folder}: the required table '{table.name}' is missing (expected {table.name}.csv or "
-                f"{table.name}.parquet). See data_templates/data_dictionary.md."
+                f"{folder}: the required table '{table.name}' is missing (expected {table.name}.csv, "
+                f"{table.name}.parquet, {table.name}.xlsx or a sheet '{table.name}' in a workbook). "
+                "See data_templates/data_dictionary.md."
             )
     return tables

@@ -43,7 +43,9 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
     start, end = pd.Timestamp(params.study_start), pd.Timestamp(params.study_end)
     checked = check_extract(extract_dir, end)
     if not checked.ok:
-        raise ValidationFailed(validate.summarise(checked.problems))
+        report = Path(extract_dir) / "validation_report.csv"
+        validate.write_report(checked.problems, report)
+        raise ValidationFailed(f"{validate.summarise(checked.problems)}\nFull report: {report}")
     t = checked.tables
     linkage = link.link(t["ssd_person"], t["sen2_person"])
     frame = adversity.load_frame(FRAME)

@@ -68,6 +68,14 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson"
             "Murphy", "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell"]
 
 
+NICKNAMES = {"Oliver": "Ollie", "Thomas": "Tom", "Samuel": "Sam", "Daniel": "Dan", "Joshua": "Josh",
+             "Alfie": "Alfred", "Freddie": "Frederick", "Isabella": "Bella", "Amelia": "Millie", "Sophia": "Sophie",
+             "Charlie": "Charles", "Henry": "Harry", "Hannah": "Anna", "Emily": "Emmy"}
+ETHNICITY = ["WBRI", "WOTH", "ABAN", "AIND", "APKN", "BAFR", "BCRB", "MWBC", "MWBA", "MOTH", "CHNE", "OOTH", "REFU",
+             "NOBT"]
+ETHNICITY_P = [0.62, 0.07, 0.02, 0.03, 0.05, 0.04, 0.02, 0.03, 0.02, 0.03, 0.01, 0.02, 0.02, 0.02]
+
+
 @dataclasses.dataclass
 class SyntheticLA:
     tables: dict[str, pd.DataFrame]
@@ -87,6 +95,8 @@ def _collection_year(dates: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, n: int, start: int = 1) -> np.ndarray:
+    if n == 0:
+        return np.array([], dtype=object)
     return np.char.add(prefix, np.char.zfill(np.arange(start, start + n).astype(str), 7))
 
 
@@ -100,11 +110,29 @@ def _typo(names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def _pick(rng: np.random.Generator, probs: dict[str, float], n: int, shift: np.ndarray | None = None,
+          factor: float = 1.0, boosted: str | None = None) -> np.ndarray:
+    """Draw codes with the given probabilities; where `shift` is true, `boosted` is `factor` times likelier."""
+    keys = np.array(list(probs))
+    p = np.array(list(probs.values()), dtype=float)
+    p_base = p / p.sum()
+    u = rng.random(n)
+    out = keys[np.searchsorted(np.cumsum(p_base), u).clip(0, len(keys) - 1)]
+    if shift is not None and boosted:
+        p_alt = p.copy()
+        p_alt[list(keys).index(boosted)] *= factor
+        p_alt /= p_alt.sum()
+        alt = keys[np.searchsorted(np.cumsum(p_alt), u).clip(0, len(keys) - 1)]
+        out = np.where(shift, alt, out)
+    return out
+
+
 def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAULT_EXTRACT_DATE) -> SyntheticLA:
     """Generate a synthetic LA of `children` children with `years` years of records up to `extract_date`."""
     rng = np.random.default_rng(seed)
     end = np.datetime64(extract_date, "D")
     start = np.datetime64(dt.date(extract_date.year - years, extract_date.month, extract_date.day) + dt.timedelta(days=1))
+    never = np.datetime64("2100-01-01", "D")
     n = children
 
     # --- the population: birth dates so that every child is under 18 at some point in the window
@@ -113,22 +141,27 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     sex = np.where(rng.random(n) < 0.51, "M", "F")
     forename = np.where(sex == "F", rng.choice(FORENAMES["F"], n), rng.choice(FORENAMES["M"], n))
     surname = rng.choice(SURNAMES, n)
-    postcode = np.char.add("ZZ", np.char.add(rng.integers(1, 99, n).astype(str),
-                                             np.char.add(" ", rng.integers(1, 9, n).astype(str))))
-    postcode = np.char.add(postcode, rng.choice(list("ABDEFGHJLNPQRSTUWXYZ"), (n, 2)).astype(object).sum(axis=1).astype(str))
+    postcode = _postcodes(rng, n)
+    # some children leave the area during the window; nothing is recorded for them after they leave
+    leaves = rng.random(n) < 0.08
+    exit_date = np.where(leaves, np.maximum(start, dob) + rng.integers(30, int(years * YEAR_DAYS), n) * DAY, never)
+    exit_date = np.where(exit_date > end, never, exit_date)
+
+    def live(child: np.ndarray, date: np.ndarray) -> np.ndarray:
+        """Events that fall in the window, after birth and before the child left."""
+        return (date >= start) & (date <= end) & (date >= dob[child]) & (date < exit_date[child])
 
     # --- experienced adversity: a family risk raises every domain; onset mostly in early childhood
     high_risk = rng.random(n) < 0.2
+    imd = np.where(high_risk, rng.integers(1, 6, n), rng.integers(1, 11, n))
     family_onset = rng.gamma(1.4, 2.2, n) * YEAR_DAYS  # days after birth
-    has = {}
-    onset = {}
+    has, onset = {}, {}
     for d, p in DOMAINS.items():
-        p_child = np.where(high_risk, min(0.9, p * 4.5), p * 0.4)
-        has[d] = rng.random(n) < p_child
+        has[d] = rng.random(n) < np.where(high_risk, min(0.9, p * 4.5), p * 0.4)
         onset[d] = dob + np.clip(family_onset + rng.normal(0, 200, n), 0, 16 * YEAR_DAYS).astype(int) * DAY
     coded = [d for d in DOMAINS if d not in REVIEW_ONLY]
     any_coded = np.logical_or.reduce([has[d] for d in coded])
-    first_coded_onset = np.min(np.stack([np.where(has[d], onset[d], np.datetime64("2100-01-01")) for d in coded]), axis=0)
+    first_coded_onset = np.min(np.stack([np.where(has[d], onset[d], never) for d in coded]), axis=0)
     any_early = np.logical_or.reduce([has[d] & (onset[d] < dob + int(5 * YEAR_DAYS) * DAY) for d in DOMAINS])
 
     # --- social care: children with coded adversity are usually referred soon after onset; some others are too
@@ -137,10 +170,10 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     first_contact = first_contact + rng.gamma(1.2, 120, n).astype(int) * DAY
     n_contacts = np.where(known, 1 + rng.poisson(np.where(any_coded, 1.3, 0.3)), 0)
     c_child = np.repeat(np.arange(n), n_contacts)
-    c_order = np.concatenate([np.arange(k) for k in n_contacts[n_contacts > 0]]) if c_child.size else np.array([], int)
+    c_order = np.arange(c_child.size) - np.repeat(np.cumsum(n_contacts) - n_contacts, n_contacts)
     c_date = first_contact[c_child] + (c_order * rng.integers(120, 700, c_child.size)) * DAY
-    in_window = (c_date >= start) & (c_date <= end) & (c_date >= dob[c_child])
-    c_child, c_date = c_child[in_window], c_date[in_window]
+    keep = live(c_child, c_date)
+    c_child, c_date = c_child[keep], c_date[keep]
     nc = c_child.size
 
     csc_children = np.unique(c_child)
@@ -154,10 +187,25 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
                                                p=[0.3, 0.2, 0.12, 0.1, 0.1, 0.1, 0.08]),
     })
 
+    # early help: offered to some families at the first contact instead of, or as well as, a referral
+    eh = rng.random(nc) < 0.2
+    eh_child, eh_start = c_child[eh], c_date[eh] + rng.integers(5, 40, eh.sum()) * DAY
+    keep = live(eh_child, eh_start)
+    eh_child, eh_start = eh_child[keep], eh_start[keep]
+    early_help = pd.DataFrame({
+        "earl_episode_id": _ids("H", eh_child.size),
+        "earl_person_id": pers_id[eh_child],
+        "earl_episode_start_date": _days(eh_start),
+        "earl_episode_end_date": _days(eh_start + rng.integers(60, 300, eh_child.size) * DAY),
+        "earl_episode_reason": rng.choice(["Family support", "Parenting", "School attendance", "Health"],
+                                          eh_child.size),
+    })
+    early_help.loc[early_help["earl_episode_end_date"] > end, "earl_episode_end_date"] = pd.NaT
+
     # referrals follow most contacts; assessments most referrals
     is_ref = rng.random(nc) < 0.65
     r_child, r_date = c_child[is_ref], c_date[is_ref] + rng.integers(0, 5, is_ref.sum()) * DAY
-    keep = r_date <= end
+    keep = live(r_child, r_date)
     r_child, r_date = r_child[keep], r_date[keep]
     nr = r_child.size
     abuse = np.logical_or.reduce([has[d][r_child] & (onset[d][r_child] <= r_date)
@@ -181,7 +229,7 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     a_child = r_child[a_ref]
     a_start = r_date[a_ref] + rng.integers(0, 10, a_ref.size) * DAY
     a_auth = a_start + rng.integers(10, 45, a_ref.size) * DAY
-    keep = a_auth <= end
+    keep = live(a_child, a_auth)
     a_ref, a_child, a_start, a_auth = a_ref[keep], a_child[keep], a_start[keep], a_auth[keep]
     na = a_ref.size
     asm_id = _ids("A", na)
@@ -197,39 +245,62 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     year = _collection_year(a_auth)
     found = {d: has[d][a_child] & (onset[d][a_child] <= a_auth) & (rng.random(na) < 0.85) for d in coded}
     factor_lists: list[list[str]] = [[] for _ in range(na)]
+    also_3a = rng.random(na) < 0.4
     for d in coded:
-        code = FACTOR_CODE[d]
         for i in np.flatnonzero(found[d]):
-            c = code
-            if d == "physical_abuse" and year[i] <= 2020:
-                c = "18A"
-            elif d == "sexual_abuse" and year[i] <= 2020:
-                c = "19A"
+            c = FACTOR_CODE[d]
+            if year[i] <= 2020 and d in ("physical_abuse", "sexual_abuse"):
+                c = {"physical_abuse": "18A", "sexual_abuse": "19A"}[d]
             factor_lists[i].append(c)
-            if d == "domestic_abuse" and rng.random() < 0.4:
+            if d == "domestic_abuse" and also_3a[i]:
                 factor_lists[i].append("3A")
     extra = rng.random(na)
+    other = rng.choice(["20", "6B", "5B", "14A"], na)
     for i in range(na):
         if not factor_lists[i]:
-            factor_lists[i].append("21" if extra[i] < 0.6 else rng.choice(["20", "6B", "5B", "14A"]))
+            factor_lists[i].append("21" if extra[i] < 0.6 else str(other[i]))
     factors = pd.DataFrame({
         "cinf_table_id": _ids("F", na),
         "cinf_assessment_id": asm_id,
         "cinf_assessment_factors_json": [json.dumps(sorted(f)) for f in factor_lists],
     })
 
-    # child protection plans for abuse or neglect found at assessment
+    # CIN plans after some assessments; section 47 enquiries and CP plans for abuse or neglect found
+    cin = np.flatnonzero(rng.random(na) < 0.3)
+    cin_start = a_auth[cin] + rng.integers(3, 20, cin.size) * DAY
+    keep = live(a_child[cin], cin_start)
+    cin, cin_start = cin[keep], cin_start[keep]
+    cin_plans = pd.DataFrame({
+        "cinp_cin_plan_id": _ids("I", cin.size),
+        "cinp_referral_id": ref_id[a_ref[cin]],
+        "cinp_person_id": pers_id[a_child[cin]],
+        "cinp_cin_plan_start_date": _days(cin_start),
+        "cinp_cin_plan_end_date": _days(cin_start + rng.integers(90, 500, cin.size) * DAY),
+    })
+    cin_plans.loc[cin_plans["cinp_cin_plan_end_date"] > end, "cinp_cin_plan_end_date"] = pd.NaT
     cp_dom = np.full(na, "", dtype=object)
     for d in ("sexual_abuse", "physical_abuse", "emotional_abuse", "neglect"):
         cp_dom[(cp_dom == "") & found[d]] = d
-    is_cp = (cp_dom != "") & (rng.random(na) < 0.45)
-    cp_i = np.flatnonzero(is_cp)
+    s47 = np.flatnonzero((cp_dom != "") & (rng.random(na) < 0.7))
+    s47_start = a_start[s47] + rng.integers(0, 5, s47.size) * DAY
+    keep = live(a_child[s47], s47_start)
+    s47, s47_start = s47[keep], s47_start[keep]
+    s47_enquiry = pd.DataFrame({
+        "s47e_s47_enquiry_id": _ids("Y", s47.size),
+        "s47e_referral_id": ref_id[a_ref[s47]],
+        "s47e_person_id": pers_id[a_child[s47]],
+        "s47e_s47_start_date": _days(s47_start),
+        "s47e_s47_end_date": _days(s47_start + rng.integers(5, 30, s47.size) * DAY),
+    })
+    s47_enquiry.loc[s47_enquiry["s47e_s47_end_date"] > end, "s47e_s47_end_date"] = pd.NaT
+    cp_i = s47[rng.random(s47.size) < 0.6]
     cp_start = a_auth[cp_i] + rng.integers(10, 30, cp_i.size) * DAY
-    keep = cp_start <= end
+    keep = live(a_child[cp_i], cp_start)
     cp_i, cp_start = cp_i[keep], cp_start[keep]
     cp_cat = np.array([CP_CATEGORY[d] for d in cp_dom[cp_i]], dtype=object)
     cp_plans = pd.DataFrame({
         "cppl_cp_plan_id": _ids("CP", cp_i.size),
+        "cppl_referral_id": ref_id[a_ref[cp_i]],
         "cppl_person_id": pers_id[a_child[cp_i]],
         "cppl_cp_plan_start_date": _days(cp_start),
         "cppl_cp_plan_end_date": _days(cp_start + rng.integers(90, 600, cp_i.size) * DAY),
@@ -238,17 +309,18 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     })
     cp_plans.loc[cp_plans["cppl_cp_plan_end_date"] > end, "cppl_cp_plan_end_date"] = pd.NaT
     is_cla = rng.random(cp_i.size) < 0.15
+    cla_child = a_child[cp_i[is_cla]]
     cla_start = cp_start[is_cla] + rng.integers(30, 300, is_cla.sum()) * DAY
-    keep = cla_start <= end
+    keep = live(cla_child, cla_start)
     cla = pd.DataFrame({
         "clae_cla_episode_id": _ids("L", int(keep.sum())),
-        "clae_person_id": pers_id[a_child[cp_i[is_cla]]][keep],
+        "clae_person_id": pers_id[cla_child[keep]],
         "clae_cla_episode_start_date": _days(cla_start[keep]),
         "clae_cla_primary_need_code": "N1",
         "clae_cla_episode_ceased_date": pd.NaT,
     })
 
-    # --- SEND: adversity before five doubles the chance of an EHC needs assessment request
+    # --- SEND: adversity before five raises the chance of an EHC needs assessment request
     p_request = np.where(any_early, 0.16, 0.05) * np.where(sex == "M", 1.3, 0.7)
     wants = rng.random(n) < p_request
     req_age = np.clip(rng.normal(7.0, 3.2, n), 2.0, 17.5)
@@ -256,7 +328,7 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     second = wants & (rng.random(n) < 0.08)
     q_child = np.concatenate([np.flatnonzero(wants), np.flatnonzero(second)])
     q_date = np.concatenate([req_date[wants], req_date[second] + rng.integers(200, 900, second.sum()) * DAY])
-    keep = (q_date >= start) & (q_date <= end)
+    keep = live(q_child, q_date)
     q_child, q_date = q_child[keep], q_date[keep]
     order = np.lexsort((q_date, q_child))
     q_child, q_date = q_child[order], q_date[order]
@@ -264,15 +336,15 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     send_children = np.unique(q_child)
     sen_id = np.full(n, "", dtype=object)
     sen_id[send_children] = _ids("S", send_children.size)
-    q_outcome = np.where(rng.random(nq) < 0.78, "Y", "N")
     q_outcome_date = q_date + rng.integers(20, 42, nq) * DAY
     undecided = q_outcome_date > end
-    q_outcome = np.where(undecided, "A", q_outcome)
+    q_outcome = np.where(undecided, "A", np.where(rng.random(nq) < 0.78, "Y", "N"))
     req_id = _ids("Q", nq)
     requests = pd.DataFrame({
         "requests_table_id": req_id,
         "person_table_id": sen_id[q_child],
         "received_date": _days(q_date),
+        "request_source": rng.choice(["Parent", "School", "Health", "Other"], nq, p=[0.45, 0.4, 0.1, 0.05]),
         "request_outcome": q_outcome,
         "request_outcome_date": _days(q_outcome_date),
     })
@@ -280,53 +352,81 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     assessed = np.flatnonzero(q_outcome == "Y")
     as_date = q_date[assessed] + rng.integers(84, 210, assessed.size) * DAY
     as_outcome = np.where(as_date > end, "A", np.where(rng.random(assessed.size) < 0.92, "Y", "N"))
+    as_id = _ids("E", assessed.size)
     assessment = pd.DataFrame({
-        "assessment_table_id": _ids("E", assessed.size),
+        "assessment_table_id": as_id,
         "requests_table_id": req_id[assessed],
         "assessment_outcome": as_outcome,
         "assessment_outcome_date": _days(as_date),
+        "week20": np.where(rng.random(assessed.size) < 0.05, "1", "0"),
     })
     assessment.loc[as_outcome == "A", "assessment_outcome_date"] = pd.NaT
-    # type of need: adversity shifts need towards SEMH
-    needs = list(NEED_P)
-    p_base = np.array(list(NEED_P.values()))
-    p_base = p_base / p_base.sum()
-    p_adv = p_base.copy()
-    p_adv[needs.index("SEMH")] *= 2.0
-    p_adv = p_adv / p_adv.sum()
-    u = rng.random(nq)
-    adv_q = any_early[q_child]
-    primary = np.where(adv_q, np.array(needs)[np.searchsorted(np.cumsum(p_adv), u).clip(0, len(needs) - 1)],
-                       np.array(needs)[np.searchsorted(np.cumsum(p_base), u).clip(0, len(needs) - 1)])
-    sen_need = pd.DataFrame({
-        "sen_need_table_id": _ids("N", nq),
-        "requests_table_id": req_id,
-        "sen_type": primary,
-        "sen_type_rank": "1",
-    })
 
-    # SEN2 identifiers, with the noise real records have
-    child_q = send_children
-    age_at_first_req = (np.array([q_date[q_child == c].min() for c in child_q]) - dob[child_q]) / DAY / YEAR_DAYS \
-        if child_q.size < 50_000 else np.full(child_q.size, 8.0)
-    s_fore = forename[child_q].astype(object)
-    s_sur = surname[child_q].astype(object)
-    typo = rng.random(child_q.size) < 0.03
+    # plans issued; a few cease (most often the child leaving the area); the rest are active at the census
+    issued = np.flatnonzero(as_outcome == "Y")
+    plan_start = as_date[issued]
+    ceases = rng.random(issued.size) < 0.06
+    cease = np.where(ceases, plan_start + rng.integers(200, 1500, issued.size) * DAY, never)
+    cease = np.where(cease > end, never, cease)
+    named_plan = pd.DataFrame({
+        "named_plan_table_id": _ids("NP", issued.size),
+        "assessment_table_id": as_id[issued],
+        "start_date": _days(plan_start),
+        "cease_date": _days(cease),
+        "cease_reason": np.where(cease < never, rng.choice(["2", "5", "7", "9"], issued.size), None),
+    })
+    named_plan.loc[cease == never, "cease_date"] = pd.NaT
+    active = issued[cease == never]
+    ap_id = _ids("AP", active.size)
+    active_plans = pd.DataFrame({
+        "active_plans_table_id": ap_id,
+        "requests_table_id": req_id[assessed[active]],
+        "last_review": _days(np.minimum(as_date[active] + 365 * DAY, end)),
+    })
+    # type of need: adversity shifts need towards SEMH; four in ten plans also record a secondary need
+    ap_child = q_child[assessed[active]]
+    primary = _pick(rng, NEED_P, active.size, any_early[ap_child], 2.0, "SEMH")
+    has_second = rng.random(active.size) < 0.4
+    secondary = _pick(rng, NEED_P, active.size)
+    has_second &= secondary != primary
+    sen_need = pd.DataFrame({
+        "active_plans_table_id": np.concatenate([ap_id, ap_id[has_second]]),
+        "sen_type": np.concatenate([primary, secondary[has_second]]),
+        "sen_type_rank": np.concatenate([np.full(active.size, "1"), np.full(has_second.sum(), "2")]),
+    }).sort_values(["active_plans_table_id", "sen_type_rank"], ignore_index=True)
+    sen_need.insert(0, "sen_need_table_id", _ids("N", len(sen_need)))
+
+    # SEN2 identifiers, with the noise real records have: typing errors, name variants, house moves,
+    # transposed birth dates, and UPNs missing before school age
+    first_req = pd.Series(q_date).groupby(q_child).min()
+    age_at_first_req = (first_req.to_numpy() - dob[send_children]) / DAY / YEAR_DAYS
+    m = send_children.size
+    s_fore = forename[send_children].astype(object)
+    s_sur = surname[send_children].astype(object)
+    typo = rng.random(m) < 0.03
     s_sur[typo] = _typo(s_sur[typo], rng)
-    s_upn_known = (age_at_first_req >= 4) & (rng.random(child_q.size) < 0.97)
+    variant = rng.random(m) < 0.03
+    s_fore[variant] = [NICKNAMES.get(f, f) for f in s_fore[variant]]
+    s_dob = dob[send_children].copy()
+    swap = rng.random(m) < 0.01
+    s_dob[swap] = _swap_day_month(s_dob[swap])
+    s_post = np.where(rng.random(m) < 0.15, _postcodes(rng, m), postcode[send_children])
+    s_upn_known = (age_at_first_req >= 4) & (rng.random(m) < 0.97)
     upn = np.char.add("A", np.char.zfill(rng.permutation(n).astype(str), 12))
     sen2_person = pd.DataFrame({
-        "person_table_id": sen_id[child_q],
-        "upn": np.where(s_upn_known, upn[child_q], None),
+        "person_table_id": sen_id[send_children],
+        "upn": np.where(s_upn_known, upn[send_children], None),
+        "upn_unknown": np.where(s_upn_known, None, np.where(age_at_first_req < 6, "UN1", "UN2")),
         "forename": s_fore,
         "surname": s_sur,
-        "person_birth_date": _days(dob[child_q]),
-        "sex": sex[child_q],
-        "postcode": postcode[child_q],
+        "person_birth_date": _days(s_dob),
+        "sex": sex[send_children],
+        "ethnicity": rng.choice(ETHNICITY, m, p=ETHNICITY_P),
+        "postcode": s_post,
     })
 
     # CSC person: UPNs are mostly missing for children first known before school age
-    first_known = np.full(n, np.datetime64("2100-01-01"), dtype="datetime64[D]")
+    first_known = np.full(n, never, dtype="datetime64[D]")
     np.minimum.at(first_known, c_child, _days(c_date))
     age_first_known = (first_known[csc_children] - dob[csc_children]) / DAY / YEAR_DAYS
     p_upn = np.where(age_first_known >= 5, 0.8, 0.1)
@@ -336,6 +436,7 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
         "pers_forename": forename[csc_children],
         "pers_surname": surname[csc_children],
         "pers_sex": sex[csc_children],
+        "pers_ethnicity": rng.choice(ETHNICITY, csc_children.size, p=ETHNICITY_P),
         "pers_dob": _days(dob[csc_children]),
         "pers_postcode": postcode[csc_children],
     })
@@ -346,18 +447,33 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     for d in REVIEW_ONLY:
         sel = reviewed[has[d][reviewed]]
         documented = np.maximum(onset[d][sel] + rng.integers(30, 400, sel.size) * DAY, start)
-        ok = documented <= end
+        ok = live(sel, documented)
         rows.append(pd.DataFrame({"person_id": pers_id[sel[ok]], "adversity_type": d,
                                   "date_first_documented": _days(documented[ok]),
                                   "source_document_type": "case_note", "reviewer": "SYN"}))
     review = pd.concat(rows, ignore_index=True).sort_values(["person_id", "adversity_type"], ignore_index=True)
     review.insert(0, "review_id", _ids("V", len(review)))
 
+    # the resident population, for denominators
+    population = pd.DataFrame({
+        "population_id": _ids("Z", n),
+        "pers_person_id": np.where(pers_id == "", None, pers_id),
+        "person_table_id": np.where(sen_id == "", None, sen_id),
+        "birth_date": _days(dob),
+        "sex": sex,
+        "imd_decile": imd.astype(str),
+        "entry_date": _days(np.maximum(dob, start)),
+        "exit_date": _days(exit_date),
+    })
+    population.loc[exit_date == never, "exit_date"] = pd.NaT
+
     tables = {
-        "ssd_person": ssd_person, "ssd_contacts": contacts, "ssd_cin_episodes": referrals,
-        "ssd_cin_assessments": assessments, "ssd_assessment_factors": factors, "ssd_cp_plans": cp_plans,
+        "ssd_person": ssd_person, "ssd_contacts": contacts, "ssd_early_help_episodes": early_help,
+        "ssd_cin_episodes": referrals, "ssd_cin_assessments": assessments, "ssd_assessment_factors": factors,
+        "ssd_cin_plans": cin_plans, "ssd_s47_enquiry": s47_enquiry, "ssd_cp_plans": cp_plans,
         "ssd_cla_episodes": cla, "sen2_person": sen2_person, "sen2_requests": requests,
-        "sen2_assessment": assessment, "sen2_sen_need": sen_need, "adversity_review": review,
+        "sen2_assessment": assessment, "sen2_named_plan": named_plan, "sen2_active_plans": active_plans,
+        "sen2_sen_need": sen_need, "adversity_review": review, "population": population,
     }
     for name, frame in tables.items():
         tables[name] = frame[schema.TABLE[name].column_names]
@@ -366,9 +482,8 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     both = np.intersect1d(send_children, csc_children)
     links = pd.DataFrame({"pers_person_id": pers_id[both], "person_table_id": sen_id[both],
                           "age_first_known_to_csc": (first_known[both] - dob[both]) / DAY / YEAR_DAYS})
-    onset_rows = [pd.DataFrame({"child": np.flatnonzero(has[d]), "domain": d,
-                                "onset_date": _days(onset[d][has[d]])}) for d in DOMAINS]
-    onset_df = pd.concat(onset_rows, ignore_index=True)
+    onset_df = pd.concat([pd.DataFrame({"child": np.flatnonzero(has[d]), "domain": d,
+                                        "onset_date": _days(onset[d][has[d]])}) for d in DOMAINS], ignore_index=True)
     onset_df["pers_person_id"] = pers_id[onset_df["child"]]
     onset_df["person_table_id"] = sen_id[onset_df["child"]]
     documented = _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review)
@@ -376,6 +491,21 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     truth = {"person_links": links, "adversity_onset": onset_df.drop(columns="child"),
              "documented_adversity": documented}
     return SyntheticLA(tables, truth, truth_measures, extract_date)
+
+
+def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Postcodes in the fictional ZZ area (never a real one)."""
+    district = np.char.add("ZZ", rng.integers(1, 99, n).astype(str))
+    unit = np.char.add(rng.integers(1, 9, n).astype(str), rng.choice(list("ABDEFGHJLNPQRSTUWXYZ"), n))
+    unit = np.char.add(unit, rng.choice(list("ABDEFGHJLNPQRSTUWXYZ"), n))
+    return np.char.add(np.char.add(district, " "), unit)
+
+
+def _swap_day_month(dates: np.ndarray) -> np.ndarray:
+    """Transpose day and month where that gives a valid date: a common keying error."""
+    d = pd.DatetimeIndex(dates)
+    swapped = pd.to_datetime({"year": d.year, "month": d.day.where(d.day <= 12, d.month), "day": d.month})
+    return swapped.to_numpy().astype("datetime64[D]")
 
 
 def _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review) -> pd.DataFrame:

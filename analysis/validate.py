@@ -7,14 +7,17 @@ run; warnings are reported in the Data quality chapter. Nothing is dropped silen
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from analysis import schema
+from analysis import codes, schema
 from analysis.ingest import RawTable
+
+LONG_FACTOR = "cinf_assessment_factor"  # one row per factor, the alternative to the JSON array
 
 PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "rule", "severity"]
 
@@ -74,7 +77,56 @@ def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None 
     return ValidationResult(typed, problems)
 
 
+def _factor_lists(raw: RawTable, found: _Collector) -> pd.DataFrame:
+    """Assessment factors in the canonical form, one row per assessment with a JSON array of codes.
+
+    Accepts the SSD JSON array (or its planned {"code": "Yes"} form) or one row per factor (`cinf_assessment_factor`).
+    Unreadable arrays and unknown codes are errors on the row they came from.
+    """
+    frame = raw.frame
+    if LONG_FACTOR in frame.columns and "cinf_assessment_factors_json" not in frame.columns:
+        codes_ = frame[LONG_FACTOR].astype("string").str.upper()
+        rows = frame.assign(_codes=codes_.map(lambda c: [] if pd.isna(c) else [c]))
+    else:
+        rows = frame.assign(_codes=frame.get("cinf_assessment_factors_json", pd.Series(pd.NA, index=frame.index))
+                            .map(_parse_factor_list))
+        bad = rows["_codes"].isna() & frame.get("cinf_assessment_factors_json", pd.Series(pd.NA)).notna()
+        found.add(raw, frame.loc[bad, "_row"], "cinf_assessment_factors_json",
+                  frame.loc[bad, "cinf_assessment_factors_json"], 'not a JSON array of factor codes, e.g. ["3B", "4B"]')
+        rows["_codes"] = rows["_codes"].map(lambda v: v if isinstance(v, list) else [])
+    long = rows[["_row", "cinf_assessment_id", "_codes"]].explode("_codes").dropna(subset=["_codes"])
+    unknown = ~long["_codes"].isin(list(codes.ASSESSMENT_FACTORS))
+    column = LONG_FACTOR if LONG_FACTOR in frame.columns else "cinf_assessment_factors_json"
+    found.add(raw, long.loc[unknown, "_row"], column, long.loc[unknown, "_codes"],
+              "not a CIN assessment factor code")
+    if LONG_FACTOR in frame.columns and "cinf_assessment_factors_json" not in frame.columns:
+        grouped = rows.groupby("cinf_assessment_id", sort=False, dropna=False).agg(
+            _row=("_row", "first"), cinf_table_id=("cinf_table_id", "first"),
+            _codes=("_codes", lambda s: sorted({c for codes_ in s for c in codes_})))
+        rows = grouped.reset_index()
+    rows = rows.assign(cinf_assessment_factors_json=rows["_codes"].map(json.dumps).astype("string"))
+    return rows.drop(columns=["_codes"])
+
+
+def _parse_factor_list(text) -> list[str] | None:
+    if pd.isna(text):
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(value, dict):
+        value = [k for k, v in value.items() if str(v).strip().lower() in ("yes", "y", "true", "1")]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    return [str(c).strip().upper() for c in value if str(c).strip()]
+
+
 def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.DataFrame:
+    if table.name == "ssd_assessment_factors":
+        raw = RawTable(raw.name, raw.path, _factor_lists(raw, found))
     frame = raw.frame
     missing = [c for c in table.column_names if c not in frame.columns]
     for col in missing:
@@ -166,6 +218,20 @@ def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found
             after = frame[date_col] > extract_date
             found.add(raw[name], frame.loc[after, "_row"], date_col, frame.loc[after, date_col].dt.date,
                       "event dated after the extract date")
+    # factor codes that were not in the CIN census code list for the year the assessment was authorised
+    if {"ssd_assessment_factors", "ssd_cin_assessments"} <= set(typed):
+        f = typed["ssd_assessment_factors"].merge(
+            typed["ssd_cin_assessments"][["cina_assessment_id", "cina_assessment_auth_date"]].drop_duplicates(
+                "cina_assessment_id"), left_on="cinf_assessment_id", right_on="cina_assessment_id", how="left")
+        f["code"] = f["cinf_assessment_factors_json"].map(lambda t: json.loads(t) if isinstance(t, str) else [])
+        f = f.explode("code").dropna(subset=["code", "cina_assessment_auth_date"])
+        auth = f["cina_assessment_auth_date"]
+        year = auth.dt.year + (auth.dt.month > 3)
+        out_of_use = [code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y)
+                      for code, y in zip(f["code"], year)]
+        f = f[out_of_use]
+        found.add(raw["ssd_assessment_factors"], f["_row"], "cinf_assessment_factors_json", f["code"],
+                  "factor code not in the CIN census code list for that collection year", "warning")
     # an assessment cannot be authorised before it started
     if "ssd_cin_assessments" in typed:
         a = typed["ssd_cin_assessments"]

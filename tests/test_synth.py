@@ -39,3 +39,10 @@ def test_rates_are_plausible():
     old = f["cina_assessment_auth_date"] < pd.Timestamp("2020-04-01")
     assert not f.loc[~old, "cinf_assessment_factors_json"].str.contains('"18A"').any()
     assert not f.loc[old, "cinf_assessment_factors_json"].str.contains('"18C"').any()
+
+
+def test_committed_sample_extract_is_what_the_generator_makes(tmp_path):
+    from analysis.study import SAMPLE_EXTRACT
+
+    synth.write(synth.generate(**synth.SAMPLE), tmp_path)
+    assert _digest(tmp_path / "extract") == _digest(SAMPLE_EXTRACT), "run `make sample` and commit the result"
