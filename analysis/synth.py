@@ -321,14 +321,16 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     })
 
     # --- SEND: adversity before five raises the chance of an EHC needs assessment request
-    p_request = np.where(any_early, 0.16, 0.05) * np.where(sex == "M", 1.3, 0.7)
+    p_request = np.where(any_early, 0.30, 0.11) * np.where(sex == "M", 1.3, 0.7)
     wants = rng.random(n) < p_request
     req_age = np.clip(rng.normal(7.0, 3.2, n), 2.0, 17.5)
     req_date = dob + (req_age * YEAR_DAYS).astype(int) * DAY
     second = wants & (rng.random(n) < 0.08)
     q_child = np.concatenate([np.flatnonzero(wants), np.flatnonzero(second)])
     q_date = np.concatenate([req_date[wants], req_date[second] + rng.integers(200, 900, second.sum()) * DAY])
-    keep = live(q_child, q_date)
+    # requests have risen year on year nationally (82,000 in 2019, 154,000 in 2024): thin the earlier years
+    trend = np.clip(0.5 + 0.05 * (pd.DatetimeIndex(q_date).year.to_numpy() - 2016), 0.3, 1.0)
+    keep = live(q_child, q_date) & (rng.random(q_child.size) < trend)
     q_child, q_date = q_child[keep], q_date[keep]
     order = np.lexsort((q_date, q_child))
     q_child, q_date = q_child[order], q_date[order]

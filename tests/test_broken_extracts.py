@@ -1,5 +1,6 @@
-"""The committed corpus of broken extracts (tests/fixtures/broken/): each case overlays the sample extract with
-a broken file, and must give its rule, file and row, exit 1, print no traceback, and build nothing."""
+"""The committed corpus of broken extracts (tests/fixtures/broken/): each case overlays the corpus's own valid
+base extract with a broken file, and must give its rule, file and row, exit 1, print no traceback, and build
+nothing."""
 
 import shutil
 from pathlib import Path
@@ -9,22 +10,27 @@ import pytest
 import yaml
 
 from analysis import cli
-from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
+from analysis.study import EXAMPLE_PARAMS
 
 CORPUS = Path(__file__).parent / "fixtures" / "broken"
-CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+BASE = CORPUS / "_base"
+CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p != BASE)
 
 
 def _extract(case: str, tmp_path: Path) -> tuple[Path, dict]:
     expected = yaml.safe_load((CORPUS / case / "expected.yml").read_text())
     dest = tmp_path / case
-    shutil.copytree(SAMPLE_EXTRACT, dest)
+    shutil.copytree(BASE, dest)
     for name in expected["remove"]:
         (dest / name).unlink()
     for f in (CORPUS / case).iterdir():
         if f.name != "expected.yml":
             shutil.copy(f, dest / f.name)
     return dest, expected
+
+
+def test_the_base_extract_is_valid(tmp_path, capsys):
+    assert cli.main(["validate", str(BASE), "--extract-date", "2026-03-31", "--report", str(tmp_path / "r.csv")]) == 0
 
 
 def test_the_corpus_covers_the_issue():
