@@ -24,7 +24,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)  ## create .venv with the pinned stack and register the kernel
 
-$(SYNTH)/extract/ssd_person.csv: | $(STAMP)
+$(SYNTH)/extract/ssd_person.csv: analysis/synth.py analysis/schema.py | $(STAMP)
+	rm -rf $(SYNTH)
 	$(BIN)/adversity-report synth --children 60000 --years 10 --seed 20261127 --out $(SYNTH)
 
 book: $(STAMP) $(SYNTH)/extract/ssd_person.csv  ## build the report (PARAMS=file to use your own parameters)

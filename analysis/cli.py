@@ -13,12 +13,27 @@ from analysis.errors import UserError, ValidationFailed
 def _synth(args: argparse.Namespace) -> int:
     from analysis import synth
 
-    if args.children < 1 or args.years < 1:
-        raise UserError("--children and --years must be at least 1.")
-    la = synth.generate(args.children, args.years, args.seed)
+    counts = {"--known": args.known, "--with-adversity": args.with_adversity,
+              "--adversity-before-5": args.adversity_before_5}
+    if args.case_series is not None:
+        from analysis.case_series import generate_case_series
+
+        missing = [flag for flag, v in counts.items() if v is None]
+        if missing:
+            raise UserError(f"--case-series needs {', '.join(missing)} as well.")
+        la = generate_case_series(args.case_series, args.known, args.with_adversity, args.adversity_before_5,
+                                  args.seed, years=args.years)
+    else:
+        given = [flag for flag, v in counts.items() if v is not None]
+        if given:
+            raise UserError(f"{', '.join(given)} only make sense with --case-series N.")
+        if args.children < 1 or args.years < 1:
+            raise UserError("--children and --years must be at least 1.")
+        la = synth.generate(args.children, args.years, args.seed)
     synth.write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
-    print(f"Wrote a synthetic extract of {args.children:,} children ({rows:,} rows) to {Path(args.out) / 'extract'}"
+    n = args.case_series if args.case_series is not None else args.children
+    print(f"Wrote a synthetic extract of {n:,} children ({rows:,} rows) to {Path(args.out) / 'extract'}"
           f" and its ground truth to {Path(args.out) / 'truth'}")
     return 0
 
@@ -57,6 +72,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--children", type=int, default=10_000)
     s.add_argument("--years", type=int, default=10)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--case-series", type=int, metavar="N",
+                   help="instead of a whole LA, N children with an EHCNA request and exactly the counts below")
+    s.add_argument("--known", type=int, metavar="K", help="with --case-series: known to CSC before the request")
+    s.add_argument("--with-adversity", type=int, metavar="A",
+                   help="with --case-series: adversity documented before the request (A <= K)")
+    s.add_argument("--adversity-before-5", type=int, metavar="B",
+                   help="with --case-series: of the A, first adversity documented before age five (B <= A)")
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)

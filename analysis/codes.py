@@ -7,6 +7,8 @@ witan.sen2 and the D2I SSD specification), summarised in the team's shared domai
 from __future__ import annotations
 
 # CIN assessment factors: code -> (first collection year valid, last collection year valid or None).
+# The history is checked from the 2017 schema on; 2017 is the earliest year we can vouch for.
+EARLIEST_CHECKED_YEAR = 2017
 ASSESSMENT_FACTORS: dict[str, tuple[int, int | None]] = {
     **{c: (2017, None) for c in (
         "1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "4A", "4B", "4C", "5A", "5B", "5C",
@@ -90,5 +92,6 @@ def factor_valid_in(code: str, year: int) -> bool:
     """
     if code not in ASSESSMENT_FACTORS:
         return False
+    year = max(year, EARLIEST_CHECKED_YEAR)  # earlier code lists were not checked: treat them as the 2017 list
     first, last = ASSESSMENT_FACTORS[code]
     return first <= year and (last is None or year <= last)

@@ -127,7 +127,7 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
     ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
     c["age_band"] = pd.cut(c["age_at_index"], [0, 5, 11, 16, 26], right=False,
-                           labels=["Under 5", "5 to 10", "11 to 15", "16 and over"]).astype(str)
+                           labels=["Under 5", "5 to 10", "11 to 15", "16 and over"])
     c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
     child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
                                                                          ignore_index=True)

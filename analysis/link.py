@@ -1,16 +1,21 @@
-"""Link social care people to SEND people.
+"""Link social care people to SEND people, as LAs really can.
 
-Deterministic passes, in order: UPN; then exact forename, surname and birth date. Each SEND person is linked at
-most once. (A probabilistic Splink pass on what is left is planned: see issue 5.)
+Passes, in order, each on what the earlier ones left: the LA's own crosswalk (`ssd_linked_identifiers` rows of
+type "SEND Person ID"); UPN and former UPN; exact forename, surname and birth date; then a probabilistic pass with
+Splink (forename, surname, birth date, sex and postcode, term-frequency adjusted), trained by expectation
+maximisation on the data itself. Every link is one to one: a person claimed by two candidates is left unlinked.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 
+import numpy as np
 import pandas as pd
 
 CROSSWALK_COLUMNS = ["pers_person_id", "person_table_id", "method", "match_probability"]
+METHODS = ("LA crosswalk", "UPN", "name and birth date", "probabilistic")
 
 
 @dataclasses.dataclass
@@ -18,46 +23,146 @@ class Linkage:
     crosswalk: pd.DataFrame
     send_people: int
     csc_people: int
+    model: dict | None = None  # Splink's trained model (settings and parameters)
+    weights: pd.Series | None = None  # match weight of every candidate pair Splink scored
+    probabilistic_note: str = "not run"  # "ran", or why the probabilistic pass did not run
 
     def summary(self) -> pd.DataFrame:
-        """Links by method, with the share of SEND people each pass linked."""
-        by = self.crosswalk.groupby("method", sort=False).size().rename("linked").reset_index()
-        total = pd.DataFrame({"method": ["all methods"], "linked": [len(self.crosswalk)]})
-        out = pd.concat([by, total], ignore_index=True)
+        """Links by method, in pass order, with the share of SEND people each pass linked."""
+        by = self.crosswalk.groupby("method").size().reindex(list(METHODS), fill_value=0)
+        out = pd.DataFrame({"method": [*by.index, "all methods"], "linked": [*by.to_numpy(), len(self.crosswalk)]})
         out["share_of_send_people"] = out["linked"] / max(self.send_people, 1)
         return out
 
+    def expected_precision(self) -> float | None:
+        """Splink's own estimate of precision: the mean match probability of the accepted links."""
+        return None if self.crosswalk.empty else float(self.crosswalk["match_probability"].mean())
+
 
 def _norm(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.upper().str.replace(r"[^A-Z]", "", regex=True)
+    return s.astype("string").str.upper().str.replace(r"[^A-Z]", "", regex=True).replace("", pd.NA)
 
 
 def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
     """Keep only pairs where each side matched exactly one record on the other side."""
+    pairs = pairs.drop_duplicates(["pers_person_id", "person_table_id"])
     a = pairs.groupby("pers_person_id")["person_table_id"].transform("size")
     b = pairs.groupby("person_table_id")["pers_person_id"].transform("size")
     return pairs[(a == 1) & (b == 1)]
 
 
-def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame) -> Linkage:
-    """Run the deterministic passes and return the crosswalk."""
-    csc = ssd_person[["pers_person_id", "pers_upn", "pers_forename", "pers_surname", "pers_dob"]].copy()
-    send = sen2_person[["person_table_id", "upn", "forename", "surname", "person_birth_date"]].copy()
-    found = []
+def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.DataFrame | None):
+    csc = pd.DataFrame({"pers_person_id": ssd_person["pers_person_id"], "upn": ssd_person["pers_upn"],
+                        "forename": _norm(ssd_person["pers_forename"]), "surname": _norm(ssd_person["pers_surname"]),
+                        "dob": ssd_person["pers_dob"], "sex": ssd_person["pers_sex"],
+                        "postcode": ssd_person["pers_postcode"].astype("string").str.upper().str.replace(" ", "")})
+    send = pd.DataFrame({"person_table_id": sen2_person["person_table_id"], "upn": sen2_person["upn"],
+                         "forename": _norm(sen2_person["forename"]), "surname": _norm(sen2_person["surname"]),
+                         "dob": sen2_person["person_birth_date"], "sex": sen2_person["sex"],
+                         "postcode": sen2_person["postcode"].astype("string").str.upper().str.replace(" ", "")})
+    upns = csc[["pers_person_id", "upn"]].dropna()
+    if linked_ids is not None and len(linked_ids):
+        more = linked_ids[linked_ids["link_identifier_type"].isin(["Unique Pupil Number", "Former Unique Pupil Number"])]
+        upns = pd.concat([upns, more.rename(columns={"link_person_id": "pers_person_id",
+                                                     "link_identifier_value": "upn"})[["pers_person_id", "upn"]]])
+    return csc, send, upns.drop_duplicates()
 
-    upn = csc.dropna(subset=["pers_upn"]).merge(send.dropna(subset=["upn"]), left_on="pers_upn", right_on="upn")
-    upn = _one_to_one(upn[["pers_person_id", "person_table_id"]]).assign(method="UPN")
-    found.append(upn)
 
-    csc_left = csc[~csc["pers_person_id"].isin(upn["pers_person_id"])]
-    send_left = send[~send["person_table_id"].isin(upn["person_table_id"])]
-    csc_left = csc_left.assign(k1=_norm(csc_left["pers_forename"]), k2=_norm(csc_left["pers_surname"]))
-    send_left = send_left.assign(k1=_norm(send_left["forename"]), k2=_norm(send_left["surname"]))
-    names = csc_left.dropna(subset=["k1", "k2", "pers_dob"]).merge(
-        send_left.dropna(subset=["k1", "k2", "person_birth_date"]),
-        left_on=["k1", "k2", "pers_dob"], right_on=["k1", "k2", "person_birth_date"])
-    names = _one_to_one(names[["pers_person_id", "person_table_id"]]).assign(method="name and birth date")
-    found.append(names)
+def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.DataFrame | None = None, *,
+         threshold: float = 0.9, probabilistic: bool = True, backend: str = "duckdb", seed: int = 1) -> Linkage:
+    """Run every pass and return the crosswalk with how each link was made."""
+    csc, send, upns = _people(ssd_person, sen2_person, linked_ids)
+    found: list[pd.DataFrame] = []
 
-    crosswalk = pd.concat(found, ignore_index=True).assign(match_probability=1.0)[CROSSWALK_COLUMNS]
-    return Linkage(crosswalk.sort_values("person_table_id", ignore_index=True), len(send), len(csc))
+    def unlinked(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+        done = pd.concat([f[col] for f in found]) if found else pd.Series(dtype="string")
+        return frame[~frame[col].isin(done)]
+
+    if linked_ids is not None and len(linked_ids):
+        xw = linked_ids[linked_ids["link_identifier_type"] == "SEND Person ID"].rename(
+            columns={"link_person_id": "pers_person_id", "link_identifier_value": "person_table_id"})
+        xw = xw[xw["person_table_id"].isin(send["person_table_id"])]
+        found.append(_one_to_one(xw[["pers_person_id", "person_table_id"]]).assign(method="LA crosswalk"))
+
+    upn = unlinked(upns, "pers_person_id").merge(unlinked(send, "person_table_id").dropna(subset=["upn"]), on="upn")
+    found.append(_one_to_one(upn[["pers_person_id", "person_table_id"]]).assign(method="UPN"))
+
+    keys = ["forename", "surname", "dob"]
+    names = unlinked(csc, "pers_person_id").dropna(subset=keys).merge(
+        unlinked(send, "person_table_id").dropna(subset=keys), on=keys)
+    found.append(_one_to_one(names[["pers_person_id", "person_table_id"]]).assign(method="name and birth date"))
+
+    crosswalk = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True).assign(match_probability=1.0)
+    model = weights = None
+    note = "not run"
+    if probabilistic and len(csc) and len(send):
+        try:
+            scored, model = _splink(csc, send, backend, seed)
+            note = "ran"
+        except (ValueError, ZeroDivisionError) as exc:  # too few records to train on: say so, link exactly only
+            scored = pd.DataFrame(columns=["pers_person_id", "person_table_id", "match_weight", "match_probability"])
+            note = f"not run: the model could not be trained on so few records ({exc})"
+        weights = scored["match_weight"].astype(float)
+        open_ = scored[(scored["match_probability"] >= threshold)
+                       & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
+                       & ~scored["person_table_id"].isin(crosswalk["person_table_id"])]
+        best = _one_to_one(open_.sort_values("match_probability", ascending=False)
+                           .drop_duplicates("pers_person_id").drop_duplicates("person_table_id"))
+        if len(best):
+            crosswalk = pd.concat([crosswalk, best[["pers_person_id", "person_table_id", "match_probability"]]
+                                   .assign(method="probabilistic")], ignore_index=True)
+    crosswalk = crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
+    return Linkage(crosswalk, len(send), len(csc), model, weights, note)
+
+
+def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> tuple[pd.DataFrame, dict]:
+    """Train a Splink model on both sides (all people, so the exact matches teach it) and score candidate pairs."""
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+
+    def frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:
+        return pd.DataFrame({"unique_id": df[id_col].astype(str), "forename": df["forename"], "surname": df["surname"],
+                             "dob": pd.to_datetime(df["dob"]).dt.date, "sex": df["sex"], "postcode": df["postcode"]})
+
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("forename"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("dob", input_is_string=False),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+        ],
+        blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname", "forename"),
+                                                block_on("postcode")],
+    )
+    db = _database(backend)
+    linker = Linker([db.register(frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
+                     db.register(frame(send, "person_table_id"), dataset_display_name="send_people")],
+                    settings, log_level=logging.ERROR)
+    exact = block_on("forename", "surname", "dob")
+    linker.training.estimate_probability_two_random_records_match([exact], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    pred = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
+    left_is_csc = pred["source_dataset_l"] == "csc_people"
+    scored = pd.DataFrame({
+        "pers_person_id": np.where(left_is_csc, pred["unique_id_l"], pred["unique_id_r"]),
+        "person_table_id": np.where(left_is_csc, pred["unique_id_r"], pred["unique_id_l"]),
+        "match_weight": pred["match_weight"].astype(float),
+        "match_probability": pred["match_probability"].astype(float),
+    })
+    return scored, linker.misc.save_model_to_json()
+
+
+def _database(backend: str):
+    if backend == "spark":
+        from pyspark.sql import SparkSession
+        from splink import SparkAPI
+
+        spark = SparkSession.builder.master("local[2]").appName("adversity-report-linkage").getOrCreate()
+        return SparkAPI(spark_session=spark)
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()

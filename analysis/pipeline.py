@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, measures, pseudonymise,
-                      recommend, tables, validate)
+from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
+                      pseudonymise, recommend, tables, validate)
+from analysis.disclosure import suppress
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
 from analysis.study import CACHE, REPO, Study, code_version, fingerprint
@@ -47,12 +48,13 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         validate.write_report(checked.problems, report)
         raise ValidationFailed(f"{validate.summarise(checked.problems)}\nFull report: {report}")
     t = checked.tables
-    linkage = link.link(t["ssd_person"], t["sen2_person"])
+    linkage = link.link(t["ssd_person"], t["sen2_person"], t.get("ssd_linked_identifiers"),
+                        threshold=params.match_threshold, backend=params.linkage_backend)
     frame = adversity.load_frame(FRAME)
     events, excluded = adversity.events(t, frame)
     key = pseudonymise.load_key(params.edition)
     result = cohort.build(t, linkage.crosswalk, events, start, end, key, params.age_threshold)
-    quality = _linkage_quality(linkage, result.cohort, truth_dir)
+    quality = linkage_report.quality(linkage, truth_dir)
     comp = comparison.compare(t, linkage.crosswalk, events, params.age_threshold)
 
     raw = measures.headline(result.cohort, frame, params.age_threshold)
@@ -67,6 +69,11 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         "selection_flow": tables.flow(result.flow, thr),
         "linkage_by_method": linkage.summary().assign(
             linked=lambda d: [("c" if 1 <= n < thr else n) for n in d["linked"]]),
+        "linkage_by_age_band": suppress(suppress(linkage_report.by_group(result.cohort, "age_band", "Age at request"),
+                                                 "Children", thr), "Linked", thr),
+        "linkage_by_year": suppress(suppress(linkage_report.by_group(result.cohort, result.cohort["index_date"].dt.year,
+                                                                     "Year of request"), "Children", thr), "Linked", thr),
+        "linkage_weights": suppress(linkage_report.weight_histogram(linkage.weights), "Pairs", thr),
         "comparison": comp["table"].pipe(lambda d: _suppress_comparison(d, thr)),
         "validation_summary": _validation_summary(checked.problems),
         "coding_frame": frame.as_table(),
@@ -78,6 +85,7 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         "lead_time": cohort.lead_time_summary(result.cohort),
         "flow": result.flow.to_dict(orient="records"),
         "linkage": quality,
+        "linkage_model": linkage.model,
         "exclusions": excluded,
         "comparison": {"odds_ratio_early": comp["odds_ratio_early"], "odds_ratio_early_ci": comp["odds_ratio_early_ci"],
                        "denominator": comp["denominator"]},
@@ -114,28 +122,6 @@ def _validation_summary(problems: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"Table": [], "Column": [], "Rule": [], "Severity": [], "Rows": []})
     g = problems.groupby(["table", "column", "rule", "severity"]).size().reset_index(name="Rows")
     return g.rename(columns={"table": "Table", "column": "Column", "rule": "Rule", "severity": "Severity"})
-
-
-def _linkage_quality(linkage: link.Linkage, cohort_df: pd.DataFrame, truth_dir: Path | None) -> dict:
-    """Match rate, and precision and recall against ground truth when it is given (synthetic data)."""
-    out = {"match_rate": len(linkage.crosswalk) / max(linkage.send_people, 1),
-           "send_people": linkage.send_people, "csc_people": linkage.csc_people, "linked": len(linkage.crosswalk),
-           "precision": None, "recall": None, "recall_under_5": None, "recall_5_plus": None}
-    if truth_dir is None:
-        return out
-    truth = pd.read_csv(Path(truth_dir) / "person_links.csv", dtype={"pers_person_id": str, "person_table_id": str})
-    pairs = linkage.crosswalk.merge(truth, on=["pers_person_id", "person_table_id"], how="left", indicator=True)
-    true_links = int((pairs["_merge"] == "both").sum())
-    found = truth.merge(linkage.crosswalk, on=["pers_person_id", "person_table_id"], how="left", indicator=True)
-    found["hit"] = found["_merge"] == "both"
-    young = found["age_first_known_to_csc"] < 5
-    out.update({
-        "precision": true_links / len(pairs) if len(pairs) else None,
-        "recall": float(found["hit"].mean()) if len(found) else None,
-        "recall_under_5": float(found.loc[young, "hit"].mean()) if young.any() else None,
-        "recall_5_plus": float(found.loc[~young, "hit"].mean()) if (~young).any() else None,
-    })
-    return out
 
 
 def _cache_key(params: RunParams, extract_dir: Path, truth_dir: Path | None) -> str:
@@ -178,7 +164,8 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
         t.to_csv(work / "tables" / f"{name}.csv", index=False, lineterminator="\n")
     (work / "measures.json").write_text(json.dumps(study.measures, indent=2, sort_keys=True) + "\n")
     (work / "linkage.json").write_text(json.dumps(study.info["linkage"], indent=2, sort_keys=True) + "\n")
-    for name in ("html", "tables", "measures.json", "linkage.json"):
+    (work / "linkage_model.json").write_text(json.dumps(study.info["linkage_model"], indent=2, sort_keys=True) + "\n")
+    for name in ("html", "tables", "measures.json", "linkage.json", "linkage_model.json"):
         target = out / name
         if target.is_dir():
             shutil.rmtree(target)

@@ -20,11 +20,13 @@ def table_one(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     for name, col, labels in (("Sex", "sex", codes.SEX), ("Age at request", "age_band", None),
                               ("Primary need", "primary_need", codes.SEN_TYPE_LABEL),
                               ("Assessment outcome", "ehcna_outcome", None)):
-        counts = cohort[col].value_counts().rename_axis("Category").reset_index(name="Children")
-        counts["Category"] = counts["Category"].map(lambda v: labels.get(v, v) if labels else v)
+        counts = cohort[col].value_counts(sort=False).rename_axis("Category").reset_index(name="Children")
+        if not isinstance(cohort[col].dtype, pd.CategoricalDtype):  # ordered bands keep their order
+            counts = counts.sort_values(["Children", "Category"], ascending=[False, True])
+        counts["Category"] = counts["Category"].astype(str).map(lambda v: labels.get(v, v) if labels else v)
         counts.insert(0, "Characteristic", name)
         counts["Percent"] = counts["Children"] / len(cohort) * 100
-        parts.append(counts.sort_values(["Children", "Category"], ascending=[False, True]))
+        parts.append(counts)
     t = pd.concat(parts, ignore_index=True)
     t["Percent"] = t["Percent"].round(1)
     return suppress(t, "Children", threshold, group="Characteristic", derived=("Percent",))

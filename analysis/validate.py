@@ -229,7 +229,7 @@ def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found
         year = auth.dt.year + (auth.dt.month > 3)
         out_of_use = [code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y)
                       for code, y in zip(f["code"], year)]
-        f = f[out_of_use]
+        f = f[pd.Series(out_of_use, index=f.index, dtype=bool)]
         found.add(raw["ssd_assessment_factors"], f["_row"], "cinf_assessment_factors_json", f["code"],
                   "factor code not in the CIN census code list for that collection year", "warning")
     # an assessment cannot be authorised before it started
