@@ -44,7 +44,8 @@ def _validate(args: argparse.Namespace) -> int:
     from analysis import pipeline, validate
 
     extract = Path(args.extract)
-    result = pipeline.check_extract(extract, pd.Timestamp(args.extract_date) if args.extract_date else None)
+    result = pipeline.check_extract(extract, pd.Timestamp(args.extract_date) if args.extract_date else None,
+                                    args.source_kind)
     report = Path(args.report) if args.report else extract / "validation_report.csv"
     validate.write_report(result.problems, report)
     print(validate.summarise(result.problems))
@@ -79,13 +80,16 @@ def parser() -> argparse.ArgumentParser:
                    help="with --case-series: adversity documented before the request (A <= K)")
     s.add_argument("--adversity-before-5", type=int, metavar="B",
                    help="with --case-series: of the A, first adversity documented before age five (B <= A)")
-    s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    s.add_argument("--format", choices=("csv", "parquet", "xml"), default="csv",
+                   help="xml writes CIN census and SEN2 returns (with adversity_review and population as CSV)")
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)
     v = sub.add_parser("validate", help="check an extract against the contract")
     v.add_argument("extract", help="the extract folder")
     v.add_argument("--extract-date", help="events after this date (yyyy-mm-dd) are errors")
     v.add_argument("--report", help="where to write the full CSV report (default EXTRACT/validation_report.csv)")
+    v.add_argument("--source-kind", choices=("ssd", "returns", "templates"), default="ssd",
+                   help="returns reads CIN census and SEN2 XML (also chosen when the folder holds .xml files)")
     v.set_defaults(func=_validate)
     b = sub.add_parser("build", help="run the whole pipeline and build the report")
     b.add_argument("--params", required=True)

@@ -37,6 +37,9 @@ def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str
     """Every dated event of the given routes as (pers_person_id, route, date); absent optional tables add none."""
     parts = [pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
              for route, (table, person, date) in routes.items() if table in tables]
+    if not parts:
+        return pd.DataFrame({"pers_person_id": pd.Series(dtype="string"), "route": pd.Series(dtype="string"),
+                             "date": pd.Series(dtype="datetime64[ns]")})
     return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
 
 

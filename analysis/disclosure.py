@@ -48,3 +48,18 @@ def _recoverable(hidden: np.ndarray) -> bool:
 def safe_count(n: int, threshold: int) -> int | str:
     """A single published count: suppressed when from 1 to below the threshold."""
     return SUPPRESSED if 1 <= n < threshold else int(n)
+
+
+def primary(table: pd.DataFrame, count: str, threshold: int, derived: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Primary suppression only, for tables whose rows do not add up to a published total (overlapping groups,
+    rates, or separate exposures): counts from 1 to below the threshold and the values derived from them.
+
+    >>> primary(pd.DataFrame({"n": [3, 0, 40], "pct": [5.0, 0.0, 95.0]}), "n", 10, ("pct",))["pct"].tolist()
+    ['c', 0.0, 95.0]
+    """
+    hide = table[count].between(1, threshold - 1).to_numpy()
+    out = table.copy()
+    for col in (count, *derived):
+        out[col] = out[col].astype(object)
+        out.loc[hide, col] = SUPPRESSED
+    return out

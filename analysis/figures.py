@@ -91,3 +91,40 @@ def grouped_share(table: pd.DataFrame, group: str, columns: dict[str, str], ylab
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
     return fig
+
+
+def forest(table: pd.DataFrame):
+    """Odds ratios with 95% intervals on a log scale: crude (open circles) and adjusted (filled squares)."""
+    exposures = list(dict.fromkeys(table["Exposure"]))[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(exposures) + 1.4), layout="constrained")
+    for offset, (model, marker, face) in zip((0.15, -0.15), (("crude", "o", "white"), ("adjusted", "s", "black"))):
+        t = table[table["Model"] == model].set_index("Exposure")
+        y = [exposures.index(e) + offset for e in t.index]
+        ax.errorbar(t["Odds ratio"], y, xerr=[t["Odds ratio"] - t["Lower 95%"], t["Upper 95%"] - t["Odds ratio"]],
+                    fmt=marker, color="black", markerfacecolor=face, capsize=3, label=model.capitalize())
+    ax.axvline(1, color="grey", linestyle="--")
+    ax.set_xscale("log")
+    ticks = [t for t in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if table["Lower 95%"].min() / 1.5 <= t <= table["Upper 95%"].max() * 1.5]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_yticks(range(len(exposures)), exposures)
+    ax.set_xlabel("Odds ratio of having an EHC plan (log scale)")
+    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    return fig
+
+
+def cumulative_incidence(table: pd.DataFrame, landmark: int):
+    """Cumulative incidence of a first EHC needs assessment request by age, one line per group with its 95%
+    band; groups differ by line style as well as colour."""
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    for i, (group, t) in enumerate(table.groupby("Group", sort=False)):
+        v = _numeric(t["Cumulative incidence"]) * 100
+        lo, hi = _numeric(t["Lower 95%"]) * 100, _numeric(t["Upper 95%"]) * 100
+        ax.step(t["Age"], v, where="post", color=PALETTE[i], linestyle=["-", "--"][i % 2], label=group)
+        ax.fill_between(t["Age"], lo, hi, step="post", color=PALETTE[i], alpha=0.2)
+    ax.set_xlabel("Age (years)")
+    ax.set_ylabel("Children with a request (%)")
+    ax.set_xlim(landmark, None)
+    ax.set_ylim(0, None)
+    ax.legend(frameon=False)
+    return fig

@@ -80,8 +80,25 @@ def _read_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
     return frame.loc[:, [not str(c).startswith("Unnamed:") for c in frame.columns]]
 
 
-def read_extract(folder: str | Path) -> dict[str, RawTable]:
-    """Read every contract table found in `folder`. A missing required table is a user error."""
+def read_source(folder: str | Path, source_kind: str = "ssd") -> tuple[dict[str, RawTable], list[dict]]:
+    """Read an extract of any source kind: the statutory returns (CIN census and SEN2 XML, with any tables the
+    returns cannot carry given as CSV, XLSX or Parquet beside them) or SSD-shaped tables and templates.
+
+    Returns the raw tables and the problems found while reading XML (each a validation problem row).
+    """
+    folder = Path(folder)
+    xml, problems = {}, []
+    if source_kind == "returns" or (folder.is_dir() and any(p.suffix.lower() == ".xml" for p in folder.iterdir())):
+        from analysis import returns  # deferred: returns imports this module
+
+        xml, problems = returns.read_returns(folder)
+    tables = read_extract(folder, provided=set(xml))
+    return {**tables, **xml}, problems
+
+
+def read_extract(folder: str | Path, provided: set[str] = frozenset()) -> dict[str, RawTable]:
+    """Read every contract table found in `folder`. A missing required table is a user error, unless another
+    source (`provided`, e.g. the XML returns) supplies it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"Extract folder not found: {folder}")
@@ -104,7 +121,7 @@ def read_extract(folder: str | Path) -> dict[str, RawTable]:
         elif table.name in sheets:
             book = sheets[table.name]
             tables[table.name] = RawTable(table.name, book, _clean(_read_sheet(book, table.name), first_row=2))
-        elif not table.optional:
+        elif not table.optional and table.name not in provided:
             raise UserError(
                 f"{folder}: the required table '{table.name}' is missing (expected {table.name}.csv, "
                 f"{table.name}.parquet, {table.name}.xlsx or a sheet '{table.name}' in a workbook). "

@@ -46,6 +46,20 @@ def headline(cohort: pd.DataFrame, frame: CodingFrame, age_threshold: int) -> di
     }
 
 
+def base_rates(pop: pd.DataFrame, age_threshold: int) -> dict:
+    """Population base rates to set beside the case-series shares (coded adversity only, every child in the
+    denominator), for children born inside the data window so that early childhood is fully observed."""
+    observed = pop[pop["early_childhood_observed"]]
+    return {
+        "population_early_adversity": _measure(
+            "population_early_adversity",
+            f"Children born inside the data window with adversity documented before age {age_threshold}",
+            observed["early_adversity"].sum(), len(observed), age_threshold=age_threshold),
+        "population_ehc_plan": _measure("population_ehc_plan", "Children in the denominator with an EHC plan",
+                                        pop["ehc_plan"].sum(), len(pop)),
+    }
+
+
 def apply_disclosure(measures: dict, threshold: int) -> dict:
     """Suppress any measure whose numerator or denominator is from 1 to below the threshold."""
 

@@ -50,3 +50,14 @@ def cell_pct(v) -> str:
     ('12.5%', 'c')
     """
     return v if isinstance(v, str) else pct(v)
+
+
+def odds_ratio_sentence(table, exposure: str) -> str:
+    """The crude and adjusted odds ratios for one exposure, as a sentence (or why there are none)."""
+    t = table[table["Exposure"] == exposure].set_index("Model") if len(table) else table
+    if len(t) < 2:
+        return f"There were too few children to estimate odds ratios for {exposure.lower()}."
+    c, a = t.loc["crude"], t.loc["adjusted"]
+    return (f"Children with {exposure.lower()} had {c['Odds ratio']:.2f} times the odds of having an EHC plan "
+            f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
+            f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f}).")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
-                      pseudonymise, recommend, tables, validate)
-from analysis.disclosure import suppress
+                      pseudonymise, recommend, sensitivity, tables, validate)
+from analysis.disclosure import primary, suppress
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
 from analysis.study import CACHE, REPO, Study, code_version, fingerprint
@@ -34,15 +34,17 @@ def extract_files(extract_dir: Path) -> list[Path]:
     return sorted(p for p in Path(extract_dir).iterdir() if p.suffix in (".csv", ".parquet", ".xlsx", ".xml"))
 
 
-def check_extract(extract_dir: Path, extract_date: pd.Timestamp | None = None) -> validate.ValidationResult:
+def check_extract(extract_dir: Path, extract_date: pd.Timestamp | None = None,
+                  source_kind: str = "ssd") -> validate.ValidationResult:
     """Ingest and validate; the result holds typed tables and every problem found."""
-    return validate.validate(ingest.read_extract(extract_dir), extract_date)
+    raw, read_problems = ingest.read_source(extract_dir, source_kind)
+    return validate.validate(raw, extract_date, read_problems)
 
 
 def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None) -> Study:
-    """From extract to the prepared study (no notebooks, no HTML)."""
+    """From extract to the prepared study (no notebooks, no HTML): the pipeline's table of contents."""
     start, end = pd.Timestamp(params.study_start), pd.Timestamp(params.study_end)
-    checked = check_extract(extract_dir, end)
+    checked = check_extract(extract_dir, end, params.source_kind)
     if not checked.ok:
         report = Path(extract_dir) / "validation_report.csv"
         validate.write_report(checked.problems, report)
@@ -52,69 +54,96 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
                         threshold=params.match_threshold, backend=params.linkage_backend)
     frame = adversity.load_frame(FRAME)
     events, excluded = adversity.events(t, frame)
+    # identifiers stop here: the cohort is pseudonymised, the comparison returns aggregates only
     key = pseudonymise.load_key(params.edition)
     result = cohort.build(t, linkage.crosswalk, events, start, end, key, params.age_threshold)
-    quality = linkage_report.quality(linkage, truth_dir)
-    comp = comparison.compare(t, linkage.crosswalk, events, params.age_threshold)
+    pop, pop_source = comparison.population(t, linkage.crosswalk, events, start, end, params.age_threshold)
+    compared = _compare(pop, frame, params, start, end)
 
     raw = measures.headline(result.cohort, frame, params.age_threshold)
+    raw.update(measures.base_rates(pop, params.age_threshold))
     shown = measures.apply_disclosure(raw, params.disclosure_threshold)
-    fired = recommend.evaluate(recommend.load_rules(RULES), shown)
-    thr = params.disclosure_threshold
-    published = {
-        "table_1": tables.table_one(result.cohort, thr),
-        "domain_prevalence": tables.domain_prevalence(shown),
-        "first_adversity_age": tables.first_adversity_age(result.cohort, params.age_threshold, thr),
-        "csc_routes": tables.csc_routes(result.cohort, thr),
-        "selection_flow": tables.flow(result.flow, thr),
-        "linkage_by_method": linkage.summary().assign(
-            linked=lambda d: [("c" if 1 <= n < thr else n) for n in d["linked"]]),
-        "linkage_by_age_band": suppress(suppress(linkage_report.by_group(result.cohort, "age_band", "Age at request"),
-                                                 "Children", thr), "Linked", thr),
-        "linkage_by_year": suppress(suppress(linkage_report.by_group(result.cohort, result.cohort["index_date"].dt.year,
-                                                                     "Year of request"), "Children", thr), "Linked", thr),
-        "linkage_weights": suppress(linkage_report.weight_histogram(linkage.weights), "Pairs", thr),
-        "comparison": comp["table"].pipe(lambda d: _suppress_comparison(d, thr)),
-        "validation_summary": _validation_summary(checked.problems),
-        "coding_frame": frame.as_table(),
-    }
     files = extract_files(extract_dir)
     info = {
         "params": params.as_public_dict(),
         "measures": shown,
         "lead_time": cohort.lead_time_summary(result.cohort),
         "flow": result.flow.to_dict(orient="records"),
-        "linkage": quality,
+        "linkage": linkage_report.quality(linkage, truth_dir),
         "linkage_model": linkage.model,
         "exclusions": excluded,
-        "comparison": {"odds_ratio_early": comp["odds_ratio_early"], "odds_ratio_early_ci": comp["odds_ratio_early_ci"],
-                       "denominator": comp["denominator"]},
-        "recommendations": fired,
+        "comparison": {"denominator": pop_source, "children": len(pop), **compared["info"]},
+        "recommendations": recommend.evaluate(recommend.load_rules(RULES), shown),
         "validation": {"errors": int((checked.problems["severity"] == "error").sum()),
                        "warnings": int((checked.problems["severity"] == "warning").sum())},
-        "provenance": {
-            "extract_fingerprint": fingerprint(files),
-            "extract_files": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:16],
-                               "rows": int(len(checked.tables[p.stem])) if p.stem in checked.tables else None}
-                              for p in files],
-            "code_version": f"{__version__}+{code_version()}",
-            "python": platform.python_version(),
-            "packages": {p: metadata.version(p) for p in PACKAGES},
-            "prepared_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-        },
+        "provenance": _provenance(files, checked.tables),
     }
+    published = _published(result, linkage, shown, checked.problems, frame, params) | compared["tables"]
     return Study(info, result.cohort, result.child_events, published)
 
 
-def _suppress_comparison(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Primary suppression of each count and its percentage (groups are disjoint; no totals are shown)."""
-    out = table.copy().astype(object)
-    for count, share in (("Children", None), ("Any adversity", "Any adversity %"),
-                         ("Early adversity", "Early adversity %")):
-        small = table[count].between(1, threshold - 1)
-        for col in (count, share) if share else (count,):
-            out.loc[small, col] = "c"
-    return out
+def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams, start: pd.Timestamp,
+             end: pd.Timestamp) -> dict:
+    """The ten-year comparison of children with and without an EHC plan, disclosure-controlled."""
+    thr, age = params.disclosure_threshold, params.age_threshold
+    prev = comparison.prevalence_by_plan(pop, frame, age)
+    ors = comparison.odds_ratios(pop, frame, age, min_exposed=thr)
+    cif, cif_excluded = comparison.cumulative_incidence_by_exposure(pop, age, start, end)
+    if len(cif):  # an incidence resting on few requests, or on few children still followed, is not shown
+        small = cif["events"].between(1, thr - 1) | (cif["at_risk"] < thr)
+        cif = cif.astype({c: object for c in ("cumulative_incidence", "lower", "upper")})
+        cif.loc[small, ["cumulative_incidence", "lower", "upper"]] = "c"
+        cif = cif.drop(columns=["events"]).rename(columns={
+            "age": "Age", "cumulative_incidence": "Cumulative incidence", "lower": "Lower 95%", "upper": "Upper 95%",
+            "at_risk": "Children followed"})
+        cif["Children followed"] = [("c" if 1 <= n < thr else n) for n in cif["Children followed"]]
+    crude_or, crude_ci = comparison.crude_plan_odds_ratio(pop)
+    imd = bool(pop["imd_decile"].notna().all())
+    return {
+        "tables": {
+            "comparison_prevalence": primary(prev, "With exposure", thr, ("Share", "Lower 95%", "Upper 95%")),
+            "odds_ratios": ors,
+            "cumulative_incidence": cif,
+        },
+        "info": {"crude_odds_ratio_early": crude_or, "crude_odds_ratio_early_ci": list(crude_ci),
+                 "landmark_excluded": cif_excluded, "with_plan": int(pop["ehc_plan"].sum()),
+                 "adjusted_for": ["sex", "birth cohort"] + (["deprivation decile"] if imd else [])},
+    }
+
+
+def _published(result: cohort.CohortResult, linkage: link.Linkage, shown: dict, problems: pd.DataFrame,
+               frame: adversity.CodingFrame, params: RunParams) -> dict[str, pd.DataFrame]:
+    """Every table the book shows, each through disclosure control."""
+    thr = params.disclosure_threshold
+    c = result.cohort
+    return {
+        "table_1": tables.table_one(c, thr),
+        "domain_prevalence": tables.domain_prevalence(shown),
+        "first_adversity_age": tables.first_adversity_age(c, params.age_threshold, thr),
+        "csc_routes": tables.csc_routes(c, thr),
+        "selection_flow": tables.flow(result.flow, thr),
+        "linkage_by_method": primary(linkage.summary(), "linked", thr),
+        "linkage_by_age_band": suppress(suppress(linkage_report.by_group(c, "age_band", "Age at request"),
+                                                 "Children", thr), "Linked", thr),
+        "linkage_by_year": suppress(suppress(linkage_report.by_group(c, c["index_date"].dt.year, "Year of request"),
+                                             "Children", thr), "Linked", thr),
+        "linkage_weights": suppress(linkage_report.weight_histogram(linkage.weights), "Pairs", thr),
+        "sensitivity": tables.sensitivity(sensitivity.headline_variants(c, params.age_threshold), thr),
+        "validation_summary": _validation_summary(problems),
+        "coding_frame": frame.as_table(),
+    }
+
+
+def _provenance(files: list[Path], typed: dict[str, pd.DataFrame]) -> dict:
+    return {
+        "extract_fingerprint": fingerprint(files),
+        "extract_files": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:16],
+                           "rows": int(len(typed[p.stem])) if p.stem in typed else None} for p in files],
+        "code_version": f"{__version__}+{code_version()}",
+        "python": platform.python_version(),
+        "packages": {p: metadata.version(p) for p in PACKAGES},
+        "prepared_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
 
 
 def _validation_summary(problems: pd.DataFrame) -> pd.DataFrame:

@@ -547,7 +547,19 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
     ext, truth = out / "extract", out / "truth"
     ext.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
-    for name, frame in la.tables.items():
+    if fmt == "xml":  # the statutory returns, with what they cannot carry as CSV beside them
+        from analysis import returns_synth  # deferred: returns_synth imports this module
+
+        returns_synth.write_returns(la, ext)
+        # the census holds only children with a referral, and SEN2 has no person id of its own
+        in_census = la.tables["population"]["pers_person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])
+        population = la.tables["population"].assign(
+            pers_person_id=la.tables["population"]["pers_person_id"].where(in_census), person_table_id=None)
+        review = la.tables["adversity_review"]
+        review = review[review["person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])]
+        for name, frame in (("adversity_review", review), ("population", population)):
+            frame.to_csv(ext / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    for name, frame in ({} if fmt == "xml" else la.tables).items():
         if fmt == "parquet":
             frame.to_parquet(ext / f"{name}.parquet", index=False)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import codes
-from analysis.disclosure import suppress
+from analysis.disclosure import primary, suppress
 
 AGE_BANDS = [(0, 1, "Under 1"), (1, 3, "1 to 2"), (3, 5, "3 to 4"), (5, 8, "5 to 7"), (8, 11, "8 to 10"),
              (11, 26, "11 and over")]
@@ -66,4 +66,13 @@ def csc_routes(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def flow(flow_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
     t = flow_df.rename(columns={"step": "Step", "children": "Children"})
     t["Children"] = [("c" if 1 <= n < threshold else n) for n in t["Children"]]
+    return t
+
+
+def sensitivity(variants: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Sensitivity analyses, with counts from 1 to below the threshold (and their shares) suppressed."""
+    t = primary(variants, "Known to CSC", threshold, ("Known %", "Known lower", "Known upper"))
+    t = primary(t, "Early adversity", threshold, ("Early %", "Early lower", "Early upper"))
+    for count, share in (("Cohort", "Known %"), ("With adversity", "Early %")):
+        t = primary(t, count, threshold, (share,))
     return t

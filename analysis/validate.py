@@ -61,9 +61,12 @@ class _Collector:
         return pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
 
 
-def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None = None) -> ValidationResult:
-    """Type every table and check it against the contract and the cross-table rules."""
+def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None = None,
+             read_problems: list[dict] = ()) -> ValidationResult:
+    """Type every table and check it against the contract and the cross-table rules. `read_problems` are those
+    found while reading (e.g. the XML adapters'), reported alongside."""
     found = _Collector()
+    found.rows.extend(read_problems)
     typed: dict[str, pd.DataFrame] = {}
     for name, raw in raw_tables.items():
         typed[name] = _type_table(schema.TABLE[name], raw, found)
@@ -73,7 +76,9 @@ def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None 
     unparsed = problems[problems["rule"] != "required value is missing"][["table", "row", "column"]]
     flagged = problems.merge(unparsed.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
     problems = problems[~(flagged.to_numpy() & (problems["rule"] == "required value is missing").to_numpy())]
-    problems = problems.sort_values(["severity", "table", "row", "column"], kind="stable", ignore_index=True)
+    order = pd.to_numeric(problems["row"], errors="coerce")  # XML problems give rows as text, e.g. "child 12"
+    problems = (problems.assign(_order=order).sort_values(["severity", "table", "_order", "column"], kind="stable")
+                .drop(columns="_order").reset_index(drop=True))
     return ValidationResult(typed, problems)
 
 
@@ -212,8 +217,9 @@ def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found
         frame = typed[name]
         dob = frame[person_col].map(births[side].loc[~births[side].index.duplicated()])
         before = frame[date_col] < dob
+        # social care can start before birth (pre-birth assessments); a SEND request cannot
         found.add(raw[name], frame.loc[before, "_row"], date_col, frame.loc[before, date_col].dt.date,
-                  "event dated before the child's birth")
+                  "event dated before the child's birth", "error" if side == "sen2" else "warning")
         if extract_date is not None:
             after = frame[date_col] > extract_date
             found.add(raw[name], frame.loc[after, "_row"], date_col, frame.loc[after, date_col].dt.date,

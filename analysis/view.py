@@ -14,3 +14,34 @@ def table(table: pd.DataFrame, empty: str = "None.", percent: tuple[str, ...] = 
         return Markdown(empty)
     fmt = {col: narrative.cell_pct for col in percent}
     return table.style.hide(axis="index").format(fmt, precision=precision, na_rep="")
+
+
+def _share(n, pct, low, high) -> str:
+    if isinstance(pct, str):
+        return "c"
+    return f"{narrative.count(int(n))} ({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})"
+
+
+def prevalence_by_plan(prev: pd.DataFrame):
+    """The long comparison table as one row per exposure, a column per group: 'n (p%; low to high)'."""
+    cells = prev.assign(cell=[_share(*r) for r in prev[["With exposure", "Share", "Lower 95%", "Upper 95%"]]
+                              .itertuples(index=False)])
+    wide = cells.pivot(index="Exposure", columns="Group", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(prev["Exposure"]))).reset_index()
+    wide.columns.name = None
+    return table(wide)
+
+
+def sensitivity(variants: pd.DataFrame, age_threshold: int):
+    """The sensitivity table as 'n of N (p%; low to high)' cells."""
+    def cell(n, d, pct, low, high):
+        return "c" if "c" in (n, d) else f"{narrative.count(int(n))} of {narrative.count(int(d))} ({narrative.pct(pct)}; " \
+            f"{narrative.pct(low)} to {narrative.pct(high)})"
+    out = pd.DataFrame({
+        "Analysis": variants["Analysis"],
+        "Known to social care": [cell(*r) for r in variants[["Known to CSC", "Cohort", "Known %", "Known lower",
+                                                              "Known upper"]].itertuples(index=False)],
+        "First adversity before the threshold age": [cell(*r) for r in variants[[
+            "Early adversity", "With adversity", "Early %", "Early lower", "Early upper"]].itertuples(index=False)],
+    })
+    return table(out)

@@ -36,15 +36,24 @@ def test_orphan_row(extract_copy):
         ["ssd_cin_episodes.csv", 6, "cine_person_id", "NOBODY"]]
 
 
-@pytest.mark.parametrize("value, rule", [("31/02/2020", "not a date"), ("yesterday", "not a date"),
-                                         ("2099-01-01", "event dated after the extract date"),
-                                         ("1900-01-01", "event dated before the child's birth")])
-def test_bad_dates(extract_copy, value, rule):
+@pytest.mark.parametrize("value, rule, severity", [
+    ("31/02/2020", "not a date", "error"), ("yesterday", "not a date", "error"),
+    ("2099-01-01", "event dated after the extract date", "error"),
+    ("1900-01-01", "event dated before the child's birth", "warning"),  # social care may begin before birth
+])
+def test_bad_dates(extract_copy, value, rule, severity):
     _edit(extract_copy / "ssd_contacts.csv", lambda f: f.assign(
         cont_contact_date=[value if i == 0 else v for i, v in enumerate(f["cont_contact_date"])]))
-    p = _rules(extract_copy)
-    assert p[["row", "column", "value"]].values.tolist() == [[2, "cont_contact_date", value]]
+    p = check_extract(extract_copy, pd.Timestamp("2026-03-31")).problems
+    assert p[["row", "column", "value", "severity"]].values.tolist() == [[2, "cont_contact_date", value, severity]]
     assert p["rule"].iloc[0].startswith(rule)
+
+
+def test_send_request_before_birth_is_an_error(extract_copy):
+    _edit(extract_copy / "sen2_requests.csv", lambda f: f.assign(
+        received_date=["1900-01-01" if i == 0 else v for i, v in enumerate(f["received_date"])]))
+    p = _rules(extract_copy)
+    assert p[["row", "column", "rule"]].values.tolist() == [[2, "received_date", "event dated before the child's birth"]]
 
 
 def test_uk_and_excel_dates_are_read(extract_copy):

@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+// Accessibility check of a built HTML site: axe-core in Debian's headless Chromium (never a downloaded browser).
+//
+//   node tests/browser/axe_check.mjs SITE_DIR [--json FILE] [--screenshots DIR]
+//
+// Opens every .html page under SITE_DIR as a file:// URL (theme assets under _static/ are not pages) in light and
+// dark colour mode at 1280 px and 400 px wide, runs axe with the WCAG 2.0/2.1/2.2 A and AA tags, and prints one
+// JSON summary on stdout. The theme's dialogs, which axe cannot see while closed, are checked open on one page per
+// variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", "PAGE [secondary sidebar open]"). The browser may not touch the network: any http(s)/ws request a page makes is blocked and
+// reported under "external_requests". Exit status: 0 clean, 1 violations, external requests or a dialog that would
+// not open, 2 could not run.
+//
+// --json writes the summary to FILE too; --screenshots saves a full-page PNG of each page in each variant.
+// Environment: CHROMIUM (default /usr/bin/chromium); AXE_CONCURRENCY (default 2): variants checked at once.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const AXE_VERSION = require("axe-core/package.json").version;
+
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+const MODES = ["light", "dark"];
+const WIDTHS = [1280, 400];
+const HEIGHT = 900;
+const MAX_TARGETS = 3;
+const SKIP_DIRS = new Set(["_static", "_sources", "_images", "node_modules"]);
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+function usage(message) {
+  if (message) console.error(`axe_check: ${message}`);
+  console.error("usage: node axe_check.mjs SITE_DIR [--json FILE] [--screenshots DIR]");
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const args = { site: null, json: null, screenshots: null };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--json") args.json = argv[++i] ?? usage("--json needs a file");
+    else if (argv[i] === "--screenshots") args.screenshots = argv[++i] ?? usage("--screenshots needs a folder");
+    else if (argv[i] === "-h" || argv[i] === "--help") usage();
+    else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
+    else if (args.site === null) args.site = argv[i];
+    else usage("only one SITE_DIR");
+  }
+  if (args.site === null) usage("no SITE_DIR given");
+  return args;
+}
+
+function findPages(root, rel = "") {
+  const pages = [];
+  for (const name of readdirSync(path.join(root, rel)).sort()) {
+    const relPath = rel ? `${rel}/${name}` : name;
+    const stat = statSync(path.join(root, relPath));
+    if (stat.isDirectory()) {
+      if (!SKIP_DIRS.has(name) && !name.startsWith(".")) pages.push(...findPages(root, relPath));
+    } else if (name.endsWith(".html")) {
+      pages.push(relPath);
+    }
+  }
+  return pages;
+}
+
+// A page that is only an instant <meta http-equiv="refresh"> (Jupyter Book's root index.html) is never shown to a
+// reader; checking it would check the page it forwards to a second time.
+function redirectTarget(file) {
+  const html = readFileSync(file, "utf8");
+  if (html.length > 2000 || /<body/i.test(html)) return null;
+  const m = html.match(/<meta\s+http-equiv=["']?refresh["']?\s+content=["']\s*0\s*;\s*url=([^"']+)["']/i);
+  return m ? m[1] : null;
+}
+
+// The same on every page (they come from the theme's layout), so each is opened on one page per variant.
+// A visible toggle that opens nothing is reported under "dialogs_not_opened" and fails the check. At 992 px and
+// wider the primary toggle collapses the sidebar in place instead of opening a drawer, so it is not tried there.
+const STATES = [
+  { name: "search dialog open", dialog: "#pst-search-dialog", open: (page) => page.keyboard.press("Control+K") },
+  {
+    name: "primary sidebar open",
+    dialog: "#pst-primary-sidebar-modal",
+    toggle: "button.primary-toggle:visible",
+    belowWidth: 992,
+  },
+  { name: "secondary sidebar open", dialog: "#pst-secondary-sidebar-modal", toggle: "button.secondary-toggle:visible" },
+];
+
+async function runAxe(page) {
+  const hasAxe = await page.evaluate(() => typeof window.axe !== "undefined");
+  if (!hasAxe) await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    TAGS,
+  );
+}
+
+async function load(page, url, mode) {
+  await page.goto(url, { waitUntil: "load" });
+  await page.evaluate(async (m) => {
+    document.documentElement.dataset.mode = m;
+    document.documentElement.dataset.theme = m;
+    await document.fonts.ready;
+  }, mode);
+  // Let the theme's scripts (tooltips, scroll-spy, theme switch transitions) settle.
+  await page.waitForTimeout(150);
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  if (theme !== mode) throw new Error(`${url}: could not switch to ${mode} mode (data-theme=${theme})`);
+}
+
+// Opens one of the theme's dialogs: "open", "n/a" if this page or width has no way to open it, or "failed".
+async function openState(page, state, width) {
+  if ((await page.locator(state.dialog).count()) === 0) return "n/a";
+  if (state.toggle) {
+    if (state.belowWidth && width >= state.belowWidth) return "n/a";
+    const toggle = page.locator(state.toggle).first();
+    if ((await toggle.count()) === 0) return "n/a";
+    await toggle.click();
+  } else {
+    await state.open(page);
+  }
+  await page.waitForTimeout(300);
+  const open = await page.evaluate((sel) => document.querySelector(sel)?.open === true, state.dialog);
+  return open ? "open" : "failed";
+}
+
+async function checkVariant(browser, siteRoot, pages, mode, width, record, external, screenshots, statesChecked, notOpened, statePages) {
+  const context = await browser.newContext({
+    viewport: { width, height: HEIGHT },
+    colorScheme: mode,
+    reducedMotion: "reduce",
+  });
+  // pydata-sphinx-theme reads these keys in an inline <head> script before anything is painted.
+  await context.addInitScript((m) => {
+    try {
+      localStorage.setItem("mode", m);
+      localStorage.setItem("theme", m);
+    } catch (e) {
+      /* file:// storage unavailable: the dataset is set again after load */
+    }
+  }, mode);
+  let current = null;
+  await context.route(/^(https?|wss?):/i, (route) => {
+    external(current, route.request().url());
+    return route.abort("blockedbyclient");
+  });
+  const page = await context.newPage();
+  const variant = `${mode}@${width}`;
+  const shot = async (name) => {
+    if (!screenshots) return;
+    const file = path.join(screenshots, `${name.replace(/[\/ ]/g, "__").replace(/[\[\]]|\.html/g, "")}.${mode}.${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+  };
+  for (const rel of pages) {
+    current = rel;
+    await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
+    record(rel, variant, await runAxe(page));
+    await shot(rel);
+  }
+  for (const state of STATES) {
+    const statePage = statePages.get(state.name);
+    if (!statePage) continue;
+    const name = `${statePage} [${state.name}]`;
+    current = name;
+    await load(page, pathToFileURL(path.join(siteRoot, statePage)).href, mode);
+    const outcome = await openState(page, state, width);
+    if (outcome === "open") {
+      record(name, variant, await runAxe(page));
+      await shot(name);
+      statesChecked.add(`${name} @${variant}`);
+    } else if (outcome === "failed") {
+      notOpened.add(`${name} @${variant}`);
+    }
+  }
+  await context.close();
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const siteRoot = path.resolve(args.site);
+  const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+  if (!existsSync(siteRoot) || !statSync(siteRoot).isDirectory()) usage(`${siteRoot} is not a directory`);
+  if (!existsSync(executablePath)) usage(`no Chromium at ${executablePath} (apt-get install chromium)`);
+
+  const started = Date.now();
+  const redirects = {};
+  const pages = [];
+  for (const rel of findPages(siteRoot)) {
+    const target = redirectTarget(path.join(siteRoot, rel));
+    if (target === null) pages.push(rel);
+    else redirects[rel] = target;
+  }
+  if (pages.length === 0) usage(`no .html pages under ${siteRoot}`);
+  // Each dialog is opened on the first ordinary page (not search or the index) that has it.
+  const statePages = new Map();
+  for (const state of STATES) {
+    const id = state.dialog.slice(1);
+    const found = pages.find(
+      (p) => !/(^|\/)(search|genindex)\.html$/.test(p) && readFileSync(path.join(siteRoot, p), "utf8").includes(`id="${id}"`),
+    );
+    if (found) statePages.set(state.name, found);
+  }
+
+  // page -> rule -> {impact, help, variants:Set, nodes:max count, targets:Set}
+  const found = new Map();
+  const incomplete = {};
+  const record = (rel, variant, result) => {
+    for (const v of result.violations) {
+      if (!found.has(rel)) found.set(rel, new Map());
+      const rules = found.get(rel);
+      if (!rules.has(v.id)) {
+        rules.set(v.id, { impact: v.impact, help: v.help, variants: new Set(), nodes: 0, targets: new Set() });
+      }
+      const r = rules.get(v.id);
+      r.variants.add(variant);
+      r.nodes = Math.max(r.nodes, v.nodes.length);
+      for (const n of v.nodes) r.targets.add(n.target.map(String).join(" "));
+    }
+    // "Needs review" results (axe could not decide, e.g. text over an image): reported, not failed.
+    for (const v of result.incomplete) {
+      incomplete[v.id] ??= { nodes: 0, targets: new Set() };
+      incomplete[v.id].nodes += v.nodes.length;
+      for (const n of v.nodes) incomplete[v.id].targets.add(`${rel}: ${n.target.map(String).join(" ")}`);
+    }
+  };
+
+  const statesChecked = new Set();
+  const notOpened = new Set();
+  const externalRequests = {};
+  const external = (rel, url) => {
+    externalRequests[rel] ??= [];
+    if (!externalRequests[rel].includes(url)) externalRequests[rel].push(url);
+  };
+  if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
+  const variants = MODES.flatMap((mode) => WIDTHS.map((width) => ({ mode, width })));
+  const concurrency = Math.max(1, Number(process.env.AXE_CONCURRENCY) || 2);
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const queue = [...variants];
+    const worker = async () => {
+      for (let v = queue.shift(); v; v = queue.shift()) {
+        await checkVariant(browser, siteRoot, pages, v.mode, v.width, record, external, args.screenshots, statesChecked, notOpened, statePages);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, variants.length) }, worker));
+  } finally {
+    await browser.close();
+  }
+
+  const violations = {};
+  const byRule = {};
+  for (const [rel, rules] of [...found.entries()].sort()) {
+    violations[rel] = [];
+    for (const [id, r] of [...rules.entries()].sort()) {
+      const targets = [...r.targets];
+      violations[rel].push({
+        rule: id,
+        impact: r.impact,
+        help: r.help,
+        nodes: r.nodes,
+        variants: [...r.variants].sort(),
+        targets: targets.sort().slice(0, MAX_TARGETS),
+      });
+      byRule[id] ??= { impact: r.impact, pages: 0, nodes: 0 };
+      byRule[id].pages += 1;
+      byRule[id].nodes += r.nodes;
+    }
+  }
+  const summary = {
+    site: siteRoot,
+    axe_core: AXE_VERSION,
+    tags: TAGS,
+    variants: variants.map((v) => `${v.mode}@${v.width}`),
+    pages_checked: pages.length,
+    pages,
+    redirects_not_checked: redirects,
+    dialogs_checked: [...statesChecked].sort(),
+    dialogs_not_opened: [...notOpened].sort(),
+    runs: pages.length * variants.length + statesChecked.size,
+    pages_with_violations: Object.keys(violations).length,
+    violations_by_rule: byRule,
+    violations,
+    needs_review_by_rule: Object.fromEntries(
+      Object.entries(incomplete)
+        .sort()
+        .map(([id, r]) => [id, { nodes: r.nodes, targets: [...r.targets].sort().slice(0, MAX_TARGETS) }]),
+    ),
+    external_requests: externalRequests,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  const text = JSON.stringify(summary, null, 2);
+  if (args.json) writeFileSync(args.json, text + "\n");
+  console.log(text);
+  const failed = Object.keys(violations).length || Object.keys(externalRequests).length || notOpened.size;
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(`axe_check: ${err.stack || err}`);
+  process.exit(2);
+});
