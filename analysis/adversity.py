@@ -1,8 +1,8 @@
 """Adversity events: one row per child, domain, date documented and source, through the coding frame.
 
 Date rules: assessment factors are identified at the end of an assessment, so they are dated by its
-authorisation date; child protection categories by the plan's start date; case review by the date first
-documented. Assessments without an authorisation date cannot be dated and are counted as exclusions.
+authorisation date; child protection categories by the plan's start date; CIN primary need by the referral date
+(or the start of care); case review by the date first documented. Assessments without an authorisation date cannot be dated and are counted as exclusions.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class CodingFrame:
     assessment_factors: dict[str, str]
     cp_categories: dict[str, str]
     review_types: dict[str, str]
+    primary_need: dict[str, str]
 
     def label(self, domain: str) -> str:
         return self.domains[domain]["label"]
@@ -33,6 +34,7 @@ class CodingFrame:
         """The frame as a table for the Methods chapter."""
         rows = [("CIN assessment factor", k, self.label(v)) for k, v in self.assessment_factors.items()]
         rows += [("Child protection category", k, self.label(v)) for k, v in self.cp_categories.items()]
+        rows += [("CIN primary need", k, self.label(v)) for k, v in self.primary_need.items()]
         rows += [("Case review type", k, self.label(v)) for k, v in self.review_types.items()]
         return pd.DataFrame(rows, columns=["Source", "Code", "Domain"])
 
@@ -44,8 +46,8 @@ def load_frame(path: str | Path) -> CodingFrame:
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"{path}: cannot read the coding frame ({exc}).") from None
     frame = CodingFrame(raw["domains"], {str(k): v for k, v in raw["assessment_factors"].items()},
-                        raw["cp_categories"], raw["review_types"])
-    for section in ("assessment_factors", "cp_categories", "review_types"):
+                        raw["cp_categories"], raw["review_types"], raw.get("primary_need") or {})
+    for section in ("assessment_factors", "cp_categories", "review_types", "primary_need"):
         for code, domain in getattr(frame, section).items():
             if domain not in frame.domains:
                 raise UserError(f"{path}: {section} maps '{code}' to unknown domain '{domain}'.")
@@ -75,6 +77,14 @@ def events(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.Data
                                "domain": cp["cppl_cp_plan_initial_category"].map(frame.cp_categories),
                                "date": cp["cppl_cp_plan_start_date"], "source": "child protection plan"})
                  .dropna(subset=["domain"]))
+
+    for table, person, date, code in (("ssd_cin_episodes", "cine_person_id", "cine_referral_date",
+                                       "cine_cin_primary_need_code"),
+                                      ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date",
+                                       "clae_cla_primary_need_code")):
+        t = tables[table]
+        parts.append(pd.DataFrame({"pers_person_id": t[person], "domain": t[code].map(frame.primary_need),
+                                   "date": t[date], "source": "primary need"}).dropna(subset=["domain"]))
 
     if "adversity_review" in tables:
         rv = tables["adversity_review"]

@@ -179,7 +179,7 @@ def generate_case_series(n: int, known: int, with_adversity: int, adversity_befo
                 documented.append((i, d, when))
         elif g == "known" and rng.random() < 0.65:  # a referral; perhaps an assessment finding no factors
             referral(i, pid, contact, ["21"] if rng.random() < 0.7 else None,
-                     str(rng.choice(["N2", "N3", "N4", "N5", "N6", "N8"])))
+                     str(rng.choice(["N2", "N4", "N5", "N6"])))  # N3/N8 would count as adversity
         elif g == "other" and record:  # early help before the request and adversity after it: neither counts
             if eh is not None:
                 h = dob + days(round(eh * YEAR))

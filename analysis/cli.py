@@ -66,6 +66,24 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan(args: argparse.Namespace) -> int:
+    from analysis import pipeline, scan
+
+    params = pipeline.load_params(args.params) if args.params else None
+    threshold = args.threshold or (params.disclosure_threshold if params else 10)
+    edition = args.edition or (params.edition if params else "public")
+    allow = list(args.allow or []) + (scan.published_values(params) if params else [])
+    findings = scan.scan(Path(args.site), Path(args.extract), threshold, edition,
+                         Path(args.notebooks) if args.notebooks else None, allow=allow)
+    if args.report:
+        findings.to_csv(args.report, index=False)
+    if findings.empty:
+        print(f"No identifiers, small counts or child-level rows found in {args.site}.")
+        return 0
+    print(scan.summarise(findings), file=sys.stderr)
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adversity-report", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -97,6 +115,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--truth", help="ground truth folder (synthetic data) for linkage precision and recall")
     b.add_argument("--out")
     b.set_defaults(func=_build)
+    sc = sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows")
+    sc.add_argument("site", help="the site folder (OUT/html)")
+    sc.add_argument("--extract", required=True)
+    sc.add_argument("--threshold", type=int, help="default: from --params, else 10")
+    sc.add_argument("--edition", choices=("public", "internal"), help="default: from --params, else public")
+    sc.add_argument("--notebooks", help="executed notebooks too, e.g. OUT/.work/book_stage/book/chapters")
+    sc.add_argument("--params", help="run parameters: threshold, edition, and the study window dates as published")
+    sc.add_argument("--allow", action="append", help="a value published by design (repeatable)")
+    sc.add_argument("--report", help="write every finding to this CSV")
+    sc.set_defaults(func=_scan)
     return p
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
-                      pseudonymise, recommend, sensitivity, tables, validate)
+                      pseudonymise, publish, recommend, scan, sensitivity, tables, validate)
 from analysis.disclosure import primary, suppress
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
@@ -122,7 +122,7 @@ def _published(result: cohort.CohortResult, linkage: link.Linkage, shown: dict, 
         "first_adversity_age": tables.first_adversity_age(c, params.age_threshold, thr),
         "csc_routes": tables.csc_routes(c, thr),
         "selection_flow": tables.flow(result.flow, thr),
-        "linkage_by_method": primary(linkage.summary(), "linked", thr),
+        "linkage_by_method": suppress(linkage.summary(), "linked", thr, derived=("share_of_send_people",)),
         "linkage_by_age_band": suppress(suppress(linkage_report.by_group(c, "age_band", "Age at request"),
                                                  "Children", thr), "Linked", thr),
         "linkage_by_year": suppress(suppress(linkage_report.by_group(c, c["index_date"].dt.year, "Year of request"),
@@ -178,28 +178,31 @@ def prepare_cached(params: RunParams, extract_dir: Path, truth_dir: Path | None 
 
 
 def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | None = None) -> Path:
-    """Run everything and publish OUT/html, OUT/measures.json, OUT/linkage.json and OUT/tables/*.csv."""
+    """Run everything, scan what would be published, and publish it: OUT/html, OUT/tables/*.csv,
+    OUT/measures.json, OUT/linkage.json and OUT/linkage_model.json. Nothing in OUT changes unless all succeed."""
     t0 = time.perf_counter()
     study = prepare_cached(params, extract_dir, truth_dir)
     log.info("Study prepared in %.1f s", time.perf_counter() - t0)
-    work = out / ".work"
-    shutil.rmtree(work, ignore_errors=True)
-    study.save(work / "study")
-    html = book.render(study, work)
-    # publish: everything was made in OUT/.work; move it into place only now that it all succeeded
-    out.mkdir(parents=True, exist_ok=True)
-    (work / "tables").mkdir()
-    for name, t in study.tables.items():
-        t.to_csv(work / "tables" / f"{name}.csv", index=False, lineterminator="\n")
-    (work / "measures.json").write_text(json.dumps(study.measures, indent=2, sort_keys=True) + "\n")
-    (work / "linkage.json").write_text(json.dumps(study.info["linkage"], indent=2, sort_keys=True) + "\n")
-    (work / "linkage_model.json").write_text(json.dumps(study.info["linkage_model"], indent=2, sort_keys=True) + "\n")
-    for name in ("html", "tables", "measures.json", "linkage.json", "linkage_model.json"):
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        (html if name == "html" else work / name).rename(target)
+    with publish.lock(out):
+        work = out / ".work"
+        shutil.rmtree(work, ignore_errors=True)
+        study.save(work / "study")
+        html = book.render(study, work)
+        stage = work / "publish"
+        stage.mkdir()
+        html.rename(stage / "html")
+        (stage / "tables").mkdir()
+        for name, t in study.tables.items():
+            t.to_csv(stage / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+        for name, value in (("measures", study.measures), ("linkage", study.info["linkage"]),
+                            ("linkage_model", study.info["linkage_model"])):
+            (stage / f"{name}.json").write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+        findings = scan.scan(stage / "html", extract_dir, params.disclosure_threshold, params.edition,
+                             notebooks_dir=work / "book_stage" / "book" / "chapters",
+                             allow=scan.published_values(params))
+        if not findings.empty:
+            findings.to_csv(work / "disclosure_findings.csv", index=False)
+        scan.refuse_if_unsafe(findings)
+        publish.publish(stage, out)
     log.info("Built in %.1f s", time.perf_counter() - t0)
     return out / "html" / "index.html"

@@ -211,7 +211,8 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     abuse = np.logical_or.reduce([has[d][r_child] & (onset[d][r_child] <= r_date)
                                   for d in ("neglect", "emotional_abuse", "physical_abuse", "sexual_abuse",
                                             "domestic_abuse")])
-    need = np.where(abuse, "N1", rng.choice(["N2", "N3", "N4", "N5", "N6", "N7", "N8", "N0"], nr,
+    # N3 and N8 are left out: the coding frame reads them as adversity, which the generator does not track
+    need = np.where(abuse, "N1", rng.choice(["N2", "N9", "N4", "N5", "N6", "N7", "N0", "N0"], nr,
                                             p=[0.12, 0.15, 0.3, 0.25, 0.06, 0.04, 0.04, 0.04]))
     ref_id = _ids("R", nr)
     referrals = pd.DataFrame({

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import codes
-from analysis.disclosure import primary, suppress
+from analysis.disclosure import SUPPRESSED, suppress
 
 AGE_BANDS = [(0, 1, "Under 1"), (1, 3, "1 to 2"), (3, 5, "3 to 4"), (5, 8, "5 to 7"), (8, 11, "8 to 10"),
              (11, 26, "11 and over")]
@@ -70,9 +70,10 @@ def flow(flow_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
 
 
 def sensitivity(variants: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Sensitivity analyses, with counts from 1 to below the threshold (and their shares) suppressed."""
-    t = primary(variants, "Known to CSC", threshold, ("Known %", "Known lower", "Known upper"))
-    t = primary(t, "Early adversity", threshold, ("Early %", "Early lower", "Early upper"))
-    for count, share in (("Cohort", "Known %"), ("With adversity", "Early %")):
-        t = primary(t, count, threshold, (share,))
+    """Sensitivity analyses: a share is suppressed (with its counts) when its numerator, its denominator or the
+    difference between them is from 1 to below the threshold, as for the headline measures."""
+    n, d = variants["Children"], variants["Of"]
+    small = n.between(1, threshold - 1) | d.between(1, threshold - 1) | (d - n).between(1, threshold - 1)
+    t = variants.astype(object)
+    t.loc[small, ["Children", "Of", "Share", "Lower 95%", "Upper 95%"]] = SUPPRESSED
     return t

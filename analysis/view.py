@@ -32,16 +32,14 @@ def prevalence_by_plan(prev: pd.DataFrame):
     return table(wide)
 
 
-def sensitivity(variants: pd.DataFrame, age_threshold: int):
-    """The sensitivity table as 'n of N (p%; low to high)' cells."""
+def sensitivity(variants: pd.DataFrame):
+    """The sensitivity table with one column per measure, cells as 'n of N (p%; low to high)'."""
     def cell(n, d, pct, low, high):
-        return "c" if "c" in (n, d) else f"{narrative.count(int(n))} of {narrative.count(int(d))} ({narrative.pct(pct)}; " \
-            f"{narrative.pct(low)} to {narrative.pct(high)})"
-    out = pd.DataFrame({
-        "Analysis": variants["Analysis"],
-        "Known to social care": [cell(*r) for r in variants[["Known to CSC", "Cohort", "Known %", "Known lower",
-                                                              "Known upper"]].itertuples(index=False)],
-        "First adversity before the threshold age": [cell(*r) for r in variants[[
-            "Early adversity", "With adversity", "Early %", "Early lower", "Early upper"]].itertuples(index=False)],
-    })
-    return table(out)
+        return "c" if "c" in (n, d) else (f"{narrative.count(int(n))} of {narrative.count(int(d))} "
+                                          f"({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})")
+    cells = variants.assign(cell=[cell(*r) for r in variants[["Children", "Of", "Share", "Lower 95%", "Upper 95%"]]
+                                  .itertuples(index=False)])
+    wide = cells.pivot(index="Analysis", columns="Measure", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(variants["Analysis"])))[list(dict.fromkeys(variants["Measure"]))]
+    wide.columns.name = None
+    return table(wide.reset_index())

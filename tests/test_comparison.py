@@ -56,8 +56,12 @@ def test_sensitivity_variants():
         "first_adversity_age": [2.0, 3.0, np.nan, 6.0],
         "early_childhood_observed": [True, False, True, True],
     })
-    v = sensitivity.headline_variants(cohort, 5).set_index("Analysis")
-    assert v.loc["Main analysis", ["Known to CSC", "Early adversity", "With adversity"]].tolist() == [3, 2, 3]
-    assert v.loc["Excluding probabilistic links", ["Known to CSC", "Early adversity", "With adversity"]].tolist() == [2, 1, 2]
-    assert v.loc["Children born inside the data window", ["Cohort", "Early adversity", "With adversity"]].tolist() == [3, 1, 2]
-    assert v.loc["Age threshold 7 instead of 5", "Early adversity"] == 3
+    v = sensitivity.headline_variants(cohort, 5).set_index(["Analysis", "Measure"])[["Children", "Of"]]
+    known, early = sensitivity.KNOWN, sensitivity.EARLY
+    assert v.loc[("Main analysis", known)].tolist() == [3, 4]
+    assert v.loc[("Main analysis", early)].tolist() == [2, 3]
+    assert v.loc[("Excluding probabilistic links", known)].tolist() == [2, 4]
+    assert v.loc[("Excluding probabilistic links", early)].tolist() == [1, 2]
+    assert v.loc[("Children born inside the data window", early)].tolist() == [1, 2]
+    assert v.loc[("Age threshold 7 instead of 5", early)].tolist() == [3, 3]
+    assert v.loc[("Age threshold 3 instead of 5", early)].tolist() == [1, 3]  # 3.0 is not under 3

@@ -19,24 +19,6 @@ from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
 NOTEBOOKS = Path(".work/book_stage/book/chapters")
 ALLOW = published_values(load_params(EXAMPLE_PARAMS))  # the study window is published by design
 
-# Real findings on the current build, reported to the owners of analysis/pipeline.py and the comparison chapter.
-# Delete each entry once it is fixed: test_known_leaks_are_still_there fails when an entry is no longer found, so
-# this list cannot go stale, and test_clean_build_scans_clean fails on anything not listed here.
-#  - linkage_by_method.csv suppresses the UPN count but publishes its share_of_send_people beside it (0.0540540 x 148
-#    send_people in linkage.json = 8), and its 'all methods' total row gives the same 8 by subtraction (39 - 31).
-#  - the sensitivity table (tables/sensitivity.csv, shown as "n of N" cells on the comparison page and in its
-#    notebook) publishes 26 of 31 and 30 of 31 children with early adversity: 5 and 1 children without it. The same
-#    headline measure is suppressed in measures.json for exactly that reason (denominator - numerator < 10).
-_SENSITIVITY_CELL = "column 'First adversity before the threshold age'"
-KNOWN_LEAKS = {
-    ("../tables/linkage_by_method.csv", "small count", "column 'share_of_send_people' is published although"),
-    ("../tables/linkage_by_method.csv", "small count", "can be recovered by subtraction from the row 'all methods'"),
-    ("../tables/sensitivity.csv", "small count", "'Early adversity' of 'With adversity'"),
-    ("book/chapters/comparison.html", "small count", _SENSITIVITY_CELL),
-    ("_sources/book/chapters/comparison.ipynb", "small count", _SENSITIVITY_CELL),
-    ("../.work/book_stage/book/chapters/comparison.ipynb", "small count", _SENSITIVITY_CELL),
-}
-
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
@@ -50,25 +32,13 @@ def _scan(out: Path, **kw) -> pd.DataFrame:
     return scan(out / "html", SAMPLE_EXTRACT, threshold=10, notebooks_dir=out / NOTEBOOKS, allow=ALLOW, **kw)
 
 
-def _known(row) -> bool:
-    return any(row["page"] == p and row["kind"] == k and text in row["detail"] for p, k, text in KNOWN_LEAKS)
-
-
 @pytest.fixture(scope="session")
 def clean(built) -> pd.DataFrame:
     return _scan(built)
 
 
 def test_clean_build_scans_clean(clean):
-    unexpected = clean[~clean.apply(_known, axis=1)] if not clean.empty else clean
-    assert unexpected.empty, "the clean sample build has findings:\n" + summarise(unexpected)
-
-
-def test_known_leaks_are_still_there(clean):
-    """Fails once the pipeline is fixed: then empty KNOWN_LEAKS so that the clean build must scan fully clean."""
-    for page, kind, text in KNOWN_LEAKS:
-        hit = clean[(clean["page"] == page) & (clean["kind"] == kind) & clean["detail"].str.contains(text, regex=False)]
-        assert len(hit) >= 1, f"{page}: '{text}' is no longer found; remove it from KNOWN_LEAKS"
+    assert clean.empty, "the clean sample build has findings:\n" + summarise(clean)
 
 
 def test_the_study_window_is_a_birth_date_unless_allowed(built):
@@ -136,7 +106,7 @@ def planted(built, plants, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 
 
 def _hits(found: pd.DataFrame, page: str, kind: str) -> pd.DataFrame:
-    new = found[~found.apply(_known, axis=1)]
+    new = found
     return new[(new["page"] == page) & (new["kind"] == kind)]
 
 
@@ -189,7 +159,7 @@ def test_planted_child_level_table(planted):
 
 def test_nothing_else_was_found(planted):
     _, found = planted
-    new = found[~found.apply(_known, axis=1)]
+    new = found
     expected = {("book/chapters/cohort.html", "identifier"), ("book/chapters/summary.html", "identifier"),
                 ("../tables/selection_flow.csv", "identifier"), ("../tables/table_1.csv", "small count"),
                 ("../.work/book_stage/book/chapters/summary.ipynb", "small count"),

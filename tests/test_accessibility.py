@@ -1,0 +1,91 @@
+"""WCAG 2.2 AA check of the built report: axe-core in headless Chromium on every page, light and dark, wide and
+narrow, with the theme's search and sidebar dialogs open (slow: builds the sample report, then ~1 min of browser).
+
+Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM) and `npm ci` in tests/browser. Without them the test
+skips on a developer's machine and fails in CI (CI=true), where the browser check must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis import cli
+from analysis.book import toc_chapters
+from analysis.study import EXAMPLE_PARAMS, REPO, SAMPLE_EXTRACT
+
+pytestmark = pytest.mark.slow
+
+BROWSER_DIR = REPO / "tests" / "browser"
+AXE_CHECK = BROWSER_DIR / "axe_check.mjs"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+TIMEOUT_S = 900
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_prerequisites() -> list[str]:
+    missing = []
+    if not CHROMIUM.is_file():
+        missing.append(f"Chromium ({CHROMIUM}; apt-get install -y --no-install-recommends chromium)")
+    if shutil.which("node") is None:
+        missing.append("node (apt-get install -y --no-install-recommends nodejs npm)")
+    for package in ("axe-core", "playwright-core"):
+        if not (BROWSER_DIR / "node_modules" / package / "package.json").is_file():
+            missing.append(f"tests/browser/node_modules/{package} (cd tests/browser && npm ci)")
+    return missing
+
+
+def require_browser() -> None:
+    missing = missing_prerequisites()
+    if not missing:
+        return
+    message = "browser accessibility check cannot run, missing: " + "; ".join(missing)
+    if in_ci():
+        pytest.fail(message + " (CI is set: this check must run in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The report built from the committed sample extract; tests/test_sitecheck.py reuses the same build."""
+    out = tmp_path_factory.getbasetemp() / "sample_report"
+    if not (out / "html" / "index.html").is_file():
+        shutil.rmtree(out, ignore_errors=True)
+        rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
+        assert rc == 0, "the sample report did not build"
+    return out / "html"
+
+
+def _describe(summary: dict) -> str:
+    lines = []
+    for page, found in summary.get("violations", {}).items():
+        for v in found:
+            lines.append(f"  {page}: {v['rule']} ({v['impact']}, {v['nodes']} node(s), {', '.join(v['variants'])}): "
+                         f"{v['help']} -- e.g. {'; '.join(v['targets'])}")
+    for page, urls in summary.get("external_requests", {}).items():
+        lines.append(f"  {page}: requested from the network: {', '.join(urls)}")
+    for name in summary.get("dialogs_not_opened", []):
+        lines.append(f"  {name}: its toggle is visible but the dialog did not open")
+    return "\n".join(lines)
+
+
+def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request):
+    require_browser()
+    site = request.getfixturevalue("sample_site")
+    proc = subprocess.run(["node", str(AXE_CHECK), str(site)], capture_output=True, text=True, timeout=TIMEOUT_S,
+                          cwd=BROWSER_DIR, env={**os.environ, "CHROMIUM": str(CHROMIUM)})
+    assert proc.returncode in (0, 1), f"axe_check.mjs could not run (exit {proc.returncode}):\n{proc.stderr}"
+    summary = json.loads(proc.stdout)
+    print(json.dumps({k: summary[k] for k in ("pages_checked", "runs", "violations_by_rule", "seconds")}))
+    assert proc.returncode == 0, ("accessibility problems in the built report:\n" + _describe(summary)
+                                  + "\n\nFull summary:\n" + proc.stdout)
+    assert summary["pages_checked"] >= len(toc_chapters()), summary["pages"]
+    assert len(summary["dialogs_checked"]) >= 4, "the search and sidebar dialogs were not checked"
