@@ -4,10 +4,12 @@ from the executed notebooks without re-executing them, with warnings as errors.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,7 @@ log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
 CHAPTER_DIR = REPO / "book" / "chapters"
 HIDDEN_TAGS = ("parameters", "injected-parameters")
+ALT = re.compile(r"\[\[alt:(\w+)\]\]")
 
 
 def toc_chapters() -> list[str]:
@@ -53,12 +56,50 @@ def execute_chapter(name: str, study_dir: Path, out_dir: Path) -> float:
         raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. "
                         f"The executed notebook is at {out_path}.") from None
     executed = nbformat.read(out_path, as_version=4)
-    for cell in executed.cells:
-        tags = cell.metadata.get("tags", [])
-        if any(t in tags for t in HIDDEN_TAGS) and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+    _finish(executed, name)
     nbformat.write(executed, out_path)
     return time.perf_counter() - t0
+
+
+def _glued_text(nb) -> dict[str, str]:
+    """Every text value a chapter glued, by key."""
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            meta = o.get("metadata", {}).get("scrapbook")
+            if meta and meta["mime_prefix"] + "text/plain" in o.get("data", {}):
+                text = o["data"][meta["mime_prefix"] + "text/plain"]
+                try:
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    value = text
+                out[meta["name"]] = str(value)
+    return out
+
+
+def _finish(nb, name: str) -> None:
+    """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
+    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and add the chapter's code in a
+    closed "show the code" panel for reviewers."""
+    glued = _glued_text(nb)
+    code = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if any(t in tags for t in HIDDEN_TAGS):
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+            continue
+        if cell.cell_type == "code":
+            code.append(cell.source.strip())
+        elif cell.cell_type == "markdown" and "[[alt:" in cell.source:
+            def alt(match: re.Match) -> str:
+                if match.group(1) not in glued:
+                    raise UserError(f"Chapter '{name}' asks for alt text '{match.group(1)}' but does not glue it.")
+                return " ".join(glued[match.group(1)].split())
+            cell.source = ALT.sub(alt, cell.source)
+    body = "\n\n".join(code)
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::"))
 
 
 def execute_all(study_dir: Path, out_dir: Path) -> dict[str, float]:
@@ -94,6 +135,10 @@ def stage(study: Study, work: Path) -> Path:
     for folder in ("_templates", "book/_static"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, src / folder)
+    data = src / "book" / "chapters" / "data"  # each figure's table, downloadable beside it
+    data.mkdir(parents=True)
+    for name, table in study.tables.items():
+        table.to_csv(data / f"{name}.csv", index=False, lineterminator="\n")
     for f in toc_chapters():
         if f not in executable(toc_chapters()):
             (src / f).parent.mkdir(parents=True, exist_ok=True)

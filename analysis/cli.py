@@ -62,7 +62,7 @@ def _build(args: argparse.Namespace) -> int:
         raise UserError(f"{args.params}: no extract given; set 'extract' or pass --extract.")
     out = Path(args.out) if args.out else params.out
     index = pipeline.build(params, extract, out, Path(args.truth) if args.truth else None)
-    print(f"Report: {index.resolve()}")
+    print(f"Report: {index.absolute()}")
     return 0
 
 

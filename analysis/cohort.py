@@ -109,6 +109,12 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     c["known_to_csc"] = c["pers_person_id"].isin(csc["pers_person_id"])
     first_csc = csc.groupby("pers_person_id")["date"].min()
     c["first_csc_date"] = c["pers_person_id"].map(first_csc)
+    c["first_csc_age"] = (c["first_csc_date"] - c["dob"]).dt.days / YEAR_DAYS
+    firsts = csc.groupby(["pers_person_id", "route"])["date"].min().unstack()
+    for route in CSC_ROUTES:  # age at the first event of each kind before the request (for the timelines)
+        col = f"age_first_{route.replace(' ', '_')}"
+        first = c["pers_person_id"].map(firsts[route]) if route in firsts else pd.Series(pd.NaT, index=c.index)
+        c[col] = (pd.to_datetime(first) - c["dob"]).dt.days / YEAR_DAYS
 
     # adversity documented before the index date only
     ev = adversity.merge(c[["pers_person_id", "index_date", "dob", "person_table_id"]], on="pers_person_id")

@@ -61,3 +61,86 @@ def odds_ratio_sentence(table, exposure: str) -> str:
     return (f"Children with {exposure.lower()} had {c['Odds ratio']:.2f} times the odds of having an EHC plan "
             f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
             f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f}).")
+
+
+def count_of(table, column: str, rows) -> str:
+    """The sum of a count column over some rows, or 'a suppressed number of' if any of them is suppressed."""
+    values = table.loc[rows, column]
+    if any(isinstance(v, str) for v in values):
+        return "a small, suppressed number of"
+    return count(int(sum(values)))
+
+
+def top_combination(combinations) -> str:
+    """The commonest combination of two or more domains, as words."""
+    multi = combinations[combinations["Combination"].str.contains(r" \+ ") & (combinations["Children"] != "c")]
+    if multi.empty:
+        return "no combination was common enough to show"
+    row = multi.sort_values("Children", ascending=False).iloc[0]
+    return f"{row['Combination'].replace(' + ', ' with ').lower()} ({count(int(row['Children']))} children)"
+
+
+def highest_share(table, label: str) -> str:
+    """Which category has the highest (unsuppressed) share, as a sentence fragment."""
+    t = table[table["Share"] != "c"]
+    if t.empty:
+        return "Numbers by type of need are too small to show"
+    row = t.sort_values("Share", ascending=False).iloc[0]
+    return f"Adversity was most often documented for children whose {label.lower()} was {str(row[label]).lower()} ({pct(row['Share'])})"
+
+
+def event_order(events) -> str:
+    """The typical order of first events, as a sentence."""
+    t = events[events["Median age"] != "c"]
+    if t.empty:
+        return "Numbers are too small to show the order of events"
+    t = t.sort_values("Median age")
+    steps = [f"{str(r['Event']).lower()} (median age {float(r['Median age']):.1f})" for _, r in t.iterrows()]
+    return "Typically, " + listing(steps) + ", in that order"
+
+
+def flow_sentence(flow) -> str:
+    """The selection flow as a sentence: each step with its count."""
+    parts = [f"{str(r['Step']).lower()} {r['Children'] if isinstance(r['Children'], str) else count(int(r['Children']))}"
+             for _, r in flow.iterrows()]
+    return "; ".join(parts)
+
+
+def lowest_completeness(table) -> str:
+    """The least complete field, as a sentence fragment."""
+    t = table[table["Complete"] != "c"]
+    if t.empty:
+        return "too few records to judge completeness"
+    row = t.sort_values("Complete").iloc[0]
+    when = "" if row["Year"] == "All years" else f" in {row['Year']}"
+    return f"the least complete is {row['Field']}, {pct(row['Complete'])} complete{when}"
+
+
+def largest_band(table) -> str:
+    """The largest category of a count table with 'Category' and 'Children' columns."""
+    t = table[table["Children"] != "c"]
+    if t.empty:
+        return "numbers are too small to show"
+    row = t.sort_values("Children", ascending=False).iloc[0]
+    return f"the largest group is {str(row['Category']).lower()} ({count(int(row['Children']))} children)"
+
+
+def largest_route(table) -> str:
+    """The commonest route into social care."""
+    t = table[table["Children"] != "c"]
+    if t.empty:
+        return "numbers are too small to show"
+    row = t.sort_values("Children", ascending=False).iloc[0]
+    return f"the commonest is {str(row['Route']).lower()} ({count(int(row['Children']))} children)"
+
+
+def incidence_at(table, age: int) -> str:
+    """Cumulative incidence by group at an age, as words."""
+    if len(table) == 0:
+        return "too few children could be followed"
+    t = table[(table["Age"] == age) & (table["Cumulative incidence"] != "c")]
+    if t.empty:
+        return f"numbers at age {age} are too small to show"
+    return f"by age {age}, " + listing([f"{pct(float(r['Cumulative incidence']))} of children with "
+                                         f"{str(r['Group'])[0].lower() + str(r['Group'])[1:]}"
+                                         for _, r in t.iterrows()])

@@ -78,7 +78,8 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
                        "warnings": int((checked.problems["severity"] == "warning").sum())},
         "provenance": _provenance(files, checked.tables),
     }
-    published = _published(result, linkage, shown, checked.problems, frame, params) | compared["tables"]
+    published = _published(result, linkage, shown, checked, frame, params) | compared["tables"]
+    info["limitations"] = _limitations(result.cohort)
     return Study(info, result.cohort, result.child_events, published)
 
 
@@ -111,12 +112,29 @@ def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams,
     }
 
 
-def _published(result: cohort.CohortResult, linkage: link.Linkage, shown: dict, problems: pd.DataFrame,
+def _limitations(c: pd.DataFrame) -> dict:
+    """What the data themselves say about the limits of the analysis."""
+    years = c["years_csc_data_before_index"]
+    return {"median_years_csc_data": float(years.median()) if len(c) else None,
+            "share_under_5_years_csc_data": float((years < 5).mean()) if len(c) else None,
+            "share_early_childhood_unobserved": float((~c["early_childhood_observed"]).mean()) if len(c) else None}
+
+
+def _published(result: cohort.CohortResult, linkage: link.Linkage, shown: dict, checked: validate.ValidationResult,
                frame: adversity.CodingFrame, params: RunParams) -> dict[str, pd.DataFrame]:
     """Every table the book shows, each through disclosure control."""
     thr = params.disclosure_threshold
     c = result.cohort
+    typed = checked.tables
+    labels = {d: frame.label(d) for d in frame.domains}
     return {
+        "domain_counts": tables.domain_counts(c, thr),
+        "prevalence_by_need": tables.prevalence_by_need(c, thr),
+        "domain_combinations": tables.domain_combinations(c, labels, thr),
+        "lead_time": tables.lead_time(c, thr),
+        "event_ages": tables.event_ages(c, thr),
+        "completeness": tables.completeness(typed, thr),
+        "upn_coverage": tables.upn_coverage(typed["sen2_person"], typed["sen2_requests"], thr),
         "table_1": tables.table_one(c, thr),
         "domain_prevalence": tables.domain_prevalence(shown),
         "first_adversity_age": tables.first_adversity_age(c, params.age_threshold, thr),
@@ -129,7 +147,7 @@ def _published(result: cohort.CohortResult, linkage: link.Linkage, shown: dict, 
                                              "Children", thr), "Linked", thr),
         "linkage_weights": suppress(linkage_report.weight_histogram(linkage.weights), "Pairs", thr),
         "sensitivity": tables.sensitivity(sensitivity.headline_variants(c, params.age_threshold), thr),
-        "validation_summary": _validation_summary(problems),
+        "validation_summary": _validation_summary(checked.problems),
         "coding_frame": frame.as_table(),
     }
 

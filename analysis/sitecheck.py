@@ -45,8 +45,8 @@ PAGE_DIRS_SKIPPED = {"_static"}
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^'")\s][^)]*?))\s*\)""", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-JS_MODULE_IMPORT = re.compile(r"""(?:\bimport\s*\(\s*|\bimport\b[^"';]*?\bfrom\s*|\bimport\s+|\bimportScripts\s*\(\s*)"""
-                              r"""["']((?:https?:)?//[^"']+)["']""")
+JS_MODULE_IMPORT = re.compile(r"""(?:\bimport\s*\(\s*|\bimport\b[^"';]*?\bfrom\s*|\bimport\s+"""
+                              r"""|\bimportScripts\s*\(\s*)["']((?:https?:)?//[^"']+)["']""")
 
 
 @dataclass

@@ -77,3 +77,113 @@ def sensitivity(variants: pd.DataFrame, threshold: int) -> pd.DataFrame:
     t = variants.astype(object)
     t.loc[small, ["Children", "Of", "Share", "Lower 95%", "Upper 95%"]] = SUPPRESSED
     return t
+
+
+def _share_rows(label: str, rows: list[tuple[str, int, int]], threshold: int) -> pd.DataFrame:
+    """Rows of (category, n, N) with a share; n, N and N - n from 1 to below the threshold are suppressed."""
+    t = pd.DataFrame(rows, columns=[label, "Children", "Of", ]).assign(Share=lambda d: d["Children"] / d["Of"])
+    small = (t["Children"].between(1, threshold - 1) | t["Of"].between(1, threshold - 1)
+             | (t["Of"] - t["Children"]).between(1, threshold - 1))
+    out = t.astype(object)
+    out.loc[small, ["Children", "Of", "Share"]] = SUPPRESSED
+    return out
+
+
+def domain_counts(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Children by the number of adversity domains documented before their request."""
+    n = cohort["n_domains"].clip(upper=4)
+    t = pd.DataFrame({"Domains": ["None", "1", "2", "3", "4 or more"],
+                      "Children": [int((n == k).sum()) for k in range(5)]})
+    return suppress(t, "Children", threshold)
+
+
+def prevalence_by_need(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Share of children with adversity documented before their request, by primary need."""
+    rows = [(codes.SEN_TYPE_LABEL.get(need, need), int(g["has_adversity"].sum()), len(g))
+            for need, g in cohort.groupby("primary_need")]
+    rows.sort(key=lambda r: -r[2])
+    return _share_rows("Primary need", rows, threshold)
+
+
+def domain_combinations(cohort: pd.DataFrame, labels: dict[str, str], threshold: int) -> pd.DataFrame:
+    """Combinations of domains among children with adversity; combinations of fewer than `threshold` children
+    are pooled as "other combinations" (suppressed too if the pool is small)."""
+    cols = [c for c in cohort.columns if c.startswith("domain_")]
+    adv = cohort[cohort["has_adversity"]]
+    combo = adv[cols].apply(lambda r: " + ".join(labels[c.removeprefix("domain_")] for c in cols if r[c]), axis=1)
+    counts = combo.value_counts()
+    big = counts[counts >= threshold]
+    rows = [{"Combination": k, "Children": int(v)} for k, v in big.items()]
+    other = int(counts[counts < threshold].sum())
+    if other:
+        rows.append({"Combination": "other combinations", "Children": other if other >= threshold else SUPPRESSED})
+    return pd.DataFrame(rows, columns=["Combination", "Children"])
+
+
+LEAD_BANDS = [(0, 1, "Under 1 year"), (1, 2, "1 to 2 years"), (2, 3, "2 to 3 years"), (3, 5, "3 to 5 years"),
+              (5, 99, "5 years or more")]
+
+
+def lead_time(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Children with adversity by the time from its first documentation to the request."""
+    lt = cohort["lead_time_years"].dropna()
+    t = pd.DataFrame({"Lead time": [b[2] for b in LEAD_BANDS],
+                      "Children": [int(((lt >= lo) & (lt < hi)).sum()) for lo, hi, _ in LEAD_BANDS]})
+    return suppress(t, "Children", threshold)
+
+
+def event_ages(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The order of events by age: for each kind of first event before the request, the median age and quartiles
+    among the children who had one (an aggregate swimlane)."""
+    kinds = [("First contact with social care", "age_first_contact"), ("First referral", "age_first_referral"),
+             ("First assessment", "age_first_assessment"), ("First child in need plan", "age_first_child_in_need_plan"),
+             ("First child protection plan", "age_first_child_protection_plan"),
+             ("First looked after", "age_first_looked_after"), ("First adversity documented", "first_adversity_age"),
+             ("EHC needs assessment request", "age_at_index")]
+    rows = []
+    for label, col in kinds:
+        a = cohort[col].dropna() if col in cohort else pd.Series(dtype=float)
+        ok = len(a) >= threshold
+        rows.append({"Event": label, "Children": len(a) if ok or len(a) == 0 else SUPPRESSED,
+                     "Median age": float(a.median()) if ok else SUPPRESSED,
+                     "Lower quartile": float(a.quantile(0.25)) if ok else SUPPRESSED,
+                     "Upper quartile": float(a.quantile(0.75)) if ok else SUPPRESSED})
+    return pd.DataFrame(rows)
+
+
+COMPLETENESS = [("ssd_person", "pers_upn", None), ("ssd_person", "pers_forename", None),
+                ("ssd_person", "pers_postcode", None), ("ssd_cin_episodes", "cine_cin_primary_need_code",
+                                                       "cine_referral_date"),
+                ("ssd_cin_assessments", "cina_assessment_auth_date", "cina_assessment_start_date"),
+                ("sen2_person", "upn", None), ("sen2_person", "postcode", None),
+                ("sen2_requests", "request_outcome", "received_date")]
+
+
+def completeness(typed: dict[str, pd.DataFrame], threshold: int) -> pd.DataFrame:
+    """Share of records with a value, for the fields linkage and the measures rely on, by year where the table
+    has a date (records from fewer than `threshold` rows in a year are not shown)."""
+    rows = []
+    for table, col, date in COMPLETENESS:
+        if table not in typed:
+            continue
+        t = typed[table]
+        years = t[date].dt.year.astype("Int64").astype(str) if date else pd.Series("All years", index=t.index)
+        for year, g in t.groupby(years):
+            if year == "<NA>":
+                continue
+            ok = len(g) >= threshold
+            rows.append({"Field": f"{table}.{col}", "Year": year, "Records": len(g) if ok else SUPPRESSED,
+                         "Complete": float(g[col].notna().mean()) if ok else SUPPRESSED})
+    return pd.DataFrame(rows, columns=["Field", "Year", "Records", "Complete"])
+
+
+def upn_coverage(sen2_person: pd.DataFrame, requests: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """SEND children with a UPN, by age at their first request: UPNs are issued at school entry, so linkage by
+    UPN alone would miss the youngest children."""
+    first = requests.groupby("person_table_id")["received_date"].min()
+    p = sen2_person.drop_duplicates("person_table_id").set_index("person_table_id")
+    age = ((first - p["person_birth_date"].reindex(first.index)).dt.days / 365.25)
+    has = p["upn"].reindex(first.index).notna()
+    rows = [(label, int(has[(age >= lo) & (age < hi)].sum()), int(((age >= lo) & (age < hi)).sum()))
+            for lo, hi, label in ((0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 26, "11 and over"))]
+    return _share_rows("Age at first request", rows, threshold)

@@ -36,7 +36,7 @@ def missing_prerequisites() -> list[str]:
     if not CHROMIUM.is_file():
         missing.append(f"Chromium ({CHROMIUM}; apt-get install -y --no-install-recommends chromium)")
     if shutil.which("node") is None:
-        missing.append("node (apt-get install -y --no-install-recommends nodejs npm)")
+        missing.append("node >= 20 (playwright-core 1.65 needs it; Debian 12's own nodejs is 18)")
     for package in ("axe-core", "playwright-core"):
         if not (BROWSER_DIR / "node_modules" / package / "package.json").is_file():
             missing.append(f"tests/browser/node_modules/{package} (cd tests/browser && npm ci)")

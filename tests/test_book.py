@@ -63,7 +63,9 @@ def test_glued_values_come_from_the_study(built):
 def test_parameter_cells_are_hidden_from_readers(built):
     for page in (built / "html" / "book" / "chapters").glob("*.html"):
         html = page.read_text()
-        assert "study_dir" not in html and "injected-parameters" not in html, page.name
+        # the injected value (the run's study folder) never shows; the code panel shows only the chapter's own code
+        assert ".work/study" not in html and "injected-parameters" not in html, page.name
+        assert "Show the code for this chapter" in html, page.name
 
 
 def test_published_tables_are_written_and_disclosure_controlled(built):

@@ -5,13 +5,15 @@
 //
 // Opens every .html page under SITE_DIR as a file:// URL (theme assets under _static/ are not pages) in light and
 // dark colour mode at 1280 px and 400 px wide, runs axe with the WCAG 2.0/2.1/2.2 A and AA tags, and prints one
-// JSON summary on stdout. The theme's dialogs, which axe cannot see while closed, are checked open on one page per
-// variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", "PAGE [secondary sidebar open]"). The browser may not touch the network: any http(s)/ws request a page makes is blocked and
-// reported under "external_requests". Exit status: 0 clean, 1 violations, external requests or a dialog that would
-// not open, 2 could not run.
+// JSON summary on stdout. The theme's dialogs, which axe cannot see while they are closed, are opened and checked
+// on one page per variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", ...).
 //
-// --json writes the summary to FILE too; --screenshots saves a full-page PNG of each page in each variant.
-// Environment: CHROMIUM (default /usr/bin/chromium); AXE_CONCURRENCY (default 2): variants checked at once.
+// The browser may not touch the network: any http(s)/ws request a page makes is blocked and reported under
+// "external_requests". Exit status: 0 clean; 1 axe violations, external requests or a visible dialog toggle that
+// opens nothing; 2 could not run.
+//
+// --json FILE also writes the summary to FILE; --screenshots DIR saves a full-page PNG of every check.
+// Environment: CHROMIUM (default /usr/bin/chromium); AXE_CONCURRENCY (default 2) variants checked at once.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -30,6 +32,7 @@ const WIDTHS = [1280, 400];
 const HEIGHT = 900;
 const MAX_TARGETS = 3;
 const SKIP_DIRS = new Set(["_static", "_sources", "_images", "node_modules"]);
+const NOT_ORDINARY = /(^|\/)(search|genindex)\.html$/;
 const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--headless",
@@ -38,6 +41,17 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
+];
+
+// The theme's dialogs come from its layout, so each is opened on the first ordinary page that has it. A visible
+// toggle that opens nothing is reported under "dialogs_not_opened". From 992 px up sphinx-book-theme's primary
+// toggle collapses the sidebar in place instead of opening a drawer, so it is tried only below that width.
+const STATES = [
+  { name: "search dialog open", dialog: "#pst-search-dialog", open: (page) => page.keyboard.press("Control+K") },
+  { name: "primary sidebar open", dialog: "#pst-primary-sidebar-modal", toggle: "button.primary-toggle:visible",
+    belowWidth: 992 },
+  { name: "secondary sidebar open", dialog: "#pst-secondary-sidebar-modal",
+    toggle: "button.secondary-toggle:visible" },
 ];
 
 function usage(message) {
@@ -64,8 +78,7 @@ function findPages(root, rel = "") {
   const pages = [];
   for (const name of readdirSync(path.join(root, rel)).sort()) {
     const relPath = rel ? `${rel}/${name}` : name;
-    const stat = statSync(path.join(root, relPath));
-    if (stat.isDirectory()) {
+    if (statSync(path.join(root, relPath)).isDirectory()) {
       if (!SKIP_DIRS.has(name) && !name.startsWith(".")) pages.push(...findPages(root, relPath));
     } else if (name.endsWith(".html")) {
       pages.push(relPath);
@@ -83,23 +96,10 @@ function redirectTarget(file) {
   return m ? m[1] : null;
 }
 
-// The same on every page (they come from the theme's layout), so each is opened on one page per variant.
-// A visible toggle that opens nothing is reported under "dialogs_not_opened" and fails the check. At 992 px and
-// wider the primary toggle collapses the sidebar in place instead of opening a drawer, so it is not tried there.
-const STATES = [
-  { name: "search dialog open", dialog: "#pst-search-dialog", open: (page) => page.keyboard.press("Control+K") },
-  {
-    name: "primary sidebar open",
-    dialog: "#pst-primary-sidebar-modal",
-    toggle: "button.primary-toggle:visible",
-    belowWidth: 992,
-  },
-  { name: "secondary sidebar open", dialog: "#pst-secondary-sidebar-modal", toggle: "button.secondary-toggle:visible" },
-];
-
 async function runAxe(page) {
-  const hasAxe = await page.evaluate(() => typeof window.axe !== "undefined");
-  if (!hasAxe) await page.addScriptTag({ content: AXE_SOURCE });
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) {
+    await page.addScriptTag({ content: AXE_SOURCE });
+  }
   return page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
     TAGS,
@@ -113,13 +113,12 @@ async function load(page, url, mode) {
     document.documentElement.dataset.theme = m;
     await document.fonts.ready;
   }, mode);
-  // Let the theme's scripts (tooltips, scroll-spy, theme switch transitions) settle.
-  await page.waitForTimeout(150);
+  await page.waitForTimeout(150); // let the theme's scripts (tooltips, scroll-spy) settle
   const theme = await page.evaluate(() => document.documentElement.dataset.theme);
   if (theme !== mode) throw new Error(`${url}: could not switch to ${mode} mode (data-theme=${theme})`);
 }
 
-// Opens one of the theme's dialogs: "open", "n/a" if this page or width has no way to open it, or "failed".
+// Opens one of the theme's dialogs: "open", "n/a" (no such dialog or no way to open it here) or "failed".
 async function openState(page, state, width) {
   if ((await page.locator(state.dialog).count()) === 0) return "n/a";
   if (state.toggle) {
@@ -135,52 +134,105 @@ async function openState(page, state, width) {
   return open ? "open" : "failed";
 }
 
-async function checkVariant(browser, siteRoot, pages, mode, width, record, external, screenshots, statesChecked, notOpened, statePages) {
-  const context = await browser.newContext({
-    viewport: { width, height: HEIGHT },
-    colorScheme: mode,
-    reducedMotion: "reduce",
-  });
+class Results {
+  constructor() {
+    this.found = new Map(); // page -> rule -> {impact, help, variants, nodes, targets}
+    this.incomplete = {};
+    this.external = {};
+    this.statesChecked = new Set();
+    this.notOpened = new Set();
+  }
+
+  record(rel, variant, result) {
+    for (const v of result.violations) {
+      if (!this.found.has(rel)) this.found.set(rel, new Map());
+      const rules = this.found.get(rel);
+      if (!rules.has(v.id)) {
+        rules.set(v.id, { impact: v.impact, help: v.help, variants: new Set(), nodes: 0, targets: new Set() });
+      }
+      const r = rules.get(v.id);
+      r.variants.add(variant);
+      r.nodes = Math.max(r.nodes, v.nodes.length);
+      for (const n of v.nodes) r.targets.add(n.target.map(String).join(" "));
+    }
+    // "Needs review" (axe could not decide, e.g. a header cell half scrolled out of view): reported, not failed.
+    for (const v of result.incomplete) {
+      this.incomplete[v.id] ??= { nodes: 0, targets: new Set() };
+      this.incomplete[v.id].nodes += v.nodes.length;
+      for (const n of v.nodes) this.incomplete[v.id].targets.add(`${rel}: ${n.target.map(String).join(" ")}`);
+    }
+  }
+
+  request(rel, url) {
+    this.external[rel] ??= [];
+    if (!this.external[rel].includes(url)) this.external[rel].push(url);
+  }
+
+  violations() {
+    const out = {};
+    const byRule = {};
+    for (const [rel, rules] of [...this.found.entries()].sort()) {
+      out[rel] = [...rules.entries()].sort().map(([id, r]) => {
+        byRule[id] ??= { impact: r.impact, pages: 0, nodes: 0 };
+        byRule[id].pages += 1;
+        byRule[id].nodes += r.nodes;
+        return { rule: id, impact: r.impact, help: r.help, nodes: r.nodes, variants: [...r.variants].sort(),
+                 targets: [...r.targets].sort().slice(0, MAX_TARGETS) };
+      });
+    }
+    return { out, byRule };
+  }
+
+  needsReview() {
+    return Object.fromEntries(Object.entries(this.incomplete).sort().map(
+      ([id, r]) => [id, { nodes: r.nodes, targets: [...r.targets].sort().slice(0, MAX_TARGETS) }]));
+  }
+}
+
+async function checkVariant(browser, job, mode, width) {
+  const { siteRoot, pages, statePages, results, screenshots } = job;
+  const variant = `${mode}@${width}`;
+  const context = await browser.newContext({ viewport: { width, height: HEIGHT }, colorScheme: mode,
+                                             reducedMotion: "reduce" });
   // pydata-sphinx-theme reads these keys in an inline <head> script before anything is painted.
   await context.addInitScript((m) => {
     try {
       localStorage.setItem("mode", m);
       localStorage.setItem("theme", m);
     } catch (e) {
-      /* file:// storage unavailable: the dataset is set again after load */
+      /* no storage for this origin: load() sets the dataset again after the page has loaded */
     }
   }, mode);
   let current = null;
   await context.route(/^(https?|wss?):/i, (route) => {
-    external(current, route.request().url());
+    results.request(current, route.request().url());
     return route.abort("blockedbyclient");
   });
   const page = await context.newPage();
-  const variant = `${mode}@${width}`;
   const shot = async (name) => {
     if (!screenshots) return;
-    const file = path.join(screenshots, `${name.replace(/[\/ ]/g, "__").replace(/[\[\]]|\.html/g, "")}.${mode}.${width}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    const base = name.replace(/[/ ]/g, "__").replace(/[[\]]|\.html/g, "");
+    await page.screenshot({ path: path.join(screenshots, `${base}.${mode}.${width}.png`), fullPage: true });
   };
   for (const rel of pages) {
     current = rel;
     await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
-    record(rel, variant, await runAxe(page));
+    results.record(rel, variant, await runAxe(page));
     await shot(rel);
   }
   for (const state of STATES) {
-    const statePage = statePages.get(state.name);
-    if (!statePage) continue;
-    const name = `${statePage} [${state.name}]`;
+    const rel = statePages.get(state.name);
+    if (!rel) continue;
+    const name = `${rel} [${state.name}]`;
     current = name;
-    await load(page, pathToFileURL(path.join(siteRoot, statePage)).href, mode);
+    await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
     const outcome = await openState(page, state, width);
     if (outcome === "open") {
-      record(name, variant, await runAxe(page));
+      results.record(name, variant, await runAxe(page));
+      results.statesChecked.add(`${name} @${variant}`);
       await shot(name);
-      statesChecked.add(`${name} @${variant}`);
     } else if (outcome === "failed") {
-      notOpened.add(`${name} @${variant}`);
+      results.notOpened.add(`${name} @${variant}`);
     }
   }
   await context.close();
@@ -202,81 +254,31 @@ async function main() {
     else redirects[rel] = target;
   }
   if (pages.length === 0) usage(`no .html pages under ${siteRoot}`);
-  // Each dialog is opened on the first ordinary page (not search or the index) that has it.
   const statePages = new Map();
   for (const state of STATES) {
-    const id = state.dialog.slice(1);
-    const found = pages.find(
-      (p) => !/(^|\/)(search|genindex)\.html$/.test(p) && readFileSync(path.join(siteRoot, p), "utf8").includes(`id="${id}"`),
-    );
-    if (found) statePages.set(state.name, found);
+    const marker = `id="${state.dialog.slice(1)}"`;
+    const has = (p) => readFileSync(path.join(siteRoot, p), "utf8").includes(marker);
+    const rel = pages.find((p) => !NOT_ORDINARY.test(p) && has(p));
+    if (rel) statePages.set(state.name, rel);
   }
-
-  // page -> rule -> {impact, help, variants:Set, nodes:max count, targets:Set}
-  const found = new Map();
-  const incomplete = {};
-  const record = (rel, variant, result) => {
-    for (const v of result.violations) {
-      if (!found.has(rel)) found.set(rel, new Map());
-      const rules = found.get(rel);
-      if (!rules.has(v.id)) {
-        rules.set(v.id, { impact: v.impact, help: v.help, variants: new Set(), nodes: 0, targets: new Set() });
-      }
-      const r = rules.get(v.id);
-      r.variants.add(variant);
-      r.nodes = Math.max(r.nodes, v.nodes.length);
-      for (const n of v.nodes) r.targets.add(n.target.map(String).join(" "));
-    }
-    // "Needs review" results (axe could not decide, e.g. text over an image): reported, not failed.
-    for (const v of result.incomplete) {
-      incomplete[v.id] ??= { nodes: 0, targets: new Set() };
-      incomplete[v.id].nodes += v.nodes.length;
-      for (const n of v.nodes) incomplete[v.id].targets.add(`${rel}: ${n.target.map(String).join(" ")}`);
-    }
-  };
-
-  const statesChecked = new Set();
-  const notOpened = new Set();
-  const externalRequests = {};
-  const external = (rel, url) => {
-    externalRequests[rel] ??= [];
-    if (!externalRequests[rel].includes(url)) externalRequests[rel].push(url);
-  };
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
+
+  const results = new Results();
+  const job = { siteRoot, pages, statePages, results, screenshots: args.screenshots };
   const variants = MODES.flatMap((mode) => WIDTHS.map((width) => ({ mode, width })));
   const concurrency = Math.max(1, Number(process.env.AXE_CONCURRENCY) || 2);
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   try {
     const queue = [...variants];
     const worker = async () => {
-      for (let v = queue.shift(); v; v = queue.shift()) {
-        await checkVariant(browser, siteRoot, pages, v.mode, v.width, record, external, args.screenshots, statesChecked, notOpened, statePages);
-      }
+      for (let v = queue.shift(); v; v = queue.shift()) await checkVariant(browser, job, v.mode, v.width);
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, variants.length) }, worker));
   } finally {
     await browser.close();
   }
 
-  const violations = {};
-  const byRule = {};
-  for (const [rel, rules] of [...found.entries()].sort()) {
-    violations[rel] = [];
-    for (const [id, r] of [...rules.entries()].sort()) {
-      const targets = [...r.targets];
-      violations[rel].push({
-        rule: id,
-        impact: r.impact,
-        help: r.help,
-        nodes: r.nodes,
-        variants: [...r.variants].sort(),
-        targets: targets.sort().slice(0, MAX_TARGETS),
-      });
-      byRule[id] ??= { impact: r.impact, pages: 0, nodes: 0 };
-      byRule[id].pages += 1;
-      byRule[id].nodes += r.nodes;
-    }
-  }
+  const { out: violations, byRule } = results.violations();
   const summary = {
     site: siteRoot,
     axe_core: AXE_VERSION,
@@ -285,28 +287,25 @@ async function main() {
     pages_checked: pages.length,
     pages,
     redirects_not_checked: redirects,
-    dialogs_checked: [...statesChecked].sort(),
-    dialogs_not_opened: [...notOpened].sort(),
-    runs: pages.length * variants.length + statesChecked.size,
+    dialogs_checked: [...results.statesChecked].sort(),
+    dialogs_not_opened: [...results.notOpened].sort(),
+    runs: pages.length * variants.length + results.statesChecked.size,
     pages_with_violations: Object.keys(violations).length,
     violations_by_rule: byRule,
     violations,
-    needs_review_by_rule: Object.fromEntries(
-      Object.entries(incomplete)
-        .sort()
-        .map(([id, r]) => [id, { nodes: r.nodes, targets: [...r.targets].sort().slice(0, MAX_TARGETS) }]),
-    ),
-    external_requests: externalRequests,
+    needs_review_by_rule: results.needsReview(),
+    external_requests: results.external,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   const text = JSON.stringify(summary, null, 2);
   if (args.json) writeFileSync(args.json, text + "\n");
   console.log(text);
-  const failed = Object.keys(violations).length || Object.keys(externalRequests).length || notOpened.size;
-  process.exit(failed ? 1 : 0);
+  const failed = Object.keys(violations).length || Object.keys(results.external).length || results.notOpened.size;
+  // exitCode, not exit(): a large summary written to a pipe must be flushed before node ends.
+  process.exitCode = failed ? 1 : 0;
 }
 
 main().catch((err) => {
   console.error(`axe_check: ${err.stack || err}`);
-  process.exit(2);
+  process.exitCode = 2;
 });
