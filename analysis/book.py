@@ -8,6 +8,7 @@ import ast
 import concurrent.futures as cf
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -109,7 +110,8 @@ def execute_all(study_dir: Path, out_dir: Path) -> dict[str, float]:
     first = [n for n in names if n != "provenance"]
     times: dict[str, float] = {}
     workers = max(1, min(len(first), os.cpu_count() or 1))
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         futures = {pool.submit(execute_chapter, n, study_dir, out_dir): n for n in first}
         for fut in cf.as_completed(futures):
             times[futures[fut]] = fut.result()
@@ -127,8 +129,8 @@ def stage(study: Study, work: Path) -> Path:
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     params = study.params
     config["title"] = f"Adversity before SEND: {params['la_name']}"
-    if params["edition"] == "internal":
-        config.setdefault("html", {})["announcement"] = (
+    if params["edition"] == "internal":  # a banner on every page (set where _config.yml sets the theme options)
+        config["sphinx"]["config"]["html_theme_options"]["announcement"] = (
             "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(REPO / "_toc.yml", src / "_toc.yml")

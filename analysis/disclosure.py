@@ -63,3 +63,19 @@ def primary(table: pd.DataFrame, count: str, threshold: int, derived: tuple[str,
         out[col] = out[col].astype(object)
         out.loc[hide, col] = SUPPRESSED
     return out
+
+
+def shares(table: pd.DataFrame, numerator: str, denominator: str, threshold: int,
+           derived: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Suppress a share (its counts and `derived` columns) when the numerator, the denominator or the difference
+    between them is from 1 to below the threshold: the rule for the headline measures, applied row by row.
+
+    >>> t = pd.DataFrame({"n": [0, 5, 40], "d": [8, 60, 45], "p": [0.0, 0.08, 0.89]})
+    >>> shares(t, "n", "d", 10, ("p",))["p"].tolist()
+    ['c', 'c', 'c']
+    """
+    n, d = table[numerator], table[denominator]
+    small = n.between(1, threshold - 1) | d.between(1, threshold - 1) | (d - n).between(1, threshold - 1)
+    out = table.astype(object)
+    out.loc[small.to_numpy(), [numerator, denominator, *derived]] = SUPPRESSED
+    return out

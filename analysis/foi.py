@@ -444,7 +444,7 @@ SYNTH_DOMAINS = {"domestic_abuse": 0.20, "parental_mental_illness": 0.17, "paren
 _NEW_PLAN_SHARES = {"SLCN": 27.7, "ASD": 27.5, "SEMH": 26.3, "MLD": 7.5, "PD": 2.3, "SPLD": 2.3, "SLD": 1.3,
                     "OTH": 1.2, "HI": 0.7, "PMLD": 0.6, "VI": 0.5, "MSI": 0.2}
 SYNTH_NOT_RECORDED = 0.25
-LOGIT_SD = 0.02  # between-LA variation of true proportions (logit scale): chance flags at 99.8% stay near 0.2%
+LOGIT_SD = 0.015  # between-LA variation of true proportions (logit scale): chance flags at 99.8% stay near 0.2%
 # (measure column, direction, true proportion) for the planted outliers
 PLANTED = (("known_to_csc", "high", 0.72), ("known_to_csc", "low", 0.30),
            ("first_adversity_before_5", "high", 0.93), ("first_adversity_before_5", "low", 0.50),

@@ -345,8 +345,10 @@ def funnel_plot(result: FunnelResult, highlight: str | None = None, *, highlight
             ax.scatter([row["denominator"]], [row["proportion"] * scale], marker="D", s=110,
                        facecolors=_HIGHLIGHT, edgecolors="black", linewidths=1.5, zorder=4,
                        label=f"{name} ({row['flag']})")
-            ax.annotate(name, (row["denominator"], row["proportion"] * scale), xytext=(8, 8),
-                        textcoords="offset points", fontsize=9, fontweight="bold",
+            ax.annotate(name, (row["denominator"], row["proportion"] * scale), xytext=(22, 22),
+                        textcoords="offset points", fontsize=9, fontweight="bold", zorder=5,
+                        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black",
+                              "linewidth": 0.6},
                         arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8})
     ax.set_xlabel(xlabel or f"Denominator ({result.denominator})")
     ax.set_ylabel(ylabel or f"{result.numerator} / {result.denominator}{' (%)' if percent else ''}")

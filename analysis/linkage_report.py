@@ -34,6 +34,17 @@ def quality(linkage: Linkage, truth_dir: Path | None) -> dict:
     return out
 
 
+def public(quality_: dict, threshold: int) -> dict:
+    """Linkage quality as published: counts from 1 to below the threshold, and the match rate built on them,
+    are suppressed (precision and recall against synthetic ground truth are kept: they describe the method)."""
+    out = dict(quality_)
+    counts = ("send_people", "csc_people", "linked")
+    if any(1 <= out[k] < threshold for k in counts) or 1 <= out["send_people"] - out["linked"] < threshold:
+        for k in (*counts, "match_rate"):
+            out[k] = "c"
+    return out
+
+
 def by_group(cohort: pd.DataFrame, column: str, label: str) -> pd.DataFrame:
     """Share of cohort children linked to a social care record, by a cohort column (e.g. age band, year)."""
     g = cohort.assign(linked=cohort["link_method"] != "not linked").groupby(column, observed=True)["linked"]

@@ -12,6 +12,8 @@ import math
 
 
 def pct(x: float, digits: int = 1) -> str:
+    if isinstance(x, str):  # the suppression symbol
+        return "a suppressed share"
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "not available"
     return f"{100 * x:.{digits}f}%"

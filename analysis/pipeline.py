@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
                       pseudonymise, publish, recommend, scan, sensitivity, tables, validate)
-from analysis.disclosure import primary, suppress
+from analysis.disclosure import primary, shares, suppress
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
 from analysis.study import CACHE, REPO, Study, code_version, fingerprint
@@ -69,7 +69,7 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         "measures": shown,
         "lead_time": cohort.lead_time_summary(result.cohort),
         "flow": result.flow.to_dict(orient="records"),
-        "linkage": linkage_report.quality(linkage, truth_dir),
+        "linkage": linkage_report.public(linkage_report.quality(linkage, truth_dir), params.disclosure_threshold),
         "linkage_model": linkage.model,
         "exclusions": excluded,
         "comparison": {"denominator": pop_source, "children": len(pop), **compared["info"]},
@@ -102,7 +102,7 @@ def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams,
     imd = bool(pop["imd_decile"].notna().all())
     return {
         "tables": {
-            "comparison_prevalence": primary(prev, "With exposure", thr, ("Share", "Lower 95%", "Upper 95%")),
+            "comparison_prevalence": shares(prev, "With exposure", "Children", thr, ("Share", "Lower 95%", "Upper 95%")),
             "odds_ratios": ors,
             "cumulative_incidence": cif,
         },

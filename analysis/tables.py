@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import codes
-from analysis.disclosure import SUPPRESSED, suppress
+from analysis.disclosure import SUPPRESSED, shares, suppress
 
 AGE_BANDS = [(0, 1, "Under 1"), (1, 3, "1 to 2"), (3, 5, "3 to 4"), (5, 8, "5 to 7"), (8, 11, "8 to 10"),
              (11, 26, "11 and over")]
@@ -72,21 +72,13 @@ def flow(flow_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def sensitivity(variants: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Sensitivity analyses: a share is suppressed (with its counts) when its numerator, its denominator or the
     difference between them is from 1 to below the threshold, as for the headline measures."""
-    n, d = variants["Children"], variants["Of"]
-    small = n.between(1, threshold - 1) | d.between(1, threshold - 1) | (d - n).between(1, threshold - 1)
-    t = variants.astype(object)
-    t.loc[small, ["Children", "Of", "Share", "Lower 95%", "Upper 95%"]] = SUPPRESSED
-    return t
+    return shares(variants, "Children", "Of", threshold, ("Share", "Lower 95%", "Upper 95%"))
 
 
 def _share_rows(label: str, rows: list[tuple[str, int, int]], threshold: int) -> pd.DataFrame:
-    """Rows of (category, n, N) with a share; n, N and N - n from 1 to below the threshold are suppressed."""
-    t = pd.DataFrame(rows, columns=[label, "Children", "Of", ]).assign(Share=lambda d: d["Children"] / d["Of"])
-    small = (t["Children"].between(1, threshold - 1) | t["Of"].between(1, threshold - 1)
-             | (t["Of"] - t["Children"]).between(1, threshold - 1))
-    out = t.astype(object)
-    out.loc[small, ["Children", "Of", "Share"]] = SUPPRESSED
-    return out
+    """Rows of (category, n, N) with a share, through `disclosure.shares`."""
+    t = pd.DataFrame(rows, columns=[label, "Children", "Of"]).assign(Share=lambda d: d["Children"] / d["Of"])
+    return shares(t, "Children", "Of", threshold, ("Share",))
 
 
 def domain_counts(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
