@@ -27,14 +27,16 @@ from analysis.study import REPO, Study
 
 log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
-CHAPTER_DIR = REPO / "book" / "chapters"
 HIDDEN_TAGS = ("parameters", "injected-parameters")
 ALT = re.compile(r"\[\[alt:(\w+)\]\]")
 
 
-def toc_chapters() -> list[str]:
-    """Chapter names in reading order, from the root _toc.yml."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+TOC = REPO / "_toc.yml"
+
+
+def toc_chapters(toc_path: Path = TOC) -> list[str]:
+    """Chapter names in reading order, from a toc (the report's root _toc.yml by default)."""
+    toc = yaml.safe_load(toc_path.read_text())
     files = [toc["root"]] + [c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}])
                              for c in part["chapters"]]
     return files
@@ -42,13 +44,17 @@ def toc_chapters() -> list[str]:
 
 def executable(files: list[str]) -> list[str]:
     """The toc entries that are chapter notebooks (jupytext sources), as opposed to plain pages."""
-    return [f for f in files if f.startswith("book/chapters/")]
+    return [f for f in files if f.startswith(("book/chapters/", "book/compare/"))]
 
 
-def execute_chapter(name: str, study_dir: Path, out_dir: Path) -> float:
-    """Run one chapter with papermill; hide its parameter cells from readers. Returns seconds taken."""
+def execute_chapter(source: str, study_dir: Path, out_root: Path) -> float:
+    """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
+    Returns seconds taken."""
     t0 = time.perf_counter()
-    nb = jupytext.read(CHAPTER_DIR / f"{name}.md")
+    name = Path(source).name
+    nb = jupytext.read(REPO / f"{source}.md")
+    out_dir = out_root / Path(source).parent
+    out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{name}.ipynb"
     try:
         papermill.execute_notebook(nb, str(out_path), parameters={"study_dir": str(study_dir)},
@@ -103,25 +109,25 @@ def _finish(nb, name: str) -> None:
         f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::"))
 
 
-def execute_all(study_dir: Path, out_dir: Path) -> dict[str, float]:
+def execute_all(study_dir: Path, out_root: Path, toc: Path = TOC) -> dict[str, float]:
     """Execute every chapter, in parallel where cores allow; Provenance last so it can report the run times."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = [Path(f).name for f in executable(toc_chapters())]
-    first = [n for n in names if n != "provenance"]
+    sources = executable(toc_chapters(toc))
+    first = [f for f in sources if Path(f).name != "provenance"]
     times: dict[str, float] = {}
     workers = max(1, min(len(first), os.cpu_count() or 1))
     # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = {pool.submit(execute_chapter, n, study_dir, out_dir): n for n in first}
+        futures = {pool.submit(execute_chapter, f, study_dir, out_root): Path(f).name for f in first}
         for fut in cf.as_completed(futures):
             times[futures[fut]] = fut.result()
     (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
-    if "provenance" in names:
-        times["provenance"] = execute_chapter("provenance", study_dir, out_dir)
+    for f in sources:
+        if Path(f).name == "provenance":
+            times["provenance"] = execute_chapter(f, study_dir, out_root)
     return times
 
 
-def stage(study: Study, work: Path) -> Path:
+def stage(study: Study, work: Path, toc: Path = TOC) -> Path:
     """Lay out a buildable book: config, toc, static files, plain pages and the executed notebooks."""
     src = work / "book_stage"
     shutil.rmtree(src, ignore_errors=True)
@@ -133,26 +139,28 @@ def stage(study: Study, work: Path) -> Path:
         config["sphinx"]["config"]["html_theme_options"]["announcement"] = (
             "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    shutil.copy(REPO / "_toc.yml", src / "_toc.yml")
+    shutil.copy(toc, src / "_toc.yml")
     for folder in ("_templates", "book/_static"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, src / folder)
-    data = src / "book" / "chapters" / "data"  # each figure's table, downloadable beside it
-    data.mkdir(parents=True)
-    for name, table in study.tables.items():
-        table.to_csv(data / f"{name}.csv", index=False, lineterminator="\n")
-    for f in toc_chapters():
-        if f not in executable(toc_chapters()):
+    entries = toc_chapters(toc)
+    for folder in {Path(f).parent for f in executable(entries)}:  # each figure's table, downloadable beside it
+        data = src / folder / "data"
+        data.mkdir(parents=True)
+        for name, table in study.tables.items():
+            table.to_csv(data / f"{name}.csv", index=False, lineterminator="\n")
+    for f in entries:
+        if f not in executable(entries):
             (src / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / f"{f}.md", src / f"{f}.md")
     return src
 
 
-def render(study: Study, work: Path) -> Path:
+def render(study: Study, work: Path, toc: Path = TOC) -> Path:
     """Execute the chapters against the saved study in work/study and build the HTML. Returns the html folder."""
     work = work.resolve()
-    src = stage(study, work)
-    times = execute_all(work / "study", src / "book" / "chapters")
+    src = stage(study, work, toc)
+    times = execute_all(work / "study", src, toc)
     log.info("Chapters executed: %s", ", ".join(f"{k} {v:.1f} s" for k, v in sorted(times.items())))
     cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "html",
            "-W", "-n", "--keep-going", "--path-output", str(work / "book_out")]
@@ -170,9 +178,8 @@ def export_notebooks(dest: str | Path) -> list[Path]:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     paths = []
-    for f in executable(toc_chapters()):
-        name = Path(f).name
-        path = dest / f"{name}.ipynb"
-        jupytext.write(jupytext.read(CHAPTER_DIR / f"{name}.md"), path)
+    for f in executable(toc_chapters()) + executable(toc_chapters(REPO / "book" / "compare" / "_toc.yml")):
+        path = dest / f"{Path(f).name}.ipynb"
+        jupytext.write(jupytext.read(REPO / f"{f}.md"), path)
         paths.append(path)
     return paths

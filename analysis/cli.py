@@ -13,6 +13,15 @@ from analysis.errors import UserError, ValidationFailed
 def _synth(args: argparse.Namespace) -> int:
     from analysis import synth
 
+    if args.returns is not None:
+        from analysis import foi
+
+        if args.returns < 2:
+            raise UserError("--returns needs at least 2 authorities.")
+        paths = foi.write_synth_returns(args.returns, args.seed, Path(args.out))
+        print(f"Wrote {args.returns} synthetic authorities' returns to {paths['returns']} and the planted outliers "
+              f"to {paths['truth']}")
+        return 0
     counts = {"--known": args.known, "--with-adversity": args.with_adversity,
               "--adversity-before-5": args.adversity_before_5}
     if args.case_series is not None:
@@ -57,10 +66,16 @@ def _build(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
     params = pipeline.load_params(args.params)
+    out = Path(args.out) if args.out else params.out
+    if args.compare:
+        from analysis import compare_book
+
+        index = compare_book.build(params, Path(args.compare), out)
+        print(f"Comparison: {index.absolute()}")
+        return 0
     extract = Path(args.extract) if args.extract else params.extract
     if extract is None:
         raise UserError(f"{args.params}: no extract given; set 'extract' or pass --extract.")
-    out = Path(args.out) if args.out else params.out
     index = pipeline.build(params, extract, out, Path(args.truth) if args.truth else None)
     print(f"Report: {index.absolute()}")
     return 0
@@ -91,6 +106,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--children", type=int, default=10_000)
     s.add_argument("--years", type=int, default=10)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--returns", type=int, metavar="N",
+                   help="instead of one LA, N authorities' aggregate FOI returns with planted outliers")
     s.add_argument("--case-series", type=int, metavar="N",
                    help="instead of a whole LA, N children with an EHCNA request and exactly the counts below")
     s.add_argument("--known", type=int, metavar="K", help="with --case-series: known to CSC before the request")
@@ -114,6 +131,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--extract")
     b.add_argument("--truth", help="ground truth folder (synthetic data) for linkage precision and recall")
     b.add_argument("--out")
+    b.add_argument("--compare", metavar="RETURNS_DIR",
+                   help="compare many authorities' FOI returns instead (writes OUT/compare.json)")
     b.set_defaults(func=_build)
     sc = sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows")
     sc.add_argument("site", help="the site folder (OUT/html)")

@@ -57,7 +57,9 @@ def primary(table: pd.DataFrame, count: str, threshold: int, derived: tuple[str,
     >>> primary(pd.DataFrame({"n": [3, 0, 40], "pct": [5.0, 0.0, 95.0]}), "n", 10, ("pct",))["pct"].tolist()
     ['c', 0.0, 95.0]
     """
-    hide = table[count].between(1, threshold - 1).to_numpy()
+    values = pd.to_numeric(table[count].astype(object).where(table[count].astype(object) != SUPPRESSED),
+                           errors="coerce")
+    hide = values.between(1, threshold - 1).fillna(False).to_numpy(dtype=bool)  # missing is not small
     out = table.copy()
     for col in (count, *derived):
         out[col] = out[col].astype(object)

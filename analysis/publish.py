@@ -45,8 +45,8 @@ def lock(out: Path):
         handle.close()
 
 
-def publish(stage: Path, out: Path) -> Path:
-    """Make the staged build (a folder holding ARTEFACTS) live in OUT. Returns the release folder."""
+def publish(stage: Path, out: Path, artefacts: tuple[str, ...] = ARTEFACTS) -> Path:
+    """Make the staged build (a folder holding `artefacts`) live in OUT. Returns the release folder."""
     releases = out / ".releases"
     releases.mkdir(parents=True, exist_ok=True)
     release = releases / f"{time.time_ns()}"
@@ -56,7 +56,7 @@ def publish(stage: Path, out: Path) -> Path:
         tmp.unlink()
     tmp.symlink_to(release.relative_to(out))
     os.replace(tmp, out / "current")  # the atomic step
-    for name in ARTEFACTS:
+    for name in artefacts:
         link = out / name
         if link.is_symlink():
             continue

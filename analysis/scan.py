@@ -703,7 +703,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
             yield Path(dirpath) / f, vendor
 
 
-def scan(site_dir: Path, extract_dir: Path, threshold: int = 10, edition: str = "public",
+def scan(site_dir: Path, extract_dir: Path | None, threshold: int = 10, edition: str = "public",
          notebooks_dir: Path | None = None, *, tables_dir: Path | None = None, json_dir: Path | None = None,
          allow: Iterable[str] = ()) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
@@ -714,12 +714,13 @@ def scan(site_dir: Path, extract_dir: Path, threshold: int = 10, edition: str = 
     design that may coincide with an identifier, such as the dates of the study window (see `published_values`).
     Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
     """
-    site_dir, extract_dir = Path(site_dir), Path(extract_dir)
+    site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise UserError(f"Site folder not found: {site_dir}")
     if edition not in ("public", "internal"):
         raise UserError(f"edition must be 'public' or 'internal', not '{edition}'.")
-    ids = load_identifiers(extract_dir, threshold, allow)
+    # a comparison of authorities' aggregate returns has no extract, so no identifiers to look for
+    ids = load_identifiers(Path(extract_dir), threshold, allow) if extract_dir else Identifiers({}, {}, {})
     s = _Scanner(site_dir, ids, threshold, edition)
     for path, vendor in _walk(site_dir):
         s.file(path, vendor)
