@@ -32,9 +32,10 @@ The stages and the split of `pipeline.prepare`
   events, cohort, comparison population and models, measures, published tables, provenance hashes), and follows
   any change to `prepare`. No ground truth is passed (a real LA has none). ingest + validate + link + derive is
   the whole of `prepare`.
-* execute chapters (sizes <= 60,000): `book.stage` + `book.execute_all` on the saved study, as `book.render`.
-* build book: `book.render` with staging and execution replaced by the already staged, executed notebooks, so
-  only Jupyter Book runs, exactly as the build runs it (-W -n, the project's config and templates).
+* execute chapters (sizes <= 60,000): `book.render` on the saved study with its Jupyter Book command recorded
+  instead of run: staging the book and executing every chapter with papermill, as the build does.
+* build book: that recorded command, run alone on the staged, executed chapters (a fresh output folder): Jupyter
+  Book exactly as the build runs it (-W -n, the project's configuration and templates).
 * floor: book from executed notebooks: Jupyter Book on copies of the same executed notebooks with a bare
   configuration: what Jupyter Book costs for these pages at the least.
 * make book (after set-up): `python -m analysis.cli build --params data_templates/params.example.yml --extract X
@@ -407,33 +408,44 @@ def _s_derive(job: Job):
 
 
 def _s_chapters(job: Job):
+    import types
+
     from analysis import book
     from analysis.study import Study
 
     work = job.work.resolve()
     study = Study.load(work / "study")
+    recorded = Path(job.tmp) / "jupyter_book_cmd.json"
 
-    def run():
-        src = book.stage(study, work)
-        times = book.execute_all(work / "study", src / "book" / "chapters")
+    def run_or_record(cmd, *args, **kwargs):  # render's Jupyter Book call is recorded here, run by "build book"
+        if Path(str(cmd[0])).name == "jupyter-book":
+            recorded.write_text(json.dumps([str(c) for c in cmd]))
+            return subprocess.CompletedProcess(cmd, 0, "", "")
+        return subprocess.run(cmd, *args, **kwargs)
+
+    book.subprocess = types.SimpleNamespace(run=run_or_record)
+
+    def run():  # book.render up to (not including) Jupyter Book: staging and executing every chapter
+        book.render(study, work)
+        times = json.loads((work / "study" / "run_times.json").read_text())
         slowest = max(times, key=times.get)
-        return {"note": f"{len(times)} chapters on 2 workers; slowest {slowest} {times[slowest]:.1f} s"}
+        return {"note": f"{len(list(work.glob('book_stage/**/*.ipynb')))} chapters on {os.cpu_count()} workers; "
+                        f"slowest {slowest} {times[slowest]:.1f} s"}
     return run, None
 
 
 def _s_build_book(job: Job):
-    from analysis import book
-    from analysis.study import Study
+    cmd = json.loads((Path(job.tmp) / "jupyter_book_cmd.json").read_text())
+    out = Path(cmd[cmd.index("--path-output") + 1])
+    shutil.rmtree(out, ignore_errors=True)  # a full build, not an incremental one
 
-    work = job.work.resolve()
-    study = Study.load(work / "study")
-    shutil.rmtree(work / "book_out", ignore_errors=True)  # a full build, not an incremental one
-    book.stage = lambda study, work: work / "book_stage"  # already staged, with the executed notebooks
-    book.execute_all = lambda *a, **k: {}
-
-    def run():
-        html = book.render(study, work)
-        return {"note": f"{sum(1 for _ in html.rglob('*.html'))} HTML pages"}
+    def run():  # exactly the command book.render runs, on the chapters it executed
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            log = (proc.stdout + proc.stderr).splitlines()
+            problems = [line for line in log if "WARNING" in line or "ERROR" in line]
+            raise RuntimeError("the book did not build cleanly: " + "; ".join(problems[:3]))
+        return {"note": f"{sum(1 for _ in out.rglob('*.html'))} HTML files"}
     return run, None
 
 
@@ -443,14 +455,14 @@ def _s_floor_book(job: Job):
     from analysis import book
 
     work = job.work.resolve()
-    executed = work / "book_stage" / "book" / "chapters"
     src, out = work / "floor_book", work / "floor_out"
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     src.mkdir(parents=True)
+    executed = {p.stem: p for p in (work / "book_stage").rglob("*.ipynb") if "_build" not in p.parts}
     names = [Path(f).name for f in book.executable(book.toc_chapters())]
     for n in names:
-        shutil.copy(executed / f"{n}.ipynb", src / f"{n}.ipynb")
+        shutil.copy(executed[n], src / f"{n}.ipynb")
     (src / "_config.yml").write_text(yaml.safe_dump({"title": "floor", "only_build_toc_files": True,
                                                      "execute": {"execute_notebooks": "off"}}))
     (src / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": names[0],
@@ -584,7 +596,7 @@ def _s_link_100k_people(job: Job):
     return run, None
 
 
-EXTERNAL = {"floor: book from executed notebooks", "make book (after set-up)", "prose-only rebuild"}
+EXTERNAL = {"build book", "floor: book from executed notebooks", "make book (after set-up)", "prose-only rebuild"}
 
 STAGE_FUNCS = {
     "synth": _s_synth, "floor: pyarrow read": _s_floor_read, "ingest": _s_ingest, "validate": _s_validate,

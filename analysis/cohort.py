@@ -31,6 +31,7 @@ class CohortResult:
     cohort: pd.DataFrame  # one row per child, pseudonymised
     child_events: pd.DataFrame  # adversity events of cohort children before their index, pseudonymised
     flow: pd.DataFrame  # selection steps with counts
+    service_use: dict  # aggregate service use of children with early adversity, for the cost chapter
 
 
 def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
@@ -132,6 +133,8 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
         c[f"domain_{d}"] = c["person_table_id"].isin(wide.index[wide[d]])
     c["n_domains"] = c["person_table_id"].map(wide.sum(axis=1)).fillna(0).astype(int)
 
+    service_use = _service_use(c, tables, study_end)
+
     # pseudonymise and drop identifiers
     c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
     ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
@@ -141,7 +144,7 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
                                                                          ignore_index=True)
     c = c.sort_values(["index_date", "child"], ignore_index=True)
-    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]))
+    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use)
 
 
 def domain_columns(cohort: pd.DataFrame) -> list[str]:
@@ -155,3 +158,23 @@ def lead_time_summary(cohort: pd.DataFrame) -> dict[str, float]:
         return {"median": np.nan, "q1": np.nan, "q3": np.nan, "n": 0}
     return {"median": float(lt.median()), "q1": float(lt.quantile(0.25)), "q3": float(lt.quantile(0.75)),
             "n": int(lt.size)}
+
+
+def _service_use(c: pd.DataFrame, tables: dict[str, pd.DataFrame], study_end: pd.Timestamp) -> dict:
+    """Service use, within the study window, of cohort children whose first adversity was documented before the
+    age threshold: child-years with an EHC plan, CIN episodes (referrals) and weeks looked after."""
+    early = c[c["first_adversity_before_threshold"].fillna(False).astype(bool)]
+    plans = (tables["sen2_named_plan"].merge(tables["sen2_assessment"][["assessment_table_id", "requests_table_id"]],
+                                             on="assessment_table_id")
+             .merge(tables["sen2_requests"][["requests_table_id", "person_table_id"]], on="requests_table_id")
+             if "sen2_named_plan" in tables else pd.DataFrame(columns=["person_table_id", "start_date", "cease_date"]))
+    plans = plans[plans["person_table_id"].isin(early["person_table_id"])]
+    plan_years = ((plans["cease_date"].fillna(study_end).clip(upper=study_end) - plans["start_date"]).dt.days
+                  .clip(lower=0).sum() / YEAR_DAYS) if len(plans) else 0.0
+    referrals = tables["ssd_cin_episodes"]
+    cin = int(referrals["cine_person_id"].isin(early["pers_person_id"].dropna()).sum())
+    cla = tables["ssd_cla_episodes"]
+    cla = cla[cla["clae_person_id"].isin(early["pers_person_id"].dropna())]
+    weeks = ((cla["clae_cla_episode_ceased_date"].fillna(study_end).clip(upper=study_end)
+              - cla["clae_cla_episode_start_date"]).dt.days.clip(lower=0).sum() / 7) if len(cla) else 0.0
+    return {"children": len(early), "ehc_plan": float(plan_years), "cin_episode": cin, "cla_week": float(weeks)}

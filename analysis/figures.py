@@ -253,3 +253,20 @@ def internal_timelines(study):
                      "random sample of children with documented adversity: each line runs from the first documented "
                      "adversity to the request (diamond)."))
     return child_timelines(study.child_events, study.cohort)
+
+
+def costs(info: dict):
+    """Estimated cost of each service with its sensitivity range."""
+    if not info or info.get("suppressed") or not info.get("table"):
+        return _message("No costs estimated")
+    split = info["table"]
+    t = pd.DataFrame(split["data"], columns=split["columns"])
+    t = t[t["item"] != "total"].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(t) + 1.4), layout="constrained")
+    y = np.arange(len(t))
+    ax.barh(y, t["central"] / 1000, color=PALETTE[0], edgecolor="black")
+    ax.errorbar(t["central"] / 1000, y, xerr=[(t["central"] - t["low"]) / 1000, (t["high"] - t["central"]) / 1000],
+                fmt="none", ecolor="black", capsize=4)
+    ax.set_yticks(y, t["label"])
+    ax.set_xlabel("Estimated cost (£ thousands)")
+    return fig

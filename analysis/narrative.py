@@ -146,3 +146,16 @@ def incidence_at(table, age: int) -> str:
     return f"by age {age}, " + listing([f"{pct(float(r['Cumulative incidence']))} of children with "
                                          f"{str(r['Group'])[0].lower() + str(r['Group'])[1:]}"
                                          for _, r in t.iterrows()])
+
+
+def cost_sentence(info: dict, age: int) -> str:
+    """The cost of need, as a sentence."""
+    if not info:
+        return "No unit costs were given, so no costs are estimated (set unit_costs in the parameters file)."
+    if info.get("suppressed") or not info.get("table"):
+        return "Too few children had early adversity to estimate costs."
+    split = info["table"]
+    total = dict(zip(split["columns"], split["data"][-1]))
+    return (f"For the {count(int(info['children']))} children whose adversity was first documented before age {age}, "
+            f"services recorded here cost an estimated £{total['central']:,.0f} over the study years (range "
+            f"£{total['low']:,.0f} to £{total['high']:,.0f}).")

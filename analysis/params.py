@@ -38,6 +38,7 @@ class RunParams:
     match_threshold: float = 0.9
     linkage_backend: str = "duckdb"
     out: Path = Path("_build")
+    unit_costs: Path | None = None  # YAML of unit costs for the cost chapter (each with its source and year)
 
     def as_public_dict(self) -> dict[str, Any]:
         """Parameters as plain values for the provenance page (no secrets are ever held here)."""
@@ -89,7 +90,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         )
     known = {
         "la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold",
-        "edition", "disclosure", "linkage", "out",
+        "edition", "disclosure", "linkage", "out", "unit_costs",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -140,6 +141,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         match_threshold=float(match_threshold),
         linkage_backend=backend,
         out=Path(raw.get("out", "_build")),
+        unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
-                      pseudonymise, publish, recommend, scan, sensitivity, tables, validate)
+                      costs, pseudonymise, publish, recommend, scan, sensitivity, tables, validate)
 from analysis.disclosure import primary, shares, suppress
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
@@ -80,6 +80,8 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
     }
     published = _published(result, linkage, shown, checked, frame, params) | compared["tables"]
     info["limitations"] = _limitations(result.cohort)
+    if params.unit_costs:
+        info["costs"] = _costs(result.service_use, params)
     return Study(info, result.cohort, result.child_events, published)
 
 
@@ -110,6 +112,22 @@ def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams,
                  "landmark_excluded": cif_excluded, "with_plan": int(pop["ehc_plan"].sum()),
                  "adjusted_for": ["sex", "birth cohort"] + (["deprivation decile"] if imd else [])},
     }
+
+
+def _unit_costs_path(params: RunParams) -> Path:
+    """The unit costs file: as given, or relative to the repository (where the example lives)."""
+    path = params.unit_costs
+    return path if path.is_file() or path.is_absolute() else REPO / path
+
+
+def _costs(use: dict, params: RunParams) -> dict:
+    """The cost of need for children with early adversity (no counterfactual: not avoidable cost)."""
+    thr = params.disclosure_threshold
+    table = costs.estimate({k: use[k] for k in ("ehc_plan", "cin_episode", "cla_week")}, _unit_costs_path(params))
+    small = 1 <= use["children"] < thr
+    return {"children": "c" if small else use["children"], "suppressed": small,
+            "table": None if small else json.loads(table.to_json(orient="split", index=False)),
+            "currency": table.attrs.get("currency", "GBP"), "file": str(params.unit_costs)}
 
 
 def _limitations(c: pd.DataFrame) -> dict:
@@ -176,7 +194,8 @@ def _cache_key(params: RunParams, extract_dir: Path, truth_dir: Path | None) -> 
     p.pop("out", None)
     p.pop("extract", None)
     parts = [fingerprint(extract_files(extract_dir)), json.dumps(p, sort_keys=True), code_version(),
-             fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else ""]
+             fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
+             fingerprint([_unit_costs_path(params)]) if params.unit_costs else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 

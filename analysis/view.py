@@ -43,3 +43,21 @@ def sensitivity(variants: pd.DataFrame):
     wide = wide.reindex(list(dict.fromkeys(variants["Analysis"])))[list(dict.fromkeys(variants["Measure"]))]
     wide.columns.name = None
     return table(wide.reset_index())
+
+
+def costs(info: dict, threshold: int):
+    """The cost table for readers: money rounded to pounds, small quantities suppressed, placeholders marked."""
+    if info.get("suppressed") or not info.get("table"):
+        return Markdown("Too few children to estimate costs.")
+    split = info["table"]
+    t = pd.DataFrame(split["data"], columns=split["columns"])
+    out = pd.DataFrame({
+        "Item": t["label"], "Quantity": t["quantity_label"].fillna(""),
+        "Amount": [("" if pd.isna(q) else "c" if 1 <= q < threshold else f"{q:,.0f}") for q in t["quantity"]],
+        "Unit cost": [("" if pd.isna(u) else f"£{u:,.0f} {unit}") for u, unit in zip(t["unit_cost"], t["unit"])],
+        "Source and price year": [("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
+                                  for src, year, ex in zip(t["source"], t["price_year"], t["example"])],
+        "Estimate": [f"£{c:,.0f}" for c in t["central"]],
+        "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
+    })
+    return table(out)

@@ -1,5 +1,6 @@
 """Back tests: the pipeline recovers the synthetic authority's ground truth."""
 
+import dataclasses
 import json
 
 import pytest
@@ -69,3 +70,27 @@ def test_two_runs_publish_identical_numbers():
     for name in a.tables:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
     assert not a.cohort["child"].isin(b.cohort["child"]).any()
+
+
+def test_the_cost_chapter_follows_the_unit_costs_file(tmp_path):
+    """No cost is built in: changing a unit cost in the file changes the estimate (and the cache key)."""
+    import yaml
+
+    from analysis.params import load_params
+    from analysis.study import EXAMPLE_PARAMS, REPO, SAMPLE_EXTRACT
+
+    params = load_params(EXAMPLE_PARAMS)
+    raw = yaml.safe_load((REPO / params.unit_costs).read_text())
+    raw["items"]["ehc_plan"]["value"] *= 2
+    doubled = tmp_path / "costs.yml"
+    doubled.write_text(yaml.safe_dump(raw))
+    other = dataclasses.replace(params, unit_costs=doubled)
+
+    def plan_cost(study):
+        split = study.info["costs"]["table"]
+        row = dict(zip(split["columns"], next(r for r in split["data"] if r[0] == "ehc_plan")))
+        return row["central"]
+
+    assert plan_cost(pipeline.prepare(other, SAMPLE_EXTRACT)) == pytest.approx(
+        2 * plan_cost(pipeline.prepare(params, SAMPLE_EXTRACT)))
+    assert pipeline._cache_key(params, SAMPLE_EXTRACT, None) != pipeline._cache_key(other, SAMPLE_EXTRACT, None)
