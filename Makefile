@@ -9,7 +9,7 @@ DEFAULT_PARAMS := data_templates/params.example.yml
 # The default report runs on a synthetic LA, so linkage quality can be measured against its ground truth.
 TRUTH_FLAG := $(if $(filter $(DEFAULT_PARAMS),$(PARAMS)),--truth $(SYNTH)/truth)
 
-.PHONY: help setup book test sample templates clean
+.PHONY: help setup book test bench sample templates clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +35,10 @@ test: $(STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-
 	rm -rf _build/nbval
 	$(BIN)/python -c "from analysis.book import export_notebooks; export_notebooks('_build/nbval')"
 	$(BIN)/python -m pytest tests _build/nbval --nbval-lax
+
+SIZES ?= 10000 60000 500000 2000000
+bench: $(STAMP)  ## time and measure every stage at each size (SIZES="10000 60000" for fewer); see _build/bench/
+	$(BIN)/python -m analysis.bench --sizes $(SIZES) --out _build/bench
 
 sample: $(STAMP)  ## regenerate the committed sample extract in data_templates/
 	$(BIN)/python -c "from analysis.synth import write_sample; write_sample()"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -23,7 +24,7 @@ import papermill
 import yaml
 
 from analysis.errors import UserError
-from analysis.study import REPO, Study
+from analysis.study import CACHE, REPO, Study, code_version
 
 log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -47,24 +48,42 @@ def executable(files: list[str]) -> list[str]:
     return [f for f in files if f.startswith(("book/chapters/", "book/compare/"))]
 
 
-def execute_chapter(source: str, study_dir: Path, out_root: Path) -> float:
+def _chapter_key(source: str, study_dir: Path) -> str:
+    """What an executed chapter depends on: its own text, the prepared study and the code."""
+    h = hashlib.sha256((REPO / f"{source}.md").read_bytes())
+    h.update((study_dir / "study.json").read_bytes())
+    h.update(code_version().encode())
+    return h.hexdigest()[:24]
+
+
+def execute_chapter(source: str, study_dir: Path, out_root: Path, cache: bool = True) -> float:
     """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
-    Returns seconds taken."""
+    An unchanged chapter of an unchanged study is taken from the cache, so a prose edit re-runs only its own
+    chapter. Returns seconds taken."""
     t0 = time.perf_counter()
     name = Path(source).name
-    nb = jupytext.read(REPO / f"{source}.md")
     out_dir = out_root / Path(source).parent
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{name}.ipynb"
+    cached = CACHE / "chapters" / f"{_chapter_key(source, study_dir)}.ipynb"
+    if cache and cached.is_file():
+        shutil.copy(cached, out_path)
+        return time.perf_counter() - t0
+    nb = jupytext.read(REPO / f"{source}.md")
     try:
         papermill.execute_notebook(nb, str(out_path), parameters={"study_dir": str(study_dir)},
-                                   kernel_name="python3", cwd=str(out_dir), progress_bar=False, log_output=False)
+                                   kernel_name="python3", cwd=str(out_dir), progress_bar=False, log_output=False,
+                                   start_timeout=300)
     except papermill.PapermillExecutionError as exc:
         raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. "
                         f"The executed notebook is at {out_path}.") from None
     executed = nbformat.read(out_path, as_version=4)
     _finish(executed, name)
     nbformat.write(executed, out_path)
+    if cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(out_path, cached.with_suffix(".tmp"))
+        cached.with_suffix(".tmp").rename(cached)
     return time.perf_counter() - t0
 
 
@@ -121,9 +140,9 @@ def execute_all(study_dir: Path, out_root: Path, toc: Path = TOC) -> dict[str, f
         for fut in cf.as_completed(futures):
             times[futures[fut]] = fut.result()
     (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
-    for f in sources:
+    for f in sources:  # run times differ on every build, so Provenance is never taken from the cache
         if Path(f).name == "provenance":
-            times["provenance"] = execute_chapter(f, study_dir, out_root)
+            times["provenance"] = execute_chapter(f, study_dir, out_root, cache=False)
     return times
 
 

@@ -32,6 +32,7 @@ class CohortResult:
     child_events: pd.DataFrame  # adversity events of cohort children before their index, pseudonymised
     flow: pd.DataFrame  # selection steps with counts
     service_use: dict  # aggregate service use of children with early adversity, for the cost chapter
+    excluded: pd.DataFrame  # pseudonymised children left out of the cohort, and why (internal edition only)
 
 
 def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
@@ -59,12 +60,15 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
         ("with an EHC needs assessment request in the study window", len(first)),
         ("excluded: an earlier request before the study window", int(prior.sum())),
     ]
+    excluded = [pd.DataFrame({"person_table_id": first.loc[prior, "person_table_id"],
+                              "reason": "an earlier request before the study window"})]
     first = first[~prior]
     dob = first["person_table_id"].map(person.drop_duplicates("person_table_id")
                                        .set_index("person_table_id")["person_birth_date"])
     sex = first["person_table_id"].map(person.drop_duplicates("person_table_id").set_index("person_table_id")["sex"])
     no_dob = dob.isna()
     flow.append(("excluded: no birth date", int(no_dob.sum())))
+    excluded.append(pd.DataFrame({"person_table_id": first.loc[no_dob, "person_table_id"], "reason": "no birth date"}))
     first, dob, sex = first[~no_dob], dob[~no_dob], sex[~no_dob]
     flow.append(("Cohort: first request in the window", len(first)))
 
@@ -144,7 +148,11 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
                                                                          ignore_index=True)
     c = c.sort_values(["index_date", "child"], ignore_index=True)
-    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use)
+    excluded_children = pd.concat(excluded, ignore_index=True)
+    excluded_children = pd.DataFrame({"child": pseudonym(excluded_children["person_table_id"], key, "c_"),
+                                      "reason": excluded_children["reason"]})
+    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use,
+                        excluded_children)
 
 
 def domain_columns(cohort: pd.DataFrame) -> list[str]:

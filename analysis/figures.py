@@ -152,9 +152,9 @@ def upset(combinations: pd.DataFrame):
 
     shown = combinations[(combinations["Combination"] != "other combinations")
                          & (combinations["Children"] != SUPPRESSED)]
-    if shown.empty:
-        return _message("Too few children to show combinations")
     memberships = [c.split(" + ") for c in shown["Combination"]]
+    if len({d for m in memberships for d in m}) < 2:  # an UpSet plot needs at least two sets
+        return _message("Too few children to show combinations")
     fig = plt.figure(figsize=(8, 5))
     with warnings.catch_warnings():  # UpSetPlot 0.9 uses pandas idioms that pandas 2.3 warns about
         warnings.simplefilter("ignore", FutureWarning)

@@ -82,7 +82,8 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
     info["limitations"] = _limitations(result.cohort)
     if params.unit_costs:
         info["costs"] = _costs(result.service_use, params)
-    return Study(info, result.cohort, result.child_events, published)
+    # child-level rows stay in the study folder; only the internal edition's pages show them
+    return Study(info, result.cohort, result.child_events, published, excluded=result.excluded)
 
 
 def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams, start: pd.Timestamp,

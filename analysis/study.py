@@ -24,6 +24,7 @@ class Study:
     child_events: pd.DataFrame
     tables: dict[str, pd.DataFrame]  # published, disclosure-controlled
     folder: Path | None = None  # where the study was loaded from
+    excluded: pd.DataFrame | None = None  # pseudonymised children left out of the cohort (internal edition only)
 
     def run_times(self) -> dict[str, float]:
         """Seconds each chapter took to execute in this run (written by analysis.book), if known."""
@@ -48,6 +49,8 @@ class Study:
         (folder / "study.json").write_text(json.dumps(self.info, indent=1, sort_keys=True, default=str))
         self.cohort.to_parquet(folder / "cohort.parquet", index=False)
         self.child_events.to_parquet(folder / "child_events.parquet", index=False)
+        if self.excluded is not None:
+            self.excluded.to_parquet(folder / "excluded.parquet", index=False)
         for name, t in self.tables.items():
             t.to_json(folder / "tables" / f"{name}.json", orient="split", index=False, double_precision=15)
 
@@ -58,7 +61,8 @@ class Study:
         tables = {p.stem: pd.read_json(p, orient="split", convert_dates=False, precise_float=True)
                   for p in sorted((folder / "tables").glob("*.json"))}
         return cls(info, pd.read_parquet(folder / "cohort.parquet"),
-                   pd.read_parquet(folder / "child_events.parquet"), tables, folder)
+                   pd.read_parquet(folder / "child_events.parquet"), tables, folder,
+                   pd.read_parquet(folder / "excluded.parquet") if (folder / "excluded.parquet").is_file() else None)
 
 
 def fingerprint(paths: list[Path]) -> str:

@@ -61,3 +61,12 @@ def costs(info: dict, threshold: int):
         "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
     })
     return table(out)
+
+
+def internal_exclusions(study):
+    """The internal edition's list of children left out of the cohort (pseudonymised); nothing in the public
+    edition."""
+    if not study.internal or study.excluded is None:
+        return None
+    return Markdown("### Children left out (internal edition only)\n\n" + (
+        "None." if study.excluded.empty else study.excluded.to_markdown(index=False)))

@@ -95,3 +95,8 @@ def test_chapters_print_no_warnings_or_errors(built):
         nb = nbformat.read(path, as_version=4)
         streams = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o["output_type"] in ("stream", "error")]
         assert not streams, f"{path.name}: {streams[0][:300]}"
+
+
+def test_the_public_edition_shows_no_child_level_sections(built):
+    for page in ("data_quality", "timelines"):
+        assert "internal edition only" not in _text(built / "html" / "book" / "chapters" / f"{page}.html")
