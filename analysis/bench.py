@@ -33,20 +33,26 @@ The stages and the split of `pipeline.prepare`
   any change to `prepare`. No ground truth is passed (a real LA has none). ingest + validate + link + derive is
   the whole of `prepare`.
 * execute chapters (sizes <= 60,000): `book.render` on the saved study with its Jupyter Book command recorded
-  instead of run: staging the book and executing every chapter with papermill, as the build does.
+  instead of run: staging the book and executing every chapter with papermill, as the build does, with a cold
+  chapter cache (run in the snapshot described below, timed inside that process).
 * build book: that recorded command, run alone on the staged, executed chapters (a fresh output folder): Jupyter
   Book exactly as the build runs it (-W -n, the project's configuration and templates).
 * floor: book from executed notebooks: Jupyter Book on copies of the same executed notebooks with a bare
   configuration: what Jupyter Book costs for these pages at the least.
 * make book (after set-up): `python -m analysis.cli build --params data_templates/params.example.yml --extract X
-  --truth T --out TMP`, as `make book` runs it once the environment and the synthetic extract exist, with a cold
-  study cache (the cache entry for that extract, parameters and code is deleted first).
-* prose-only rebuild: the same command again. Chapters are files in the repository, so editing prose changes
-  neither the extract, the parameters nor the analysis code: the study cache is warm, and this second build is
-  what a prose-only edit costs (chapters re-executed, book rebuilt, scanned, published).
+  --truth T --out TMP`, as `make book` runs it once the environment and the synthetic extract exist, with cold
+  caches. It runs in a snapshot of the working tree copied when the benchmark starts (OUT/repo-snapshot, deleted
+  at the end; its `analysis` is imported through PYTHONPATH): the snapshot has its own empty _build/cache, and the
+  code cannot change under the benchmark between this build and the next (the caches are keyed on the code).
+* prose-only rebuild: a sentence is appended to one chapter of the snapshot (the one that took longest to execute
+  in the first build: the worst case), then the same command again. Extract, parameters and code are unchanged,
+  so the study cache is warm, and whatever the build keeps per chapter is reused for the other chapters.
 * link 100k x 100k: `link.link` on 100,000 CSC people and 100,000 SEND people, drawn from one synthetic LA large
   enough to hold them (keeping every CSC person who is truly a selected SEND person, then others at random).
   Its `children` value is the number of people on each side.
+
+On a machine others are using, `--repeat N` runs each stage N times and keeps the fastest (and the largest peak);
+a stage that starts while other processes keep the CPUs busy says so in its note.
 """
 
 from __future__ import annotations
@@ -298,6 +304,7 @@ class Job:
     years: int = 10
     fmt: str = "csv"
     profile_dir: str | None = None
+    repo: str | None = None  # the snapshot of the working tree that the CLI builds run in
 
     @property
     def la(self) -> Path:
@@ -407,30 +414,47 @@ def _s_derive(job: Job):
     return run, save
 
 
+CHAPTERS_SCRIPT = """
+import json, os, subprocess, sys, time, types
+from pathlib import Path
+from analysis import book
+from analysis.study import Study
+
+work, recorded = Path(sys.argv[1]), Path(sys.argv[2])
+study = Study.load(work / "study")
+
+def run_or_record(cmd, *args, **kwargs):  # render's Jupyter Book call is recorded, and run by "build book"
+    if Path(str(cmd[0])).name == "jupyter-book":
+        recorded.write_text(json.dumps([str(c) for c in cmd]))
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+    return subprocess.run(cmd, *args, **kwargs)
+
+book.subprocess = types.SimpleNamespace(run=run_or_record)
+t0 = time.perf_counter()
+book.render(study, work)
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
 def _s_chapters(job: Job):
-    import types
-
-    from analysis import book
-    from analysis.study import Study
-
+    """book.render up to (not including) Jupyter Book: staging the book and executing every chapter. It runs in
+    the snapshot, with a cold chapter cache of its own (chapters execute in worker processes that import the
+    package afresh, so the cache location cannot be changed from here)."""
     work = job.work.resolve()
-    study = Study.load(work / "study")
-    recorded = Path(job.tmp) / "jupyter_book_cmd.json"
+    repo = Path(job.repo)
+    shutil.rmtree(repo / "_build" / "cache", ignore_errors=True)
+    cmd = [sys.executable, "-c", CHAPTERS_SCRIPT, str(work), str(Path(job.tmp).resolve() / "jupyter_book_cmd.json")]
 
-    def run_or_record(cmd, *args, **kwargs):  # render's Jupyter Book call is recorded here, run by "build book"
-        if Path(str(cmd[0])).name == "jupyter-book":
-            recorded.write_text(json.dumps([str(c) for c in cmd]))
-            return subprocess.CompletedProcess(cmd, 0, "", "")
-        return subprocess.run(cmd, *args, **kwargs)
-
-    book.subprocess = types.SimpleNamespace(run=run_or_record)
-
-    def run():  # book.render up to (not including) Jupyter Book: staging and executing every chapter
-        book.render(study, work)
+    def run():
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=_snapshot_env(repo))
+        if proc.returncode != 0:
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "Error" in line]
+            raise RuntimeError(errors[-1] if errors else (proc.stdout + proc.stderr)[-300:])
         times = json.loads((work / "study" / "run_times.json").read_text())
         slowest = max(times, key=times.get)
-        return {"note": f"{len(list(work.glob('book_stage/**/*.ipynb')))} chapters on {os.cpu_count()} workers; "
-                        f"slowest {slowest} {times[slowest]:.1f} s"}
+        return {"seconds": json.loads(proc.stdout.strip().splitlines()[-1])["seconds"],
+                "note": f"{len(list(work.glob('book_stage/**/*.ipynb')))} chapters on {os.cpu_count()} workers; "
+                        f"slowest {slowest} {times[slowest]:.1f} s (timed inside the process, without start-up)"}
     return run, None
 
 
@@ -479,10 +503,36 @@ def _s_floor_book(job: Job):
     return run, None
 
 
+SNAPSHOT_IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "node_modules", "__pycache__", "*.egg-info",
+                                         ".pytest_cache", ".ipynb_checkpoints")
+PROSE_EDIT = "\n\nThis sentence was added by the benchmark to stand for a prose-only edit.\n"
+
+
+def snapshot(dest: Path) -> Path:
+    """A copy of the working tree (without .venv, _build, .git) for the CLI builds: other engineers may be editing
+    the analysis code while the benchmark runs, which would change the cache keys between two builds; the copy
+    also has its own, initially empty, study and chapter caches (its _build/cache), and its chapters can be edited."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(REPO, dest, ignore=SNAPSHOT_IGNORE)
+    where = subprocess.run([sys.executable, "-c", "import analysis; print(analysis.__file__)"], capture_output=True,
+                           text=True, cwd=dest, env=_snapshot_env(dest), check=True).stdout.strip()
+    if not Path(where).resolve().is_relative_to(dest.resolve()):
+        raise RuntimeError(f"the snapshot's build would import analysis from {where}")
+    return dest
+
+
+def _snapshot_env(repo: Path) -> dict:
+    path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
 def _cli_build(job: Job, out: Path) -> dict:
-    cmd = [sys.executable, "-m", "analysis.cli", "build", "--params", str(PARAMS), "--extract", str(job.extract),
-           "--truth", str(job.la / "truth"), "--out", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    """`make book` once set up: the CLI build on the synthetic extract with its ground truth, in the snapshot."""
+    repo = Path(job.repo)
+    cmd = [sys.executable, "-m", "analysis.cli", "build", "--params", "data_templates/params.example.yml",
+           "--extract", str(job.extract.resolve()), "--truth", str((job.la / "truth").resolve()),
+           "--out", str(out.resolve())]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=_snapshot_env(repo))
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
         errors = [line for line in log.splitlines() if line.startswith("error:") or "Error" in line]
@@ -493,42 +543,35 @@ def _cli_build(job: Job, out: Path) -> dict:
             "cached": cached}
 
 
-def _cache_folder(job: Job, warm: bool = False) -> Path:
-    """The study cache folder the build will use (worked out, and with warm=True filled, in a separate process,
-    so that this stage's own process stays small)."""
-    code = ("import sys; from pathlib import Path; from analysis import pipeline; from analysis.study import CACHE\n"
-            "p = pipeline.load_params(sys.argv[1]); e, t = Path(sys.argv[2]), Path(sys.argv[3])\n"
-            "if sys.argv[4] == '1': pipeline.prepare_cached(p, e, t)\n"
-            "print(CACHE / pipeline._cache_key(p, e, t))")
-    proc = subprocess.run([sys.executable, "-c", code, str(PARAMS), str(job.extract), str(job.la / "truth"),
-                           "1" if warm else "0"], capture_output=True, text=True, cwd=REPO, check=True)
-    return Path(proc.stdout.strip().splitlines()[-1])
-
-
 def _s_make_book(job: Job):
-    before = _cache_folder(job)
-    shutil.rmtree(before, ignore_errors=True)  # a cold study cache
+    shutil.rmtree(Path(job.repo) / "_build" / "cache", ignore_errors=True)  # cold study and chapter caches
     out = Path(job.tmp) / "book_out_cli"
 
     def run():
         return _cli_build(job, out)
-    return run, lambda res: {"cache": str(before)}
+    return run, None
 
 
 def _s_prose(job: Job):
+    """The build after a prose edit to one chapter: a sentence appended to the chapter that took longest to
+    execute in the first build (the worst case), nothing else changed."""
     out = Path(job.tmp) / "book_out_cli"
-    # the first build cached the study; if the analysis code changed since (others at work in the same tree),
-    # cache it again for the current code, untimed, so this measures what a prose-only edit costs
-    key = _cache_folder(job, warm=True)
+    times_file = out / ".work" / "study" / "run_times.json"
+    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    times.pop("provenance", None)
+    chapter = max(times, key=times.get) if times else "summary"
+    source = next((Path(job.repo) / "book").rglob(f"{chapter}.md"))
+    with open(source, "a", encoding="utf-8") as f:
+        f.write(PROSE_EDIT)
 
     def run():
         return _cli_build(job, out)
 
     def save(res):
-        extra = {"cache": str(key)}
+        note = f"{res['note']}; edited {chapter}, the slowest chapter ({times.get(chapter, float('nan')):.1f} s)"
         if not res.get("cached"):
-            extra["note"] = res["note"] + "; NOT a warm rebuild: the study cache was missed (the code changed?)"
-        return extra
+            note += "; NOT a warm rebuild: the study cache was missed"
+        return {"note": note}
     return run, save
 
 
@@ -597,7 +640,8 @@ def _s_link_100k_people(job: Job):
     return run, None
 
 
-EXTERNAL = {"build book", "floor: book from executed notebooks", "make book (after set-up)", "prose-only rebuild"}
+EXTERNAL = {"execute chapters", "build book", "floor: book from executed notebooks", "make book (after set-up)",
+            "prose-only rebuild"}  # stages that time another program: their peak is that program's process tree
 
 STAGE_FUNCS = {
     "synth": _s_synth, "floor: pyarrow read": _s_floor_read, "ingest": _s_ingest, "validate": _s_validate,
@@ -623,6 +667,8 @@ def _child(job: Job, conn) -> None:
         if prof:
             prof.disable()
         seconds = time.perf_counter() - t0
+        if isinstance(res, dict) and "seconds" in res:  # timed by the program the stage ran
+            seconds = res["seconds"]
         peak = _status("VmHWM")
         conn.send(("ran", None))
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
@@ -632,7 +678,7 @@ def _child(job: Job, conn) -> None:
         if prof:
             _write_profile(prof, job)
         conn.send(("done", {"seconds": seconds, "self_mb": peak, "kids_mb": kids, "base_mb": base,
-                            "note": info.get("note", ""), "cache": info.get("cache")}))
+                            "note": info.get("note", "")}))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which carries on
         conn.send(("error", f"{type(exc).__name__}: {exc}".strip()[:600] + "\n" + traceback.format_exc()[-1500:]))
     finally:
@@ -806,7 +852,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge and (out / "results.json").is_file():
         records = json.loads((out / "results.json").read_text())
     machine = _machine()
-    caches: set[str] = set()
+    books = not args.quick and any(c <= BOOK_UP_TO for c in args.sizes)
+    repo = snapshot(out / "repo-snapshot") if books else None
 
     def record(stage: str, children: int, res: dict) -> None:
         note = res.get("note") or ""
@@ -817,8 +864,6 @@ def main(argv: list[str] | None = None) -> int:
         records[:] = [r for r in records if not (r["stage"] == stage and r["children"] == children)]
         records.append({"stage": stage, "children": children, "seconds": res.get("seconds"),
                         "peak_mb": res.get("peak_mb"), "note": note})
-        if res.get("cache"):
-            caches.add(res["cache"])
         write_results(records, out, machine)
         secs = "-" if res.get("seconds") is None else f"{res['seconds']:.1f} s"
         peak = "-" if res.get("peak_mb") is None else f"{res['peak_mb']:,.0f} MB"
@@ -846,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
                         record(stage, children, {"note": f"skipped: {missing[0]} did not complete"})
                         continue
                     job = Job(stage, children, str(tmp), args.seed + children, args.years, fmt,
-                              str(out / "profiles") if args.profile else None)
+                              str(out / "profiles") if args.profile else None, str(repo) if repo else None)
                     res = measure(job, args.timeout, args.max_memory_gb * 1024, args.repeat)
                     if res.get("seconds") is None:
                         failed.add(stage)
@@ -874,8 +919,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.keep:
                     shutil.rmtree(tmp, ignore_errors=True)
     finally:
-        for c in caches:  # the study cache entries this run made
-            shutil.rmtree(c, ignore_errors=True)
+        if repo and not args.keep:
+            shutil.rmtree(repo, ignore_errors=True)
     csv, md = write_results(records, out, machine)
     print(f"\nWrote {csv} and {md}\n", flush=True)
     for v in judge(results_frame(records)):

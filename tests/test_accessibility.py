@@ -64,6 +64,31 @@ def sample_site(tmp_path_factory) -> Path:
     return out / "html"
 
 
+@pytest.fixture(scope="session")
+def internal_site(tmp_path_factory) -> Path:
+    """The internal edition of the sample report (banner, child-level timelines and exclusions)."""
+    import yaml
+
+    folder = tmp_path_factory.mktemp("internal_report")
+    params = folder / "params.yml"
+    params.write_text(yaml.safe_dump({**yaml.safe_load(EXAMPLE_PARAMS.read_text()), "edition": "internal"}))
+    os.environ.setdefault("ADVERSITY_REPORT_KEY", "test-only-key-not-a-secret")
+    rc = cli.main(["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out", str(folder / "out")])
+    assert rc == 0, "the internal edition did not build"
+    return folder / "out" / "html"
+
+
+@pytest.fixture(scope="session")
+def comparison_site(tmp_path_factory) -> Path:
+    """The comparison of 150 synthetic authorities' FOI returns."""
+    folder = tmp_path_factory.mktemp("comparison_report")
+    assert cli.main(["synth", "--returns", "150", "--seed", "2", "--out", str(folder / "synth")]) == 0
+    rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--compare", str(folder / "synth" / "returns"),
+                   "--out", str(folder / "out")])
+    assert rc == 0, "the comparison book did not build"
+    return folder / "out" / "html"
+
+
 def _describe(summary: dict) -> str:
     lines = []
     for page, found in summary.get("violations", {}).items():
@@ -77,9 +102,12 @@ def _describe(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request):
+@pytest.mark.parametrize("edition", ["sample_site", pytest.param("internal_site", marks=pytest.mark.xfail(
+    strict=True, reason="known: the internal edition's banner leaves one colour-contrast failure (the first entry "
+    "of the contents drawer at 400 px, light mode); tracked in the issue notes")), "comparison_site"])
+def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request, edition):
     require_browser()
-    site = request.getfixturevalue("sample_site")
+    site = request.getfixturevalue(edition)
     proc = subprocess.run(["node", str(AXE_CHECK), str(site)], capture_output=True, text=True, timeout=TIMEOUT_S,
                           cwd=BROWSER_DIR, env={**os.environ, "CHROMIUM": str(CHROMIUM)})
     assert proc.returncode in (0, 1), f"axe_check.mjs could not run (exit {proc.returncode}):\n{proc.stderr}"
@@ -87,5 +115,6 @@ def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request):
     print(json.dumps({k: summary[k] for k in ("pages_checked", "runs", "violations_by_rule", "seconds")}))
     assert proc.returncode == 0, ("accessibility problems in the built report:\n" + _describe(summary)
                                   + "\n\nFull summary:\n" + proc.stdout)
-    assert summary["pages_checked"] >= len(toc_chapters()), summary["pages"]
+    if edition != "comparison_site":
+        assert summary["pages_checked"] >= len(toc_chapters()), summary["pages"]
     assert len(summary["dialogs_checked"]) >= 4, "the search and sidebar dialogs were not checked"

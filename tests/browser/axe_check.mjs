@@ -113,7 +113,9 @@ async function load(page, url, mode) {
     document.documentElement.dataset.theme = m;
     await document.fonts.ready;
   }, mode);
-  await page.waitForTimeout(150); // let the theme's scripts (tooltips, scroll-spy) settle
+  // colours caught mid-transition (scroll-spy highlights, drawers sliding in) fail contrast at random: stop them
+  await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+  await page.waitForTimeout(500); // let the theme's scripts (tooltips, scroll-spy) settle
   const theme = await page.evaluate(() => document.documentElement.dataset.theme);
   if (theme !== mode) throw new Error(`${url}: could not switch to ${mode} mode (data-theme=${theme})`);
 }
@@ -129,7 +131,7 @@ async function openState(page, state, width) {
   } else {
     await state.open(page);
   }
-  await page.waitForTimeout(300);
+  await page.waitForTimeout(800);
   const open = await page.evaluate((sel) => document.querySelector(sel)?.open === true, state.dialog);
   return open ? "open" : "failed";
 }
