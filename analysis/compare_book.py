@@ -82,13 +82,7 @@ def build(params: RunParams, returns_dir: Path, out: Path) -> Path:
         work = out / ".work"
         shutil.rmtree(work, ignore_errors=True)
         study.save(work / "study")
-        html = book.render(study, work, toc=TOC)
-        stage = work / "publish"
-        stage.mkdir()
-        html.rename(stage / "html")
-        (stage / "tables").mkdir()
-        for name, t in study.tables.items():
-            t.to_csv(stage / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+        stage = publish.stage_build(study, work, book.render(study, work, toc=TOC), {})
         foi.write_compare(study.info["compare"], stage / "compare.json")
         findings = scan.scan(stage / "html", None, params.disclosure_threshold, params.edition,
                              notebooks_dir=work / "book_stage" / "book" / "compare")

@@ -118,22 +118,18 @@ def lowest_completeness(table) -> str:
     return f"the least complete is {row['Field']}, {pct(row['Complete'])} complete{when}"
 
 
-def largest_band(table) -> str:
-    """The largest category of a count table with 'Category' and 'Children' columns."""
+def largest(table, label: str, lead: str = "the largest group is") -> str:
+    """The largest category of a count table (a `label` column and a 'Children' column), as words.
+
+    >>> import pandas as pd
+    >>> largest(pd.DataFrame({"Route": ["Contact", "Referral"], "Children": [40, "c"]}), "Route", "the commonest is")
+    'the commonest is contact (40 children)'
+    """
     t = table[table["Children"] != "c"]
     if t.empty:
         return "numbers are too small to show"
     row = t.sort_values("Children", ascending=False).iloc[0]
-    return f"the largest group is {str(row['Category']).lower()} ({count(int(row['Children']))} children)"
-
-
-def largest_route(table) -> str:
-    """The commonest route into social care."""
-    t = table[table["Children"] != "c"]
-    if t.empty:
-        return "numbers are too small to show"
-    row = t.sort_values("Children", ascending=False).iloc[0]
-    return f"the commonest is {str(row['Route']).lower()} ({count(int(row['Children']))} children)"
+    return f"{lead} {str(row[label]).lower()} ({count(int(row['Children']))} children)"
 
 
 def incidence_at(table, age: int) -> str:

@@ -225,16 +225,9 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
         work = out / ".work"
         shutil.rmtree(work, ignore_errors=True)
         study.save(work / "study")
-        html = book.render(study, work)
-        stage = work / "publish"
-        stage.mkdir()
-        html.rename(stage / "html")
-        (stage / "tables").mkdir()
-        for name, t in study.tables.items():
-            t.to_csv(stage / "tables" / f"{name}.csv", index=False, lineterminator="\n")
-        for name, value in (("measures", study.measures), ("linkage", study.info["linkage"]),
-                            ("linkage_model", study.info["linkage_model"])):
-            (stage / f"{name}.json").write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+        stage = publish.stage_build(study, work, book.render(study, work), {
+            "measures.json": study.measures, "linkage.json": study.info["linkage"],
+            "linkage_model.json": study.info["linkage_model"]})
         findings = scan.scan(stage / "html", extract_dir, params.disclosure_threshold, params.edition,
                              notebooks_dir=work / "book_stage" / "book" / "chapters",
                              allow=scan.published_values(params))

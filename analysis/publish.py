@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import time
@@ -43,6 +44,20 @@ def lock(out: Path):
         handle.truncate(0)
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
+
+
+def stage_build(study, work: Path, html: Path, files: dict[str, object]) -> Path:
+    """Lay out everything a build publishes in work/publish: the site, the published tables as CSV, and the JSON
+    `files` (name -> value). Returns the staging folder, ready to scan and publish."""
+    stage = work / "publish"
+    stage.mkdir()
+    html.rename(stage / "html")
+    (stage / "tables").mkdir()
+    for name, t in study.tables.items():
+        t.to_csv(stage / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+    for name, value in files.items():
+        (stage / name).write_text(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+    return stage
 
 
 def publish(stage: Path, out: Path, artefacts: tuple[str, ...] = ARTEFACTS) -> Path:
