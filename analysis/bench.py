@@ -830,7 +830,8 @@ def _machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analysis.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="children per synthetic LA")
+    ap.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES),
+                    help="children per synthetic LA (none: only the 100k x 100k link)")
     ap.add_argument("--out", default=str(REPO / "_build" / "bench"))
     ap.add_argument("--quick", action="store_true", help="skip the chapters, book and build stages and the 100k link")
     ap.add_argument("--no-link-100k", action="store_true", help="skip the 100k x 100k link")

@@ -72,8 +72,10 @@ def internal_site(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("internal_report")
     params = folder / "params.yml"
     params.write_text(yaml.safe_dump({**yaml.safe_load(EXAMPLE_PARAMS.read_text()), "edition": "internal"}))
-    os.environ.setdefault("ADVERSITY_REPORT_KEY", "test-only-key-not-a-secret")
-    rc = cli.main(["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out", str(folder / "out")])
+    with pytest.MonkeyPatch.context() as mp:  # the key is set for this build only, not for later tests
+        mp.setenv("ADVERSITY_REPORT_KEY", "test-only-key-not-a-secret")
+        rc = cli.main(["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out",
+                       str(folder / "out")])
     assert rc == 0, "the internal edition did not build"
     return folder / "out" / "html"
 
