@@ -39,7 +39,7 @@ def headline(cohort: pd.DataFrame, frame: CodingFrame, age_threshold: int) -> di
             adv["first_adversity_before_threshold"].sum(), len(adv), age_threshold=age_threshold),
         "first_adversity_before_5_fully_observed": _measure(
             "first_adversity_before_5_fully_observed",
-            f"As above, for children born inside the data window (early childhood fully observed)",
+            "As above, for children born inside the data window (early childhood fully observed)",
             adv.loc[adv["early_childhood_observed"], "first_adversity_before_threshold"].sum(),
             int(adv["early_childhood_observed"].sum()), age_threshold=age_threshold),
         "domains": domains,

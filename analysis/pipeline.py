@@ -18,8 +18,8 @@ import pandas as pd
 
 from analysis import (__version__, adversity, book, cohort, comparison, ingest, link, linkage_report, measures,
                       costs, pseudonymise, publish, recommend, scan, sensitivity, tables, validate)
-from analysis.disclosure import primary, shares, suppress
-from analysis.errors import UserError, ValidationFailed
+from analysis.disclosure import shares, suppress
+from analysis.errors import ValidationFailed
 from analysis.params import RunParams, load_params  # noqa: F401  (re-exported for chapters and the CLI)
 from analysis.study import CACHE, REPO, Study, code_version, fingerprint
 

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from analysis import codes, schema

@@ -31,3 +31,16 @@ def extract_copy(la_dir, tmp_path) -> Path:
 def params():
     return params_from_dict({"la_name": "Test Borough", "la_code": "998",
                              "study_window": {"start": "2016-04-01", "end": "2026-03-31"}})
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory) -> Path:
+    """The report built once from the committed sample extract with the example parameters, shared by every test
+    that only reads it (tests that rebuild or change a site make their own)."""
+    from analysis import cli
+    from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
+
+    out = tmp_path_factory.mktemp("sample_report") / "out"
+    rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
+    assert rc == 0, "the sample report did not build"
+    return out

@@ -54,14 +54,8 @@ def require_browser() -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_site(tmp_path_factory) -> Path:
-    """The report built from the committed sample extract; tests/test_sitecheck.py reuses the same build."""
-    out = tmp_path_factory.getbasetemp() / "sample_report"
-    if not (out / "html" / "index.html").is_file():
-        shutil.rmtree(out, ignore_errors=True)
-        rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
-        assert rc == 0, "the sample report did not build"
-    return out / "html"
+def sample_site(sample_report) -> Path:
+    return sample_report / "html"
 
 
 @pytest.fixture(scope="session")

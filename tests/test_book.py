@@ -8,19 +8,15 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import cli
 from analysis.book import toc_chapters
-from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
+from analysis.study import SAMPLE_EXTRACT
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
-    assert rc == 0
-    return out
+def built(sample_report):
+    return sample_report
 
 
 def _text(html_path):

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import cli
 from analysis.errors import UserError
 from analysis.params import load_params
 from analysis.scan import count_columns, published_values, refuse_if_unsafe, scan, summarise
@@ -21,11 +20,8 @@ ALLOW = published_values(load_params(EXAMPLE_PARAMS))  # the study window is pub
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("scan") / "out"
-    rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
-    assert rc == 0
-    return out
+def built(sample_report) -> Path:
+    return sample_report
 
 
 def _scan(out: Path, **kw) -> pd.DataFrame:

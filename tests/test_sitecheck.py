@@ -3,14 +3,12 @@ real sample report."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import cli, sitecheck
+from analysis import sitecheck
 from analysis.sitecheck import check_site
-from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><title>{title}</title>{head}</head>
 <body><main id="main-content">{body}</main></body></html>"""
@@ -165,14 +163,8 @@ def test_command_line(good_site, tmp_path, capsys):
 
 
 @pytest.fixture(scope="session")
-def sample_site(tmp_path_factory) -> Path:
-    """The report built from the committed sample extract (shared with tests/test_accessibility.py)."""
-    out = tmp_path_factory.getbasetemp() / "sample_report"
-    if not (out / "html" / "index.html").is_file():
-        shutil.rmtree(out, ignore_errors=True)
-        rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])
-        assert rc == 0, "the sample report did not build"
-    return out / "html"
+def sample_site(sample_report) -> Path:
+    return sample_report / "html"
 
 
 @pytest.mark.slow
