@@ -31,7 +31,8 @@ The stages and the split of `pipeline.prepare`
   computed, so derive is exactly what prepare does beyond ingest, validate and link (coding frame, adversity
   events, cohort, comparison population and models, measures, published tables, provenance hashes), and follows
   any change to `prepare`. No ground truth is passed (a real LA has none). ingest + validate + link + derive is
-  the whole of `prepare`.
+  the whole of `prepare`. If link does not complete, derive is measured with the linkage of the exact passes
+  alone (computed untimed) and its note says so.
 * execute chapters (sizes <= 60,000): `book.render` on the saved study with its Jupyter Book command recorded
   instead of run: staging the book and executing every chapter with papermill, as the build does, with a cold
   chapter cache (run in the snapshot described below, timed inside that process).
@@ -154,6 +155,9 @@ def _num(v) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) else float(v)
 
 
+BUSY = re.compile(r";? ?machine busy: [^;]*")
+
+
 def judge(results: pd.DataFrame) -> list[dict]:
     """Each budget with what was measured and a verdict: "met", "not met" or "not measured", and why."""
     if "note" not in results.columns:
@@ -161,12 +165,13 @@ def judge(results: pd.DataFrame) -> list[dict]:
     verdicts = []
     for b in BUDGETS:
         m = _measured(results, b.stage, b.children)
-        out = {"budget": b.name, "measured": "", "result": "not measured", "why": ""}
+        out = {"budget": b.name, "measured": "", "result": "not measured", "why": "", "caveat": ""}
         if m is None:
             out["why"] = f"{b.stage} was not run at {b.children:,}"
             verdicts.append(out)
             continue
         seconds, peak, note = m
+        note = BUSY.sub("", note).strip("; ")
         if seconds is None:
             out.update(result="not met", why=f"{b.stage} did not complete: {note or 'no time recorded'}")
             verdicts.append(out)
@@ -189,9 +194,24 @@ def judge(results: pd.DataFrame) -> list[dict]:
                 if seconds > b.floor_multiple * floor[0]:
                     why.append(f"{seconds:.1f} s is {seconds / max(floor[0], 1e-9):.0f}x the pyarrow read floor "
                                f"({floor[0]:.1f} s), over {b.floor_multiple:g}x")
-        out.update(result="not met" if why else "met", why="; ".join(why))
+        out.update(result="not met" if why else "met", why="; ".join(why), caveat=_caveat(note, b.max_seconds))
         verdicts.append(out)
     return verdicts
+
+
+def _caveat(note: str, max_seconds: float) -> str:
+    """What a reader should know about a measurement: runs either side of the budget, a substitute input."""
+    out = []
+    runs = re.search(r"fastest of (\d+) runs \(([\d., ]+) s\)", note or "")
+    if runs:
+        times = [float(t) for t in runs.group(2).split(",")]
+        over = sum(t >= max_seconds for t in times)
+        if over:
+            out.append(f"{over} of {len(times)} runs took {max_seconds:g} s or more: "
+                       f"{', '.join(f'{t:.1f}' for t in times)} s")
+    if "exact passes' linkage" in (note or ""):
+        out.append("measured with the exact passes' linkage, as link did not complete")
+    return "; ".join(out)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,9 +240,13 @@ def write_results(records: list[dict], out: Path, machine: str = "") -> tuple[Pa
     return csv, md
 
 
-def _cell(seconds, peak) -> str:
+def _cell(seconds, peak, note: str = "") -> str:
     if seconds is None or pd.isna(seconds):
-        return "failed"
+        if "over the" in note and "GB limit" in note:
+            return f"stopped at {peak / 1024:.0f} GB" if peak and not pd.isna(peak) else "stopped: memory"
+        if "still running after" in note:
+            return "stopped: " + re.search(r"still running after \d+ s", note).group(0)
+        return "skipped" if note.startswith("skipped") else "failed"
     return f"{seconds:.1f} s / {peak:,.0f} MB" if peak is not None and not pd.isna(peak) else f"{seconds:.1f} s"
 
 
@@ -236,6 +260,7 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
     lines += ["## Budgets", "", "| Budget | Measured | Result |", "|---|---|---|"]
     for v in judge(results):
         result = v["result"] + (f": {v['why']}" if v["why"] and v["result"] != "met" else "")
+        result += f" ({v['caveat']})" if v.get("caveat") else ""
         lines.append(f"| {v['budget']} | {v['measured'] or '-'} | {result} |")
     per_size = results[results["stage"] != LINK_100K]
     sizes = sorted(per_size["children"].unique())
@@ -246,7 +271,7 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
         cells = []
         for s in sizes:
             row = _row(per_size, stage, s)
-            cells.append("-" if row is None else _cell(row["seconds"], row["peak_mb"]))
+            cells.append("-" if row is None else _cell(row["seconds"], row["peak_mb"], row["note"]))
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     prepare = [(_measured(results, "prepare", s), s) for s in sizes]
     if any(m is not None and m[0] is not None for m, _ in prepare):
@@ -256,11 +281,16 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
     if len(single):
         row = single.iloc[-1]
         lines += ["", f"{LINK_100K} ({int(row['children']):,} CSC people x {int(row['children']):,} SEND people): "
-                  f"{_cell(row['seconds'], row['peak_mb'])}."]
-    notes = results[results["note"].astype(str).str.len() > 0]
-    if len(notes):
+                  f"{_cell(row['seconds'], row['peak_mb'], row['note'])}."]
+    notes = [(r, BUSY.sub("", str(r.note)).strip("; ")) for r in results.itertuples()]
+    notes = [(r, n) for r, n in notes if n]
+    if notes:
         lines += ["", "## Notes", ""]
-        lines += [f"- {r.stage} at {int(r.children):,}: {r.note}" for r in notes.itertuples()]
+        lines += [f"- {r.stage} at {int(r.children):,}: {n}" for r, n in notes]
+    n_busy = int(results["note"].astype(str).str.contains("machine busy").sum())
+    if n_busy:
+        lines += ["", f"Other processes were using 25% or more of the CPUs as {n_busy} of the {len(results)} "
+                  "measurements started: those times are likely inflated."]
     lines += ["", "Each stage ran alone in a fresh process; peak is the process's RSS high-water mark while the stage "
               "ran (reset with /proc/self/clear_refs after its inputs were loaded), or for stages that start other "
               "processes the sampled sum over the process tree if larger. See `analysis/bench.py`.", ""]
