@@ -93,21 +93,6 @@ def age_distribution(table: pd.DataFrame, threshold: int):
     return fig
 
 
-def grouped_share(table: pd.DataFrame, group: str, columns: dict[str, str], ylabel: str):
-    """Grouped bars of percentages (label -> column), hatched so the groups differ without colour."""
-    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-    width = 0.8 / len(table)
-    x = np.arange(len(columns))
-    for i, (_, row) in enumerate(table.iterrows()):
-        vals = _numeric(pd.Series([row[c] for c in columns.values()], dtype=object)).to_numpy(dtype=float)
-        ax.bar(x + i * width, np.nan_to_num(vals), width, label=row[group], color=PALETTE[i],
-               hatch=["", "//", "..", "xx"][i % 4], edgecolor="black")
-    ax.set_xticks(x + width * (len(table) - 1) / 2, list(columns))
-    ax.set_ylabel(ylabel)
-    ax.legend(frameon=False)
-    return fig
-
-
 def forest(table: pd.DataFrame):
     """Odds ratios with 95% intervals on a log scale: crude (open circles) and adjusted (filled squares)."""
     exposures = list(dict.fromkeys(table["Exposure"]))[::-1]
