@@ -9,7 +9,7 @@ DEFAULT_PARAMS := data_templates/params.example.yml
 # The default report runs on a synthetic LA, so linkage quality can be measured against its ground truth.
 TRUTH_FLAG := $(if $(filter $(DEFAULT_PARAMS),$(PARAMS)),--truth $(SYNTH)/truth)
 
-.PHONY: help setup book test bench sample templates clean
+.PHONY: help setup spark book test bench sample templates clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,6 +24,13 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)  ## create .venv with the pinned stack and register the kernel
 
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): requirements-spark.lock | $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-spark.lock
+	touch $@
+
+spark: $(SPARK_STAMP)  ## add PySpark for `linkage.backend: spark` (needs Java 17 or later)
+
 $(SYNTH)/extract/ssd_person.csv: analysis/synth.py analysis/schema.py | $(STAMP)
 	rm -rf $(SYNTH)
 	$(BIN)/adversity-report synth --children 60000 --years 10 --seed 20261127 --out $(SYNTH)
@@ -31,7 +38,7 @@ $(SYNTH)/extract/ssd_person.csv: analysis/synth.py analysis/schema.py | $(STAMP)
 book: $(STAMP) $(SYNTH)/extract/ssd_person.csv  ## build the report (PARAMS=file to use your own parameters)
 	$(BIN)/adversity-report build --params $(PARAMS) $(TRUTH_FLAG)
 
-test: $(STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-to-end build
+test: $(STAMP) $(SPARK_STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-to-end build
 	rm -rf _build/nbval
 	$(BIN)/python -c "from analysis.book import export_notebooks; export_notebooks('_build/nbval')"
 	$(BIN)/python -m pytest tests _build/nbval --nbval-lax

@@ -8,11 +8,17 @@ maximisation on the data itself. Every link is one to one: a person claimed by t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
+import shutil
+import tempfile
 
 import numpy as np
 import pandas as pd
+
+from analysis.errors import UserError
 
 CROSSWALK_COLUMNS = ["pers_person_id", "person_table_id", "method", "match_probability"]
 METHODS = ("LA crosswalk", "UPN", "name and birth date", "probabilistic")
@@ -115,14 +121,20 @@ def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.Dat
     return Linkage(crosswalk, len(send), len(csc), model, weights, note)
 
 
+def _splink_frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": df[id_col].astype(str), "forename": df["forename"], "surname": df["surname"],
+                         "dob": pd.to_datetime(df["dob"]).dt.date, "sex": df["sex"], "postcode": df["postcode"]})
+
+
 def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> tuple[pd.DataFrame, dict]:
-    """Train a Splink model on both sides (all people, so the exact matches teach it) and score candidate pairs."""
+    """Train a Splink model on both sides (all people, so the exact matches teach it) and score candidate pairs.
+
+    Expectation maximisation runs twice, blocked on birth date and then on forename with surname, so that each
+    comparison is estimated in one of the two sessions; blocking on surname alone makes hundreds of millions of
+    pairs at national scale.
+    """
     import splink.comparison_library as cl
     from splink import Linker, SettingsCreator, block_on
-
-    def frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:
-        return pd.DataFrame({"unique_id": df[id_col].astype(str), "forename": df["forename"], "surname": df["surname"],
-                             "dob": pd.to_datetime(df["dob"]).dt.date, "sex": df["sex"], "postcode": df["postcode"]})
 
     settings = SettingsCreator(
         link_type="link_only",
@@ -136,16 +148,17 @@ def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> t
         blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname", "forename"),
                                                 block_on("postcode")],
     )
-    db = _database(backend)
-    linker = Linker([db.register(frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
-                     db.register(frame(send, "person_table_id"), dataset_display_name="send_people")],
-                    settings, log_level=logging.ERROR)
-    exact = block_on("forename", "surname", "dob")
-    linker.training.estimate_probability_two_random_records_match([exact], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    pred = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
+    with _database(backend) as db:
+        linker = Linker([db.register(_splink_frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
+                         db.register(_splink_frame(send, "person_table_id"), dataset_display_name="send_people")],
+                        settings, log_level=logging.ERROR)
+        linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "dob")],
+                                                                      recall=0.8)
+        linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
+        pred = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
+        model = linker.misc.save_model_to_json()
     left_is_csc = pred["source_dataset_l"] == "csc_people"
     scored = pd.DataFrame({
         "pers_person_id": np.where(left_is_csc, pred["unique_id_l"], pred["unique_id_r"]),
@@ -153,16 +166,43 @@ def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> t
         "match_weight": pred["match_weight"].astype(float),
         "match_probability": pred["match_probability"].astype(float),
     })
-    return scored, linker.misc.save_model_to_json()
+    return scored, model
 
 
+@contextlib.contextmanager
 def _database(backend: str):
-    if backend == "spark":
+    """Splink's database: DuckDB in process, or Spark in local mode (all cores) with Splink's similarity UDFs.
+
+    Spark writes intermediate tables (identifiers included) to disk: they go to a private temporary folder that is
+    removed, with the Spark session, when linkage ends.
+    """
+    if backend != "spark":
+        from splink import DuckDBAPI
+
+        yield DuckDBAPI()
+        return
+    try:
         from pyspark.sql import SparkSession
-        from splink import SparkAPI
-
-        spark = SparkSession.builder.master("local[2]").appName("adversity-report-linkage").getOrCreate()
-        return SparkAPI(spark_session=spark)
-    from splink import DuckDBAPI
-
-    return DuckDBAPI()
+        from splink.backends.spark import SparkAPI, similarity_jar_location
+    except ImportError:
+        raise UserError("linkage.backend is spark, but PySpark is not installed: run "
+                        "`make spark` (Spark also needs Java 17 or later), "
+                        "or set linkage.backend: duckdb.") from None
+    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+        raise UserError("linkage.backend is spark, but no Java runtime was found (Spark needs Java 17 or later): "
+                        "install one, or set linkage.backend: duckdb.")
+    with tempfile.TemporaryDirectory(prefix="adversity-report-spark-") as scratch:
+        spark = (SparkSession.builder.master("local[*]").appName("adversity-report-linkage")
+                 .config("spark.jars", similarity_jar_location())
+                 .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1)))
+                 .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
+                 .config("spark.local.dir", scratch)
+                 .config("spark.ui.enabled", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
+                 .getOrCreate())
+        try:
+            spark.sparkContext.setLogLevel("ERROR")
+            spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
+            yield SparkAPI(spark_session=spark)
+        finally:
+            spark.stop()

@@ -1,7 +1,11 @@
+import sys
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import link
+from analysis.errors import UserError
 from analysis.pipeline import check_extract
 
 
@@ -71,3 +75,27 @@ def test_crosswalk_and_former_upn_passes_come_first():
     out = link.link(csc, send, ids, probabilistic=False).crosswalk
     assert out[["pers_person_id", "person_table_id", "method"]].values.tolist() == [
         ["P1", "S1", "LA crosswalk"], ["P2", "S2", "UPN"]]
+
+
+def test_the_spark_backend_links_as_duckdb_does(people):
+    """`linkage.backend: spark` runs Splink on Spark in local mode: the same links, the same model up to EM noise."""
+    csc, send, _ = people
+    duck = link.link(csc, send)
+    spark = link.link(csc, send, backend="spark")
+    assert spark.probabilistic_note == "ran"
+    keys = ["pers_person_id", "person_table_id", "method"]
+    pd.testing.assert_frame_equal(spark.crosswalk[keys], duck.crosswalk[keys])
+    assert (spark.crosswalk["method"] == "probabilistic").sum() > 0
+    np.testing.assert_allclose(spark.crosswalk["match_probability"], duck.crosswalk["match_probability"], atol=0.01)
+    levels = [(d, s) for cd, cs in zip(duck.model["comparisons"], spark.model["comparisons"])
+              for d, s in zip(cd["comparison_levels"], cs["comparison_levels"]) if d.get("m_probability") is not None]
+    assert len(levels) >= 10
+    np.testing.assert_allclose([s["m_probability"] for _, s in levels], [d["m_probability"] for d, _ in levels],
+                               atol=0.01)
+
+
+def test_spark_backend_without_pyspark_is_a_clear_user_error(people, monkeypatch):
+    csc, send, _ = people
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(UserError, match="PySpark is not installed"):
+        link.link(csc, send, backend="spark")
