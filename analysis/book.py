@@ -159,9 +159,9 @@ def stage(study: Study, work: Path, toc: Path = TOC) -> Path:
             "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(toc, src / "_toc.yml")
-    for folder in ("_templates", "book/_static"):
+    for folder, dest in (("_templates", "_templates"), ("book/_static", "_static")):  # _static: the theme CSS fixes
         if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, src / folder)
+            shutil.copytree(REPO / folder, src / dest)
     entries = toc_chapters(toc)
     for folder in {Path(f).parent for f in executable(entries)}:  # each figure's table, downloadable beside it
         data = src / folder / "data"

@@ -6,7 +6,8 @@
 // Opens every .html page under SITE_DIR as a file:// URL (theme assets under _static/ are not pages) in light and
 // dark colour mode at 1280 px and 400 px wide, runs axe with the WCAG 2.0/2.1/2.2 A and AA tags, and prints one
 // JSON summary on stdout. The theme's dialogs, which axe cannot see while they are closed, are opened and checked
-// on one page per variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", ...).
+// on one page per variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", ...), and so is a link under
+// the pointer ("PAGE [link hovered]").
 //
 // The browser may not touch the network: any http(s)/ws request a page makes is blocked and reported under
 // "external_requests". Exit status: 0 clean; 1 axe violations, external requests or a visible dialog toggle that
@@ -52,6 +53,9 @@ const STATES = [
     belowWidth: 992 },
   { name: "secondary sidebar open", dialog: "#pst-secondary-sidebar-modal",
     toggle: "button.secondary-toggle:visible" },
+  // Not a dialog: the pointer on a link in the text, so the theme's hover colour is checked too.
+  // Tried on each ordinary page in turn until one has such a link.
+  { name: "link hovered", marker: 'class="bd-article"', hover: "article.bd-article a.reference:visible" },
 ];
 
 function usage(message) {
@@ -120,8 +124,16 @@ async function load(page, url, mode) {
   if (theme !== mode) throw new Error(`${url}: could not switch to ${mode} mode (data-theme=${theme})`);
 }
 
-// Opens one of the theme's dialogs: "open", "n/a" (no such dialog or no way to open it here) or "failed".
+// Opens one of the theme's dialogs (or hovers a link): "open", "n/a" (no such dialog or no way to open it here) or
+// "failed".
 async function openState(page, state, width) {
+  if (state.hover) {
+    const link = page.locator(state.hover).first();
+    if ((await link.count()) === 0) return "n/a";
+    await link.hover();
+    await page.waitForTimeout(200);
+    return (await link.evaluate((el) => el.matches(":hover"))) ? "open" : "failed";
+  }
   if ((await page.locator(state.dialog).count()) === 0) return "n/a";
   if (state.toggle) {
     if (state.belowWidth && width >= state.belowWidth) return "n/a";
@@ -223,18 +235,20 @@ async function checkVariant(browser, job, mode, width) {
     await shot(rel);
   }
   for (const state of STATES) {
-    const rel = statePages.get(state.name);
-    if (!rel) continue;
-    const name = `${rel} [${state.name}]`;
-    current = name;
-    await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
-    const outcome = await openState(page, state, width);
-    if (outcome === "open") {
-      results.record(name, variant, await runAxe(page));
-      results.statesChecked.add(`${name} @${variant}`);
-      await shot(name);
-    } else if (outcome === "failed") {
-      results.notOpened.add(`${name} @${variant}`);
+    for (const rel of statePages.get(state.name) ?? []) {
+      const name = `${rel} [${state.name}]`;
+      current = name;
+      await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
+      const outcome = await openState(page, state, width);
+      if (outcome === "n/a") continue;
+      if (outcome === "open") {
+        results.record(name, variant, await runAxe(page));
+        results.statesChecked.add(`${name} @${variant}`);
+        await shot(name);
+      } else {
+        results.notOpened.add(`${name} @${variant}`);
+      }
+      break;
     }
   }
   await context.close();
@@ -258,10 +272,10 @@ async function main() {
   if (pages.length === 0) usage(`no .html pages under ${siteRoot}`);
   const statePages = new Map();
   for (const state of STATES) {
-    const marker = `id="${state.dialog.slice(1)}"`;
+    const marker = state.marker ?? `id="${state.dialog.slice(1)}"`;
     const has = (p) => readFileSync(path.join(siteRoot, p), "utf8").includes(marker);
-    const rel = pages.find((p) => !NOT_ORDINARY.test(p) && has(p));
-    if (rel) statePages.set(state.name, rel);
+    const candidates = pages.filter((p) => !NOT_ORDINARY.test(p) && has(p));
+    statePages.set(state.name, state.hover ? candidates : candidates.slice(0, 1));
   }
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
 
