@@ -90,31 +90,41 @@ def odds_ratios(pop: pd.DataFrame, frame: CodingFrame, age_threshold: int, min_e
     Adjusted for sex and three-year birth cohort, and for deprivation decile where the population table has it.
     Exposures with fewer than `min_exposed` exposed children with a plan are not modelled.
     """
-    data = pop.assign(plan=pop["ehc_plan"].astype(int))
-    covariates = ["C(sex)", "C(birth_cohort)"]
-    if data["imd_decile"].notna().all():
-        covariates.append("C(imd_decile)")
+    plan = pop["ehc_plan"].to_numpy(bool).astype(np.int64)
+    covariates = ["sex", "birth_cohort"] + (["imd_decile"] if pop["imd_decile"].notna().all() else [])
+    # every child's covariate pattern, found once: each model is then fitted to counts of (pattern, exposure, plan)
+    groups = pop.groupby(covariates, dropna=False, sort=True)
+    pattern = groups.ngroup().to_numpy(np.int64)
+    levels = groups.size().index.to_frame(index=False).astype(str)  # the text C() sees, as for one row per child
     exposures = [("early_adversity", f"Adversity before age {age_threshold}"), ("any_adversity", "Any adversity")]
-    exposures += [(c, frame.label(c.removeprefix("domain_"))) for c in sorted(data) if c.startswith("domain_")]
+    exposures += [(c, frame.label(c.removeprefix("domain_"))) for c in sorted(pop) if c.startswith("domain_")]
     rows = []
     for col, label in exposures:
-        x = data[col].astype(int)
-        if int((x & data["plan"]).sum()) < min_exposed or x.nunique() < 2:
+        x = pop[col].to_numpy(bool).astype(np.int64)
+        if int((x & plan).sum()) < min_exposed or len(np.unique(x)) < 2:
             continue
         for model, terms in (("crude", []), ("adjusted", covariates)):
-            or_, (low, high), p = _logit_or(data.assign(x=x), terms)
+            cells = _cells(x, plan, pattern if terms else np.zeros_like(pattern), levels[terms] if terms else None)
+            or_, (low, high), p = _logit_or(cells, terms)
             rows.append({"Exposure": label, "Model": model, "Odds ratio": or_, "Lower 95%": low, "Upper 95%": high,
                          "p": p})
     return pd.DataFrame(rows, columns=["Exposure", "Model", "Odds ratio", "Lower 95%", "Upper 95%", "p"])
 
 
-def _logit_or(data: pd.DataFrame, terms: list[str]) -> tuple[float, tuple[float, float], float]:
+def _cells(x: np.ndarray, plan: np.ndarray, pattern: np.ndarray, levels: pd.DataFrame | None) -> pd.DataFrame:
+    """Counts of children in each (covariate pattern, exposure, plan) cell that has any."""
+    counts = np.bincount((pattern * 2 + x) * 2 + plan)
+    cell = np.flatnonzero(counts)
+    out = pd.DataFrame({"plan": cell % 2, "x": cell // 2 % 2, "n": counts[cell]})
+    if levels is not None:
+        out = pd.concat([out, levels.iloc[cell // 4].reset_index(drop=True)], axis=1)
+    return out
+
+
+def _logit_or(cells: pd.DataFrame, terms: list[str]) -> tuple[float, tuple[float, float], float]:
     """Logistic regression of plan on x (+ categorical terms), fitted to the table of covariate patterns with
     frequency weights: the same estimates as one row per child, in a fraction of the time."""
-    cols = ["plan", "x"] + [t[2:-1] for t in terms]
-    cells = data[cols].astype(str).value_counts().rename("n").reset_index()
-    cells[["plan", "x"]] = cells[["plan", "x"]].astype(int)
-    formula = "plan ~ x" + "".join(f" + {t}" for t in terms)
+    formula = "plan ~ x" + "".join(f" + C({t})" for t in terms)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perfect-prediction chatter on sparse strata
         fit = smf.glm(formula, data=cells, family=sm.families.Binomial(), freq_weights=cells["n"]).fit()

@@ -38,12 +38,18 @@ class ValidationResult:
 def _parse_dates(values: pd.Series) -> pd.Series:
     """ISO (yyyy-mm-dd, with or without a time), UK dd/mm/yyyy, or Excel serial day numbers."""
     s = values.astype("string")
-    out = pd.to_datetime(s.where(s.str.match(r"^\d{4}-\d{2}-\d{2}")), format="ISO8601", errors="coerce")
-    uk = s.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False)
-    out = out.where(~uk, pd.to_datetime(s.where(uk), format="%d/%m/%Y", errors="coerce"))
-    serial = s.str.match(r"^\d{4,5}(\.0+)?$").fillna(False)
-    days = pd.to_numeric(s.where(serial), errors="coerce")
-    out = out.where(~serial, pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
+    out = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")  # the usual form, parsed in one vectorised pass
+    rest = s.notna() & out.isna()
+    if rest.any():  # only the other forms go through the pattern matching
+        r = s[rest]
+        other = pd.to_datetime(r.where(r.str.match(r"^\d{4}-\d{2}-\d{2}")), format="ISO8601", errors="coerce")
+        uk = r.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False)
+        other = other.where(~uk, pd.to_datetime(r.where(uk), format="%d/%m/%Y", errors="coerce"))
+        serial = r.str.match(r"^\d{4,5}(\.0+)?$").fillna(False)
+        days = pd.to_numeric(r.where(serial), errors="coerce")
+        other = other.where(~serial, pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
+        out = out.astype("datetime64[ns]")
+        out[rest] = other.astype("datetime64[ns]")
     return out.dt.normalize().astype("datetime64[ns]")
 
 

@@ -32,6 +32,27 @@ def test_parquet_gives_the_same_tables(la_dir, tmp_path):
     _same(_typed(la_dir / "extract"), _typed(tmp_path))
 
 
+def test_typed_parquet_columns_read_as_the_csv_text_would(tmp_path):
+    """Parquet written by a database keeps dates, times and numbers typed: they become the text a CSV would hold."""
+    pd.DataFrame({
+        "day": pd.to_datetime(["2019-03-01", None, "2020-12-31"]),
+        "stamp": pd.to_datetime(["2019-03-01 09:30:00", "2019-03-02 00:00:00", None]),
+        "date": pd.to_datetime(["2019-03-01", "2019-03-02", "2019-03-03"]).date,
+        "number": [1, 22, None],
+        "text": ["  padded ", "", None],
+    }).to_parquet(tmp_path / "t.parquet", index=False)
+    got = ingest._clean(ingest._read_parquet(tmp_path / "t.parquet"), first_row=1)
+    expected = pd.DataFrame({
+        "_row": [1, 2, 3],
+        "day": ["2019-03-01", pd.NA, "2020-12-31"],
+        "stamp": ["2019-03-01 09:30:00", "2019-03-02 00:00:00", pd.NA],
+        "date": ["2019-03-01", "2019-03-02", "2019-03-03"],
+        "number": ["1", "22", pd.NA],
+        "text": ["padded", pd.NA, pd.NA],
+    }).astype({c: "string" for c in ("day", "stamp", "date", "number", "text")})
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_one_workbook_with_a_sheet_per_table(la_dir, tmp_path):
     with pd.ExcelWriter(tmp_path / "my_extract.xlsx") as xl:
         pd.DataFrame({"x": ["a README sheet is ignored"]}).to_excel(xl, sheet_name="README", index=False)
