@@ -129,20 +129,17 @@ def _finish(nb, name: str) -> None:
 
 
 def execute_all(study_dir: Path, out_root: Path, toc: Path = TOC) -> dict[str, float]:
-    """Execute every chapter, in parallel where cores allow; Provenance last so it can report the run times."""
+    """Execute every chapter, in parallel where cores allow. The seconds each took go to the build log and to
+    `run_times.json` beside the study, not into the book: two builds of the same inputs give the same pages."""
     sources = executable(toc_chapters(toc))
-    first = [f for f in sources if Path(f).name != "provenance"]
     times: dict[str, float] = {}
-    workers = max(1, min(len(first), os.cpu_count() or 1))
+    workers = max(1, min(len(sources), os.cpu_count() or 1))
     # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = {pool.submit(execute_chapter, f, study_dir, out_root): Path(f).name for f in first}
+        futures = {pool.submit(execute_chapter, f, study_dir, out_root): Path(f).name for f in sources}
         for fut in cf.as_completed(futures):
             times[futures[fut]] = fut.result()
     (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
-    for f in sources:  # run times differ on every build, so Provenance is never taken from the cache
-        if Path(f).name == "provenance":
-            times["provenance"] = execute_chapter(f, study_dir, out_root, cache=False)
     return times
 
 

@@ -26,11 +26,6 @@ class Study:
     folder: Path | None = None  # where the study was loaded from
     excluded: pd.DataFrame | None = None  # pseudonymised children left out of the cohort (internal edition only)
 
-    def run_times(self) -> dict[str, float]:
-        """Seconds each chapter took to execute in this run (written by analysis.book), if known."""
-        path = self.folder / "run_times.json" if self.folder else None
-        return json.loads(path.read_text()) if path and path.is_file() else {}
-
     @property
     def params(self) -> dict:
         return self.info["params"]
