@@ -18,12 +18,18 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
     """Aalen-Johansen cumulative incidence of `EVENT` at each age in `at` (years), with a 95% interval.
 
     `entry` and `exit_` are ages in days (delayed entry allowed); `event` is EVENT, COMPETING or CENSORED.
-    Ages in days make ties rare; lifelines breaks the rest with a seeded jitter, so results are repeatable.
+    Lifelines breaks ties between event kinds with a seeded jitter, so results are repeatable.
     """
+    # Children with the same entry, exit and outcome are one weighted record: tied events of one kind stay tied
+    # (the estimator handles that), only ties between kinds are jittered, and lifelines' per-time variance loop
+    # runs over thousands of distinct times rather than one per child.
+    records = pd.DataFrame({"entry": entry.to_numpy(float), "exit": exit_.to_numpy(float),
+                            "event": event.to_numpy(int)}).value_counts().rename("n").reset_index()
     aj = AalenJohansenFitter(calculate_variance=True, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns that it jitters tied times; the seed keeps it repeatable
-        aj.fit(exit_.to_numpy(float), event.to_numpy(int), event_of_interest=EVENT, entry=entry.to_numpy(float))
+        aj.fit(records["exit"], records["event"], event_of_interest=EVENT, entry=records["entry"],
+               weights=records["n"])
     cif = aj.cumulative_density_.iloc[:, 0]
     ci = aj.confidence_interval_cumulative_density_
     table = aj.event_table

@@ -56,3 +56,24 @@ def test_landmark_frame_classifies_and_counts():
     # the child born in 2008 enters when records begin (aged 8.25), not at 5
     assert frame.loc[4, "entry"] == (start - pd.Timestamp("2008-01-01")).days
     assert frame.loc[0, "entry"] == (pd.Timestamp("2012-01-01") + pd.Timedelta(days=1826) - pd.Timestamp("2012-01-01")).days
+
+
+def test_tied_records_as_weights_agree_with_lifelines_one_row_per_child():
+    """Collapsing children with the same entry, exit and outcome into weighted records (for speed) gives what
+    lifelines gives on one row per child, whose ties it jitters apart."""
+    from lifelines import AalenJohansenFitter
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    entry = pd.Series(rng.choice([0.0, 30.0, 60.0], n))
+    exit_ = entry + rng.integers(1, 200, n)
+    event = pd.Series(rng.choice([survival.CENSORED, survival.EVENT, survival.COMPETING], n, p=[0.5, 0.3, 0.2]))
+    days = [50, 100, 150, 220]
+    ours = survival.cumulative_incidence(entry, exit_, event, [d / survival.YEAR_DAYS for d in days])
+    aj = AalenJohansenFitter(seed=0).fit(exit_, event, event_of_interest=survival.EVENT, entry=entry)
+    cif = aj.cumulative_density_.iloc[:, 0]
+    ci = aj.confidence_interval_cumulative_density_
+    at = [cif.index[cif.index <= d][-1] for d in days]
+    np.testing.assert_allclose(ours["cumulative_incidence"], cif.loc[at], atol=1e-3)
+    np.testing.assert_allclose(ours["lower"], ci.loc[at].iloc[:, 0], atol=2e-3)
+    np.testing.assert_allclose(ours["upper"], ci.loc[at].iloc[:, 1], atol=2e-3)
