@@ -59,13 +59,21 @@ def population(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversi
     pop["ehc_plan"] = pop["person_table_id"].isin(asm.loc[asm["assessment_outcome"] == "Y", "person_table_id"])
 
     coded = adversity[adversity["source"] != "case review"]
-    ev = coded.merge(pop[["pers_person_id", "dob"]].dropna(subset=["pers_person_id"]), on="pers_person_id")
+    # each event carries its child's row in pop, so flags are set by position, not by matching text ids again
+    people = pop[["pers_person_id", "dob"]].dropna(subset=["pers_person_id"]).rename_axis("pop_row").reset_index()
+    ev = coded.merge(people, on="pers_person_id")
     ev = ev[ev["date"] <= study_end]
     early = ev[(ev["date"] - ev["dob"]).dt.days / YEAR_DAYS < age_threshold]
-    pop["any_adversity"] = pop["pers_person_id"].isin(ev["pers_person_id"])
-    pop["early_adversity"] = pop["pers_person_id"].isin(early["pers_person_id"])
-    for d, people in ev.groupby("domain")["pers_person_id"]:
-        pop[f"domain_{d}"] = pop["pers_person_id"].isin(people)
+
+    def flagged(rows: pd.Series) -> np.ndarray:
+        out = np.zeros(len(pop), dtype=bool)
+        out[rows.to_numpy(np.int64)] = True
+        return out
+
+    pop["any_adversity"] = flagged(ev["pop_row"])
+    pop["early_adversity"] = flagged(early["pop_row"])
+    for d, rows in ev.groupby("domain")["pop_row"]:
+        pop[f"domain_{d}"] = flagged(rows)
     pop["birth_cohort"] = (pop["dob"].dt.year // 3 * 3).astype(str) + "-" + (pop["dob"].dt.year // 3 * 3 + 2).astype(str)
     pop["early_childhood_observed"] = pop["dob"] >= study_start
     return pop, source
