@@ -130,8 +130,8 @@ def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> t
     """Train a Splink model on both sides (all people, so the exact matches teach it) and score candidate pairs.
 
     Expectation maximisation runs twice, blocked on birth date and then on forename with surname, so that each
-    comparison is estimated in one of the two sessions; blocking on surname alone makes hundreds of millions of
-    pairs at national scale.
+    comparison is estimated in one of the two sessions; blocking on surname alone made over a hundred million
+    pairs at 100,000 x 100,000 people.
     """
     import splink.comparison_library as cl
     from splink import Linker, SettingsCreator, block_on
