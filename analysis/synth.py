@@ -68,6 +68,36 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson"
             "Murphy", "Chapman", "Mason", "Gray", "Richards", "Webb", "Griffiths", "Hunt", "Palmer", "Campbell"]
 
 
+# Rarer names, generated: real records hold thousands of surnames and hundreds of forenames, most of them rare.
+SURNAME_TAIL = [a + b for a in ("Ash", "Brad", "Brook", "Carl", "Cross", "Dal", "Down", "Fair", "Far", "Good",
+                                 "Hal", "Hart", "Hay", "Hol", "Kings", "Lang", "Lind", "Mar", "Mill", "Mor", "New",
+                                 "Nor", "Oak", "Pem", "Ray", "Red", "Rock", "Rose", "Shel", "Stan", "Stock",
+                                 "Thorn", "Wal", "War", "West", "Whit", "Win", "York", "Ald", "Bar", "Bel", "Burn",
+                                 "Dun", "Elm", "Fen", "Gil", "Hamp", "Kel", "Lock", "Mid", "Pen", "Quin", "Rad",
+                                 "Sand", "Sher", "Tal", "Up", "Ver", "Wes", "Yar")
+                for b in ("ton", "ley", "field", "ford", "wood", "worth", "by", "ham", "well", "stead", "bridge",
+                          "more", "land", "combe", "hurst", "wick", "dale", "bury", "shaw", "ridge", "low", "gate",
+                          "brook", "cott", "den", "holme", "thorpe", "lake", "win", "ster")]
+FORENAME_TAIL = {
+    "F": [a + b for a in ("Al", "An", "Bel", "Ca", "Da", "El", "Em", "Fa", "Ha", "Is", "Ja", "Ka", "La", "Li", "Ma",
+                          "Mi", "Na", "No", "Ro", "Sa", "Se", "Ta", "Vi", "Ze", "Ari", "Ce", "Jo", "Lu", "Ne", "Ra")
+          for b in ("ra", "na", "lia", "ne", "ssa", "nna", "la", "ya", "rin", "lie", "ena", "tte")],
+    "M": [a + b for a in ("Al", "Ben", "Cal", "Dan", "Ed", "Fin", "Gab", "Har", "Is", "Ja", "Kai", "Lu", "Ma", "Nat",
+                          "Ol", "Ro", "Sam", "Seb", "Tob", "Zak", "Ar", "Bry", "Cor", "Dex", "El", "Fel", "Kes",
+                          "Ren", "Ty", "Vin")
+          for b in ("an", "en", "ie", "o", "as", "us", "el", "ey", "on", "ar", "iel", "ik")],
+}
+
+
+def _name_pool(common: list[str], tail: list[str], common_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Common names with falling weights (the first the commonest) and a long tail of rare ones, roughly the shape
+    of names in England: the commonest surname is about 1% of people, the commonest forename 2 to 3%."""
+    tail = [t for t in dict.fromkeys(tail) if t not in common]
+    w = 1 / (np.arange(len(common)) + 10)
+    p = np.concatenate([common_share * w / w.sum(), np.full(len(tail), (1 - common_share) / len(tail))])
+    return np.array(common + tail, dtype=object), p / p.sum()
+
+
 NICKNAMES = {"Oliver": "Ollie", "Thomas": "Tom", "Samuel": "Sam", "Daniel": "Dan", "Joshua": "Josh",
              "Alfie": "Alfred", "Freddie": "Frederick", "Isabella": "Bella", "Amelia": "Millie", "Sophia": "Sophie",
              "Charlie": "Charles", "Henry": "Harry", "Hannah": "Anna", "Emily": "Emmy"}
@@ -139,8 +169,10 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     earliest_dob = start - np.timedelta64(int(14 * YEAR_DAYS), "D")
     dob = earliest_dob + rng.integers(0, int((end - earliest_dob) / DAY) - 30, n) * DAY
     sex = np.where(rng.random(n) < 0.51, "M", "F")
-    forename = np.where(sex == "F", rng.choice(FORENAMES["F"], n), rng.choice(FORENAMES["M"], n))
-    surname = rng.choice(SURNAMES, n)
+    (girls, p_girls), (boys, p_boys) = (_name_pool(FORENAMES[s], FORENAME_TAIL[s], 0.3) for s in ("F", "M"))
+    forename = np.where(sex == "F", rng.choice(girls, n, p=p_girls), rng.choice(boys, n, p=p_boys))
+    surnames, p_surnames = _name_pool(SURNAMES, SURNAME_TAIL, 0.2)
+    surname = rng.choice(surnames, n, p=p_surnames)
     postcode = _postcodes(rng, n)
     # some children leave the area during the window; nothing is recorded for them after they leave
     leaves = rng.random(n) < 0.08
