@@ -22,7 +22,7 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
     """
     # Children with the same entry, exit and outcome are one weighted record: tied events of one kind stay tied
     # (the estimator handles that), only ties between kinds are jittered, and lifelines' per-time variance loop
-    # runs over thousands of distinct times rather than one per child.
+    # runs over fewer distinct times.
     records = pd.DataFrame({"entry": entry.to_numpy(float), "exit": exit_.to_numpy(float),
                             "event": event.to_numpy(int)}).value_counts().rename("n").reset_index()
     aj = AalenJohansenFitter(calculate_variance=True, seed=0)
