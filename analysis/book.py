@@ -56,7 +56,7 @@ def _chapter_key(source: str, study_dir: Path) -> str:
     return h.hexdigest()[:24]
 
 
-def execute_chapter(source: str, study_dir: Path, out_root: Path, cache: bool = True) -> float:
+def execute_chapter(source: str, study_dir: Path, out_root: Path) -> float:
     """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
     An unchanged chapter of an unchanged study is taken from the cache, so a prose edit re-runs only its own
     chapter. Returns seconds taken."""
@@ -66,7 +66,7 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, cache: bool = 
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{name}.ipynb"
     cached = CACHE / "chapters" / f"{_chapter_key(source, study_dir)}.ipynb"
-    if cache and cached.is_file():
+    if cached.is_file():
         shutil.copy(cached, out_path)
         return time.perf_counter() - t0
     nb = jupytext.read(REPO / f"{source}.md")
@@ -80,10 +80,9 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, cache: bool = 
     executed = nbformat.read(out_path, as_version=4)
     _finish(executed, name)
     nbformat.write(executed, out_path)
-    if cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(out_path, cached.with_suffix(".tmp"))
-        cached.with_suffix(".tmp").rename(cached)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(out_path, cached.with_suffix(".tmp"))
+    cached.with_suffix(".tmp").rename(cached)
     return time.perf_counter() - t0
 
 
