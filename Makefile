@@ -31,7 +31,7 @@ $(SPARK_STAMP): requirements-spark.lock | $(STAMP)
 
 spark: $(SPARK_STAMP)  ## add PySpark for `linkage.backend: spark` (needs Java 17 or later)
 
-$(SYNTH)/extract/ssd_person.csv: analysis/synth.py analysis/schema.py | $(STAMP)
+$(SYNTH)/extract/ssd_person.csv: $(wildcard analysis/synth/*.py) analysis/contract/schema.py | $(STAMP)
 	rm -rf $(SYNTH)
 	$(BIN)/adversity-report synth --children 60000 --years 10 --seed 20261127 --out $(SYNTH)
 

@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 from analysis.errors import UserError, ValidationFailed
+from analysis.params import load_params
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from analysis import synth
+    from analysis.synth.la import generate
+    from analysis.synth.write import write
 
     if args.returns is not None:
-        from analysis import foi
+        from analysis.synth import foi
 
         if args.returns < 2:
             raise UserError("--returns needs at least 2 authorities.")
@@ -25,7 +27,7 @@ def _synth(args: argparse.Namespace) -> int:
     counts = {"--known": args.known, "--with-adversity": args.with_adversity,
               "--adversity-before-5": args.adversity_before_5}
     if args.case_series is not None:
-        from analysis.case_series import generate_case_series
+        from analysis.synth.case_series import generate_case_series
 
         missing = [flag for flag, v in counts.items() if v is None]
         if missing:
@@ -38,8 +40,8 @@ def _synth(args: argparse.Namespace) -> int:
             raise UserError(f"{', '.join(given)} only make sense with --case-series N.")
         if args.children < 1 or args.years < 1:
             raise UserError("--children and --years must be at least 1.")
-        la = synth.generate(args.children, args.years, args.seed)
-    synth.write(la, Path(args.out), args.format)
+        la = generate(args.children, args.years, args.seed)
+    write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
     n = args.case_series if args.case_series is not None else args.children
     print(f"Wrote a synthetic extract of {n:,} children ({rows:,} rows) to {Path(args.out) / 'extract'}"
@@ -50,11 +52,11 @@ def _synth(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analysis import pipeline, validate
+    from analysis.ingest import source, validate
 
     extract = Path(args.extract)
-    result = pipeline.check_extract(extract, pd.Timestamp(args.extract_date) if args.extract_date else None,
-                                    args.source_kind)
+    result = source.check_extract(extract, pd.Timestamp(args.extract_date) if args.extract_date else None,
+                                  args.source_kind)
     report = Path(args.report) if args.report else extract / "validation_report.csv"
     validate.write_report(result.problems, report)
     print(validate.summarise(result.problems))
@@ -65,12 +67,10 @@ def _validate(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
-    params = pipeline.load_params(args.params)
+    params = load_params(args.params)
     out = Path(args.out) if args.out else params.out
     if args.compare:
-        from analysis import compare_book
-
-        index = compare_book.build(params, Path(args.compare), out)
+        index = pipeline.build_comparison(params, Path(args.compare), out)
         print(f"Comparison: {index.absolute()}")
         return 0
     extract = Path(args.extract) if args.extract else params.extract
@@ -82,9 +82,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from analysis import pipeline, scan
+    from analysis.privacy import scan
 
-    params = pipeline.load_params(args.params) if args.params else None
+    params = load_params(args.params) if args.params else None
     threshold = args.threshold or (params.disclosure_threshold if params else 10)
     edition = args.edition or (params.edition if params else "public")
     allow = list(args.allow or []) + (scan.published_values(params) if params else [])

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from analysis import synth
 from analysis.params import params_from_dict
+from analysis.synth.la import generate
+from analysis.synth.write import write
 
 
 @pytest.fixture(scope="session")
 def la_dir(tmp_path_factory) -> Path:
     """A 20,000-child synthetic LA written as an LA would hand it over, with its ground truth."""
     out = tmp_path_factory.mktemp("la")
-    synth.write(synth.generate(20_000, 10, 7), out)
+    write(generate(20_000, 10, 7), out)
     return out
 
 
@@ -38,7 +39,7 @@ def sample_report(tmp_path_factory) -> Path:
     """The report built once from the committed sample extract with the example parameters, shared by every test
     that only reads it (tests that rebuild or change a site make their own)."""
     from analysis import cli
-    from analysis.study import EXAMPLE_PARAMS, SAMPLE_EXTRACT
+    from analysis.paths import EXAMPLE_PARAMS, SAMPLE_EXTRACT
 
     out = tmp_path_factory.mktemp("sample_report") / "out"
     rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)])

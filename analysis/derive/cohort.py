@@ -1,0 +1,188 @@
+"""The cohort: one row per child whose first EHC needs assessment request falls in the study window.
+
+Identifiers stop here: rows are keyed by a keyed hash of the SEND person and carry month of birth, not birth date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from analysis.privacy.pseudonymise import pseudonym
+
+YEAR_DAYS = 365.25
+CSC_ROUTES = {  # route name -> (table, person column, date column)
+    "contact": ("ssd_contacts", "cont_person_id", "cont_contact_date"),
+    "referral": ("ssd_cin_episodes", "cine_person_id", "cine_referral_date"),
+    "assessment": ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date"),
+    "child in need plan": ("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date"),
+    "section 47 enquiry": ("ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date"),
+    "child protection plan": ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date"),
+    "looked after": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
+}
+# Early help is not statutory social care: it is reported apart and does not make a child "known to CSC".
+EARLY_HELP = ("ssd_early_help_episodes", "earl_person_id", "earl_episode_start_date")
+
+
+@dataclasses.dataclass
+class CohortResult:
+    cohort: pd.DataFrame  # one row per child, pseudonymised
+    child_events: pd.DataFrame  # adversity events of cohort children before their index, pseudonymised
+    flow: pd.DataFrame  # selection steps with counts
+    service_use: dict  # aggregate service use of children with early adversity, for the cost chapter
+    excluded: pd.DataFrame  # pseudonymised children left out of the cohort, and why (internal edition only)
+
+
+def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
+    """Every dated event of the given routes as (pers_person_id, route, date); absent optional tables add none."""
+    parts = [pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
+             for route, (table, person, date) in routes.items() if table in tables]
+    if not parts:
+        return pd.DataFrame({"pers_person_id": pd.Series(dtype="string"), "route": pd.Series(dtype="string"),
+                             "date": pd.Series(dtype="datetime64[ns]")})
+    return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
+
+
+def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: pd.DataFrame,
+          study_start: pd.Timestamp, study_end: pd.Timestamp, key: bytes, age_threshold: int) -> CohortResult:
+    """Build the cohort table and the selection flow."""
+    person = tables["sen2_person"]
+    req = tables["sen2_requests"].dropna(subset=["received_date"])
+    first_any = req.groupby("person_table_id")["received_date"].min()
+    in_window = req[(req["received_date"] >= study_start) & (req["received_date"] <= study_end)]
+    first = (in_window.sort_values(["person_table_id", "received_date", "requests_table_id"])
+             .drop_duplicates("person_table_id"))
+    prior = first["person_table_id"].map(first_any) < first["received_date"]
+    flow = [
+        ("Children in the SEND extract", len(person)),
+        ("with an EHC needs assessment request in the study window", len(first)),
+        ("excluded: an earlier request before the study window", int(prior.sum())),
+    ]
+    excluded = [pd.DataFrame({"person_table_id": first.loc[prior, "person_table_id"],
+                              "reason": "an earlier request before the study window"})]
+    first = first[~prior]
+    dob = first["person_table_id"].map(person.drop_duplicates("person_table_id")
+                                       .set_index("person_table_id")["person_birth_date"])
+    sex = first["person_table_id"].map(person.drop_duplicates("person_table_id").set_index("person_table_id")["sex"])
+    no_dob = dob.isna()
+    flow.append(("excluded: no birth date", int(no_dob.sum())))
+    excluded.append(pd.DataFrame({"person_table_id": first.loc[no_dob, "person_table_id"], "reason": "no birth date"}))
+    first, dob, sex = first[~no_dob], dob[~no_dob], sex[~no_dob]
+    flow.append(("Cohort: first request in the window", len(first)))
+
+    # SEN2 records type of need only on active plans: take the child's primary need from their plan, if any
+    need = (tables["sen2_sen_need"]
+            .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
+            .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id"))
+    primary = (need[need["sen_type_rank"] == "1"].sort_values(["person_table_id", "received_date"])
+               .drop_duplicates("person_table_id").set_index("person_table_id")["sen_type"])
+    asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
+    outcome = first["requests_table_id"].map(asm["assessment_outcome"])
+    outcome = outcome.where(outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn",
+                                                                          "A": "awaiting decision"}))
+    outcome = outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn",
+                           "H": "historical"}).fillna(outcome).fillna("awaiting decision")
+
+    c = pd.DataFrame({
+        "person_table_id": first["person_table_id"].to_numpy(),
+        "index_date": first["received_date"].to_numpy(),
+        "dob": dob.to_numpy(),
+        "sex": sex.to_numpy(),
+        "primary_need": first["person_table_id"].map(primary).fillna("no plan").to_numpy(),
+        "ehcna_outcome": outcome.to_numpy(),
+    })
+    c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["birth_month"] = c["dob"].dt.to_period("M").astype(str)
+    c["birth_year"] = c["dob"].dt.year
+    c["years_csc_data_before_index"] = (c["index_date"] - study_start).dt.days / YEAR_DAYS
+    c["early_childhood_observed"] = c["dob"] >= study_start
+    xw = crosswalk.set_index("person_table_id")
+    c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
+    c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
+    flow.append(("linked to a social care record", int(c["pers_person_id"].notna().sum())))
+
+    # known to CSC before the index, and by which route
+    csc = csc_events(tables, CSC_ROUTES).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
+    csc = csc[csc["date"] < csc["index_date"]]
+    eh = csc_events(tables, {"early help": EARLY_HELP}).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
+    c["early_help_before_index"] = c["pers_person_id"].isin(eh.loc[eh["date"] < eh["index_date"], "pers_person_id"])
+    for route in CSC_ROUTES:
+        c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(csc.loc[csc["route"] == route,
+                                                                                 "pers_person_id"])
+    c["known_to_csc"] = c["pers_person_id"].isin(csc["pers_person_id"])
+    first_csc = csc.groupby("pers_person_id")["date"].min()
+    c["first_csc_date"] = c["pers_person_id"].map(first_csc)
+    c["first_csc_age"] = (c["first_csc_date"] - c["dob"]).dt.days / YEAR_DAYS
+    firsts = csc.groupby(["pers_person_id", "route"])["date"].min().unstack()
+    for route in CSC_ROUTES:  # age at the first event of each kind before the request (for the timelines)
+        col = f"age_first_{route.replace(' ', '_')}"
+        first = c["pers_person_id"].map(firsts[route]) if route in firsts else pd.Series(pd.NaT, index=c.index)
+        c[col] = (pd.to_datetime(first) - c["dob"]).dt.days / YEAR_DAYS
+
+    # adversity documented before the index date only
+    ev = adversity.merge(c[["pers_person_id", "index_date", "dob", "person_table_id"]], on="pers_person_id")
+    ev = ev[ev["date"] < ev["index_date"]].copy()
+    ev["age"] = (ev["date"] - ev["dob"]).dt.days / YEAR_DAYS
+    first_adv = ev.groupby("person_table_id")["date"].min()
+    c["first_adversity_date"] = c["person_table_id"].map(first_adv)
+    c["first_adversity_age"] = (c["first_adversity_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["has_adversity"] = c["first_adversity_date"].notna()
+    c["first_adversity_before_threshold"] = c["first_adversity_age"] < age_threshold
+    c["lead_time_years"] = (c["index_date"] - c["first_adversity_date"]).dt.days / YEAR_DAYS
+    domains = ev.drop_duplicates(["person_table_id", "domain"])
+    wide = pd.crosstab(domains["person_table_id"], domains["domain"]).astype(bool)
+    for d in wide.columns:
+        c[f"domain_{d}"] = c["person_table_id"].isin(wide.index[wide[d]])
+    c["n_domains"] = c["person_table_id"].map(wide.sum(axis=1)).fillna(0).astype(int)
+
+    service_use = _service_use(c, tables, study_end)
+
+    # pseudonymise and drop identifiers
+    c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
+    ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
+    c["age_band"] = pd.cut(c["age_at_index"], [0, 5, 11, 16, 26], right=False,
+                           labels=["Under 5", "5 to 10", "11 to 15", "16 and over"])
+    c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
+    child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
+                                                                         ignore_index=True)
+    c = c.sort_values(["index_date", "child"], ignore_index=True)
+    excluded_children = pd.concat(excluded, ignore_index=True)
+    excluded_children = pd.DataFrame({"child": pseudonym(excluded_children["person_table_id"], key, "c_"),
+                                      "reason": excluded_children["reason"]})
+    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use,
+                        excluded_children)
+
+
+def domain_columns(cohort: pd.DataFrame) -> list[str]:
+    return sorted(c for c in cohort.columns if c.startswith("domain_"))
+
+
+def lead_time_summary(cohort: pd.DataFrame) -> dict[str, float]:
+    """Median and quartiles of the lead time from first adversity to the request, in years."""
+    lt = cohort["lead_time_years"].dropna()
+    if lt.empty:
+        return {"median": np.nan, "q1": np.nan, "q3": np.nan, "n": 0}
+    return {"median": float(lt.median()), "q1": float(lt.quantile(0.25)), "q3": float(lt.quantile(0.75)),
+            "n": int(lt.size)}
+
+
+def _service_use(c: pd.DataFrame, tables: dict[str, pd.DataFrame], study_end: pd.Timestamp) -> dict:
+    """Service use, within the study window, of cohort children whose first adversity was documented before the
+    age threshold: child-years with an EHC plan, CIN episodes (referrals) and weeks looked after."""
+    early = c[c["first_adversity_before_threshold"].fillna(False).astype(bool)]
+    plans = (tables["sen2_named_plan"].merge(tables["sen2_assessment"][["assessment_table_id", "requests_table_id"]],
+                                             on="assessment_table_id")
+             .merge(tables["sen2_requests"][["requests_table_id", "person_table_id"]], on="requests_table_id")
+             if "sen2_named_plan" in tables else pd.DataFrame(columns=["person_table_id", "start_date", "cease_date"]))
+    plans = plans[plans["person_table_id"].isin(early["person_table_id"])]
+    plan_years = ((plans["cease_date"].fillna(study_end).clip(upper=study_end) - plans["start_date"]).dt.days
+                  .clip(lower=0).sum() / YEAR_DAYS) if len(plans) else 0.0
+    referrals = tables["ssd_cin_episodes"]
+    cin = int(referrals["cine_person_id"].isin(early["pers_person_id"].dropna()).sum())
+    cla = tables["ssd_cla_episodes"]
+    cla = cla[cla["clae_person_id"].isin(early["pers_person_id"].dropna())]
+    weeks = ((cla["clae_cla_episode_ceased_date"].fillna(study_end).clip(upper=study_end)
+              - cla["clae_cla_episode_start_date"]).dt.days.clip(lower=0).sum() / 7) if len(cla) else 0.0
+    return {"children": len(early), "ehc_plan": float(plan_years), "cin_episode": cin, "cla_week": float(weeks)}

@@ -1,0 +1,231 @@
+"""The prepared study: everything the chapters read, saved once per run and cached by a hash of
+(extract, parameters, code). Chapters open it through `analysis.preview`; they never touch the extract.
+
+Each section a chapter reads is a small dataclass, so a chapter names the fields it uses (`study.linkage.recall`)
+and a typo fails at once rather than in the rendered prose. `measures` stays a mapping: it is `measures.json`, the
+published contract other tools read, and is written out exactly as built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationCounts:
+    errors: int
+    warnings: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadTime:
+    """Years from first documented adversity to the request (median and quartiles), over `n` children."""
+
+    median: float
+    q1: float
+    q3: float
+    n: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkageQuality:
+    """Linkage quality as published in linkage.json (counts disclosure-controlled)."""
+
+    match_rate: float | str
+    send_people: int | str
+    csc_people: int | str
+    linked: int | str
+    expected_precision: float | None
+    probabilistic_pass: str
+    precision: float | None = None
+    recall: float | None = None
+    recall_under_5: float | None = None
+    recall_5_plus: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparisonInfo:
+    """The whole-population comparison: its denominator and what the chapter says beside the tables."""
+
+    denominator: str
+    children: int
+    crude_odds_ratio_early: float
+    crude_odds_ratio_early_ci: list[float]
+    landmark_excluded: dict[str, int]
+    with_plan: int
+    adjusted_for: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Limitations:
+    """What the data themselves say about the limits of the analysis."""
+
+    median_years_csc_data: float | None
+    share_under_5_years_csc_data: float | None
+    share_early_childhood_unobserved: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Costs:
+    """The cost of need for children with early adversity; `table` is the cost table (pandas split form)."""
+
+    children: int | str
+    suppressed: bool
+    table: dict | None
+    currency: str
+    file: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+    """A rule that held: its text is a template citing measures by name, worded by `report.narrative`."""
+
+    id: str
+    title: str
+    text: str
+    measure: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    extract_fingerprint: str
+    extract_files: list[dict]
+    code_version: str
+    python: str
+    packages: dict[str, str]
+    prepared_at: str
+
+
+@dataclasses.dataclass
+class Study:
+    params: dict  # the run parameters as plain values (no secrets are ever held there)
+    measures: dict  # measures.json
+    lead_time: LeadTime
+    flow: list[dict]
+    linkage: LinkageQuality
+    linkage_model: dict | None
+    exclusions: dict[str, int]
+    comparison: ComparisonInfo
+    recommendations: list[Recommendation]
+    validation: ValidationCounts
+    provenance: Provenance
+    limitations: Limitations
+    costs: Costs | None
+    cohort: pd.DataFrame
+    child_events: pd.DataFrame
+    tables: dict[str, pd.DataFrame]  # published, disclosure-controlled
+    folder: Path | None = None  # where the study was loaded from
+    excluded: pd.DataFrame | None = None  # pseudonymised children left out of the cohort (internal edition only)
+
+    @property
+    def internal(self) -> bool:
+        return self.params["edition"] == "internal"
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "tables").mkdir(exist_ok=True)
+        info = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name in _INFO}
+        (folder / "study.json").write_text(json.dumps(info, indent=1, sort_keys=True, default=str))
+        self.cohort.to_parquet(folder / "cohort.parquet", index=False)
+        self.child_events.to_parquet(folder / "child_events.parquet", index=False)
+        if self.excluded is not None:
+            self.excluded.to_parquet(folder / "excluded.parquet", index=False)
+        save_tables(self.tables, folder / "tables")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Study:
+        folder = Path(folder)
+        info = json.loads((folder / "study.json").read_text())
+        hints = typing.get_type_hints(cls)
+        sections = {name: _typed(hints[name], info[name]) for name in _INFO}
+        excluded = folder / "excluded.parquet"
+        return cls(
+            **sections,
+            cohort=pd.read_parquet(folder / "cohort.parquet"),
+            child_events=pd.read_parquet(folder / "child_events.parquet"),
+            tables=load_tables(folder / "tables"),
+            folder=folder,
+            excluded=pd.read_parquet(excluded) if excluded.is_file() else None,
+        )
+
+
+_FRAMES = {"cohort", "child_events", "tables", "folder", "excluded"}
+_INFO = tuple(f.name for f in dataclasses.fields(Study) if f.name not in _FRAMES)
+
+
+def _plain(value):
+    """A section as JSON-ready values."""
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _typed(hint, value):
+    """A JSON section back as its dataclass (or list of them); plain values as they are."""
+    if value is None:
+        return None
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _typed(args[0], value)
+    if origin is list and args and dataclasses.is_dataclass(args[0]):
+        return [args[0](**v) for v in value]
+    if dataclasses.is_dataclass(hint):
+        return hint(**value)
+    return value
+
+
+def save_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Published tables as JSON (split form, full float precision), one file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, t in tables.items():
+        t.to_json(folder / f"{name}.json", orient="split", index=False, double_precision=15)
+
+
+def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {
+        p.stem: pd.read_json(p, orient="split", convert_dates=False, precise_float=True)
+        for p in sorted(folder.glob("*.json"))
+    }
+
+
+def fingerprint(files: list[Path], root: Path | None = None) -> str:
+    """A hash of the files' names (relative to `root`, or bare) and contents."""
+    h = hashlib.sha256()
+    for p in sorted(files):
+        h.update((p.relative_to(root).as_posix() if root else p.name).encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    """A hash of the runtime package (every module, recursively): any change to it invalidates cached studies.
+    Tools and tests live outside the package, so editing them keeps the caches."""
+    return fingerprint(sorted(paths.PACKAGE.rglob("*.py")), root=paths.PACKAGE)[:16]
+
+
+def cached(key: str, make: Callable[[], Study], cache: Path = paths.CACHE) -> Study:
+    """The study saved under `cache/key`, made (and saved, atomically) when there is none."""
+    folder = cache / key
+    if (folder / "study.json").is_file():
+        return Study.load(folder)
+    study = make()
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    study.save(tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return Study.load(folder)

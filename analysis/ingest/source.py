@@ -1,0 +1,40 @@
+"""An extract of any source kind, read and checked: the ingest stage's entry point.
+
+The statutory returns (CIN census and SEN2 XML) come through `returns`, every other table through `files`; both
+give raw text tables that `validate` types and checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.ingest import returns, validate
+from analysis.ingest.files import RawTable, read_extract
+
+
+def read_source(folder: str | Path, source_kind: str = "ssd") -> tuple[dict[str, RawTable], list[dict]]:
+    """Read an extract of any source kind: the statutory returns (CIN census and SEN2 XML, with any tables the
+    returns cannot carry given as CSV, XLSX or Parquet beside them) or SSD-shaped tables and templates.
+
+    Returns the raw tables and the problems found while reading XML (each a validation problem row).
+    """
+    folder = Path(folder)
+    xml, problems = {}, []
+    if source_kind == "returns" or (folder.is_dir() and any(p.suffix.lower() == ".xml" for p in folder.iterdir())):
+        xml, problems = returns.read_returns(folder)
+    tables = read_extract(folder, provided=set(xml))
+    return {**tables, **xml}, problems
+
+
+def check_extract(extract_dir: Path, extract_date: pd.Timestamp | None = None,
+                  source_kind: str = "ssd") -> validate.ValidationResult:
+    """Ingest and validate; the result holds typed tables and every problem found."""
+    raw, read_problems = read_source(extract_dir, source_kind)
+    return validate.validate(raw, extract_date, read_problems)
+
+
+def extract_files(extract_dir: Path) -> list[Path]:
+    """The files of an extract folder that can hold tables (for fingerprints and provenance)."""
+    return sorted(p for p in Path(extract_dir).iterdir() if p.suffix in (".csv", ".parquet", ".xlsx", ".xml"))

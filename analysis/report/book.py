@@ -1,0 +1,229 @@
+"""Chapters and book: papermill executes each chapter with the run parameters, then Jupyter Book 1 builds HTML
+from the executed notebooks without re-executing them, with warnings as errors.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures as cf
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Protocol
+
+import jupytext
+import nbformat
+import pandas as pd
+import papermill
+import yaml
+
+from analysis import paths
+from analysis.errors import UserError
+
+log = logging.getLogger("adversity_report")
+logging.getLogger("papermill").setLevel(logging.WARNING)
+HIDDEN_TAGS = ("parameters", "injected-parameters")
+ALT = re.compile(r"\[\[alt:(\w+)\]\]")
+
+
+CACHE, REPO, TOC = paths.CACHE, paths.REPO, paths.BOOK_TOC
+
+
+class Renderable(Protocol):
+    """What the book needs of a prepared study or comparison: its parameters, its published tables, and a way
+    to save itself where the chapters will open it."""
+
+    params: dict
+    tables: dict[str, pd.DataFrame]
+
+    def save(self, folder: Path) -> None: ...
+
+
+def toc_chapters(toc_path: Path = TOC) -> list[str]:
+    """Chapter names in reading order, from a toc (the report's root _toc.yml by default)."""
+    toc = yaml.safe_load(toc_path.read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}])
+                             for c in part["chapters"]]
+    return files
+
+
+def executable(files: list[str]) -> list[str]:
+    """The toc entries that are chapter notebooks (jupytext sources), as opposed to plain pages."""
+    return [f for f in files if f.startswith(("book/chapters/", "book/compare/"))]
+
+
+def _chapter_key(source: str, study_dir: Path, code: str) -> str:
+    """What an executed chapter depends on: its own text, the prepared study and the code."""
+    h = hashlib.sha256((REPO / f"{source}.md").read_bytes())
+    h.update((study_dir / "study.json").read_bytes())
+    h.update(code.encode())
+    return h.hexdigest()[:24]
+
+
+def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str) -> float:
+    """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
+    An unchanged chapter of an unchanged study is taken from the cache, so a prose edit re-runs only its own
+    chapter. `code` is the version of the code the chapters import. Returns seconds taken."""
+    t0 = time.perf_counter()
+    name = Path(source).name
+    out_dir = out_root / Path(source).parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_path = out_dir / f"{name}.ipynb"
+    cached = CACHE / "chapters" / f"{_chapter_key(source, study_dir, code)}.ipynb"
+    if cached.is_file():
+        shutil.copy(cached, out_path)
+        return time.perf_counter() - t0
+    nb = jupytext.read(REPO / f"{source}.md")
+    try:
+        papermill.execute_notebook(nb, str(out_path), parameters={"study_dir": str(study_dir)},
+                                   kernel_name="python3", cwd=str(out_dir), progress_bar=False, log_output=False,
+                                   start_timeout=300)
+    except papermill.PapermillExecutionError as exc:
+        raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. "
+                        f"The executed notebook is at {out_path}.") from None
+    executed = nbformat.read(out_path, as_version=4)
+    _finish(executed, name)
+    nbformat.write(executed, out_path)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(out_path, cached.with_suffix(".tmp"))
+    cached.with_suffix(".tmp").rename(cached)
+    return time.perf_counter() - t0
+
+
+def _glued_text(nb) -> dict[str, str]:
+    """Every text value a chapter glued, by key."""
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            meta = o.get("metadata", {}).get("scrapbook")
+            if meta and meta["mime_prefix"] + "text/plain" in o.get("data", {}):
+                text = o["data"][meta["mime_prefix"] + "text/plain"]
+                try:
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    value = text
+                out[meta["name"]] = str(value)
+    return out
+
+
+def _finish(nb, name: str) -> None:
+    """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
+    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and add the chapter's code in a
+    closed "show the code" panel for reviewers."""
+    glued = _glued_text(nb)
+    code = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if any(t in tags for t in HIDDEN_TAGS):
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+            continue
+        if cell.cell_type == "code":
+            code.append(cell.source.strip())
+        elif cell.cell_type == "markdown" and "[[alt:" in cell.source:
+            def alt(match: re.Match) -> str:
+                if match.group(1) not in glued:
+                    raise UserError(f"Chapter '{name}' asks for alt text '{match.group(1)}' but does not glue it.")
+                return " ".join(glued[match.group(1)].split())
+            cell.source = ALT.sub(alt, cell.source)
+    body = "\n\n".join(code)
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::"))
+
+
+def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC) -> dict[str, float]:
+    """Execute every chapter, in parallel where cores allow. The seconds each took go to the build log and to
+    `run_times.json` beside the study, not into the book: two builds of the same inputs give the same pages."""
+    sources = executable(toc_chapters(toc))
+    times: dict[str, float] = {}
+    workers = max(1, min(len(sources), os.cpu_count() or 1))
+    # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        futures = {pool.submit(execute_chapter, f, study_dir, out_root, code): Path(f).name for f in sources}
+        for fut in cf.as_completed(futures):
+            times[futures[fut]] = fut.result()
+    (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
+    return times
+
+
+def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
+    """Lay out a buildable book: config, toc, static files, plain pages and the executed notebooks."""
+    src = work / "book_stage"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    params = study.params
+    config["title"] = f"Adversity before SEND: {params['la_name']}"
+    if params["edition"] == "internal":  # a banner on every page (set where _config.yml sets the theme options)
+        config["sphinx"]["config"]["html_theme_options"]["announcement"] = (
+            "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    shutil.copy(toc, src / "_toc.yml")
+    for folder, dest in (("_templates", "_templates"), ("book/_static", "_static")):  # _static: the theme CSS fixes
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, src / dest)
+    entries = toc_chapters(toc)
+    for folder in {Path(f).parent for f in executable(entries)}:  # each figure's table, downloadable beside it
+        data = src / folder / "data"
+        data.mkdir(parents=True)
+        for name, table in study.tables.items():
+            table.to_csv(data / f"{name}.csv", index=False, lineterminator="\n")
+    for f in entries:
+        if f not in executable(entries):
+            (src / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO / f"{f}.md", src / f"{f}.md")
+    return src
+
+
+def execute(study: Renderable, work: Path, code: str, toc: Path = TOC) -> Path:
+    """Save the study in work/study, stage the book and execute its chapters against it. Returns the staged
+    source folder, ready for `build_html`."""
+    work = work.resolve()
+    study.save(work / "study")
+    src = stage(study, work, toc)
+    times = execute_all(work / "study", src, code, toc)
+    log.info("Chapters executed: %s", ", ".join(f"{k} {v:.1f} s" for k, v in sorted(times.items())))
+    return src
+
+
+def jupyter_book_command(src: Path, work: Path) -> list[str]:
+    """The strict Jupyter Book build of a staged book (warnings are errors), output under work/book_out."""
+    return [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "html",
+            "-W", "-n", "--keep-going", "--path-output", str(work / "book_out")]
+
+
+def build_html(src: Path, work: Path) -> Path:
+    """Build the HTML from the staged, executed chapters without re-executing them. Returns the html folder."""
+    work = work.resolve()
+    proc = subprocess.run(jupyter_book_command(src, work), capture_output=True, text=True)
+    if proc.returncode != 0:
+        (work / "book_build.log").write_text(proc.stdout + proc.stderr)
+        warnings = [line for line in (proc.stdout + proc.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
+        raise UserError("The book did not build cleanly (warnings are errors):\n  " + "\n  ".join(warnings[:20])
+                        + f"\nFull log: {work / 'book_build.log'}")
+    return work / "book_out" / "_build" / "html"
+
+
+def render(study: Renderable, work: Path, code: str, toc: Path = TOC) -> Path:
+    """Execute the chapters and build the HTML. Returns the html folder."""
+    return build_html(execute(study, work, code, toc), work)
+
+
+def export_notebooks(dest: str | Path) -> list[Path]:
+    """Write each chapter as an unexecuted .ipynb (for nbval, which runs them with their default parameters)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for f in executable(toc_chapters()) + executable(toc_chapters(paths.COMPARE_TOC)):
+        path = dest / f"{Path(f).name}.ipynb"
+        jupytext.write(jupytext.read(REPO / f"{f}.md"), path)
+        paths.append(path)
+    return paths

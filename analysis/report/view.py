@@ -1,0 +1,86 @@
+"""How published tables appear in the book: no index, proportions as percentages, a sentence when empty."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+from analysis.privacy import disclosure
+from analysis.report import narrative
+
+
+def table(table: pd.DataFrame, empty: str = "None.", percent: tuple[str, ...] = (), precision: int = 1):
+    """A table for the page: a Styler without the index, or `empty` as text when the table has no rows."""
+    if table.empty:
+        return Markdown(empty)
+    fmt = {col: narrative.cell_pct for col in percent}
+    return table.style.hide(axis="index").format(fmt, precision=precision, na_rep="")
+
+
+def _share(n, pct, low, high) -> str:
+    if disclosure.is_suppressed(pct):
+        return pct
+    return f"{narrative.count(int(n))} ({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})"
+
+
+def prevalence_by_plan(prev: pd.DataFrame):
+    """The long comparison table as one row per exposure, a column per group: 'n (p%; low to high)'."""
+    cells = prev.assign(cell=[_share(*r) for r in prev[["With exposure", "Share", "Lower 95%", "Upper 95%"]]
+                              .itertuples(index=False)])
+    wide = cells.pivot(index="Exposure", columns="Group", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(prev["Exposure"]))).reset_index()
+    wide.columns.name = None
+    return table(wide)
+
+
+def sensitivity(variants: pd.DataFrame):
+    """The sensitivity table with one column per measure, cells as 'n of N (p%; low to high)'."""
+    def cell(n, d, pct, low, high):
+        if disclosure.is_suppressed(n) or disclosure.is_suppressed(d):
+            return disclosure.SUPPRESSED
+        return (f"{narrative.count(int(n))} of {narrative.count(int(d))} "
+                f"({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})")
+    cells = variants.assign(cell=[cell(*r) for r in variants[["Children", "Of", "Share", "Lower 95%", "Upper 95%"]]
+                                  .itertuples(index=False)])
+    wide = cells.pivot(index="Analysis", columns="Measure", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(variants["Analysis"])))[list(dict.fromkeys(variants["Measure"]))]
+    wide.columns.name = None
+    return table(wide.reset_index())
+
+
+def costs(info):
+    """The cost table for readers: money rounded to pounds, small quantities suppressed, placeholders marked."""
+    if info is None or info.suppressed or not info.table:
+        return Markdown("Too few children to estimate costs." if info else "No costs were estimated.")
+    t = pd.DataFrame(info.table["data"], columns=info.table["columns"])
+    out = pd.DataFrame({
+        "Item": t["label"], "Quantity": t["quantity_label"].fillna(""),
+        "Amount": [_amount(q) for q in t["quantity"]],
+        "Unit cost": [("" if pd.isna(u) else f"£{u:,.0f} {unit}") for u, unit in zip(t["unit_cost"], t["unit"])],
+        "Source and price year": [("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
+                                  for src, year, ex in zip(t["source"], t["price_year"], t["example"])],
+        "Estimate": [f"£{c:,.0f}" for c in t["central"]],
+        "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
+    })
+    return table(out)
+
+
+def _amount(quantity) -> str:
+    if disclosure.is_suppressed(quantity):
+        return quantity
+    return "" if pd.isna(quantity) else f"{quantity:,.0f}"
+
+
+def recommendations(study):
+    """Each recommendation that applied, as a heading and its text citing the measures."""
+    parts = [f"### {r.title}\n\n{narrative.recommendation(r, study.measures)}" for r in study.recommendations]
+    return Markdown("\n\n".join(parts) or "No rule applied to these results.")
+
+
+def internal_exclusions(study):
+    """The internal edition's list of children left out of the cohort (pseudonymised); nothing in the public
+    edition."""
+    if not study.internal or study.excluded is None:
+        return None
+    return Markdown("### Children left out (internal edition only)\n\n" + (
+        "None." if study.excluded.empty else study.excluded.to_markdown(index=False)))
