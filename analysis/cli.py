@@ -21,19 +21,25 @@ def _synth(args: argparse.Namespace) -> int:
         if args.returns < 2:
             raise UserError("--returns needs at least 2 authorities.")
         paths = foi.write_synth_returns(args.returns, args.seed, Path(args.out))
-        print(f"Wrote {args.returns} synthetic authorities' returns to {paths['returns']} and the planted outliers "
-              f"to {paths['truth']}")
+        print(
+            f"Wrote {args.returns} synthetic authorities' returns to {paths['returns']} and the planted outliers "
+            f"to {paths['truth']}"
+        )
         return 0
-    counts = {"--known": args.known, "--with-adversity": args.with_adversity,
-              "--adversity-before-5": args.adversity_before_5}
+    counts = {
+        "--known": args.known,
+        "--with-adversity": args.with_adversity,
+        "--adversity-before-5": args.adversity_before_5,
+    }
     if args.case_series is not None:
         from analysis.synth.case_series import generate_case_series
 
         missing = [flag for flag, v in counts.items() if v is None]
         if missing:
             raise UserError(f"--case-series needs {', '.join(missing)} as well.")
-        la = generate_case_series(args.case_series, args.known, args.with_adversity, args.adversity_before_5,
-                                  args.seed, years=args.years)
+        la = generate_case_series(
+            args.case_series, args.known, args.with_adversity, args.adversity_before_5, args.seed, years=args.years
+        )
     else:
         given = [flag for flag, v in counts.items() if v is not None]
         if given:
@@ -44,8 +50,10 @@ def _synth(args: argparse.Namespace) -> int:
     write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
     n = args.case_series if args.case_series is not None else args.children
-    print(f"Wrote a synthetic extract of {n:,} children ({rows:,} rows) to {Path(args.out) / 'extract'}"
-          f" and its ground truth to {Path(args.out) / 'truth'}")
+    print(
+        f"Wrote a synthetic extract of {n:,} children ({rows:,} rows) to {Path(args.out) / 'extract'}"
+        f" and its ground truth to {Path(args.out) / 'truth'}"
+    )
     return 0
 
 
@@ -55,8 +63,9 @@ def _validate(args: argparse.Namespace) -> int:
     from analysis.ingest import source, validate
 
     extract = Path(args.extract)
-    result = source.check_extract(extract, pd.Timestamp(args.extract_date) if args.extract_date else None,
-                                  args.source_kind)
+    result = source.check_extract(
+        extract, pd.Timestamp(args.extract_date) if args.extract_date else None, args.source_kind
+    )
     report = Path(args.report) if args.report else extract / "validation_report.csv"
     validate.write_report(result.problems, report)
     print(validate.summarise(result.problems))
@@ -88,8 +97,14 @@ def _scan(args: argparse.Namespace) -> int:
     threshold = args.threshold or (params.disclosure_threshold if params else 10)
     edition = args.edition or (params.edition if params else "public")
     allow = list(args.allow or []) + (scan.published_values(params) if params else [])
-    findings = scan.scan(Path(args.site), Path(args.extract), threshold, edition,
-                         Path(args.notebooks) if args.notebooks else None, allow=allow)
+    findings = scan.scan(
+        Path(args.site),
+        Path(args.extract),
+        threshold,
+        edition,
+        Path(args.notebooks) if args.notebooks else None,
+        allow=allow,
+    )
     if args.report:
         findings.to_csv(args.report, index=False)
     if findings.empty:
@@ -106,33 +121,60 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--children", type=int, default=10_000)
     s.add_argument("--years", type=int, default=10)
     s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--returns", type=int, metavar="N",
-                   help="instead of one LA, N authorities' aggregate FOI returns with planted outliers")
-    s.add_argument("--case-series", type=int, metavar="N",
-                   help="instead of a whole LA, N children with an EHCNA request and exactly the counts below")
+    s.add_argument(
+        "--returns",
+        type=int,
+        metavar="N",
+        help="instead of one LA, N authorities' aggregate FOI returns with planted outliers",
+    )
+    s.add_argument(
+        "--case-series",
+        type=int,
+        metavar="N",
+        help="instead of a whole LA, N children with an EHCNA request and exactly the counts below",
+    )
     s.add_argument("--known", type=int, metavar="K", help="with --case-series: known to CSC before the request")
-    s.add_argument("--with-adversity", type=int, metavar="A",
-                   help="with --case-series: adversity documented before the request (A <= K)")
-    s.add_argument("--adversity-before-5", type=int, metavar="B",
-                   help="with --case-series: of the A, first adversity documented before age five (B <= A)")
-    s.add_argument("--format", choices=("csv", "parquet", "xml"), default="csv",
-                   help="xml writes CIN census and SEN2 returns (with adversity_review and population as CSV)")
+    s.add_argument(
+        "--with-adversity",
+        type=int,
+        metavar="A",
+        help="with --case-series: adversity documented before the request (A <= K)",
+    )
+    s.add_argument(
+        "--adversity-before-5",
+        type=int,
+        metavar="B",
+        help="with --case-series: of the A, first adversity documented before age five (B <= A)",
+    )
+    s.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xml"),
+        default="csv",
+        help="xml writes CIN census and SEN2 returns (with adversity_review and population as CSV)",
+    )
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)
     v = sub.add_parser("validate", help="check an extract against the contract")
     v.add_argument("extract", help="the extract folder")
     v.add_argument("--extract-date", help="events after this date (yyyy-mm-dd) are errors")
     v.add_argument("--report", help="where to write the full CSV report (default EXTRACT/validation_report.csv)")
-    v.add_argument("--source-kind", choices=("ssd", "returns", "templates"), default="ssd",
-                   help="returns reads CIN census and SEN2 XML (also chosen when the folder holds .xml files)")
+    v.add_argument(
+        "--source-kind",
+        choices=("ssd", "returns", "templates"),
+        default="ssd",
+        help="returns reads CIN census and SEN2 XML (also chosen when the folder holds .xml files)",
+    )
     v.set_defaults(func=_validate)
     b = sub.add_parser("build", help="run the whole pipeline and build the report")
     b.add_argument("--params", required=True)
     b.add_argument("--extract")
     b.add_argument("--truth", help="ground truth folder (synthetic data) for linkage precision and recall")
     b.add_argument("--out")
-    b.add_argument("--compare", metavar="RETURNS_DIR",
-                   help="compare many authorities' FOI returns instead (writes OUT/compare.json)")
+    b.add_argument(
+        "--compare",
+        metavar="RETURNS_DIR",
+        help="compare many authorities' FOI returns instead (writes OUT/compare.json)",
+    )
     b.set_defaults(func=_build)
     sc = sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows")
     sc.add_argument("site", help="the site folder (OUT/html)")

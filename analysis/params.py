@@ -89,8 +89,18 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
             "set ADVERSITY_REPORT_KEY or ADVERSITY_REPORT_KEY_FILE instead."
         )
     known = {
-        "la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold",
-        "edition", "disclosure", "linkage", "out", "unit_costs",
+        "la_name",
+        "la_code",
+        "extract",
+        "source_kind",
+        "study_window",
+        "index_event",
+        "age_threshold",
+        "edition",
+        "disclosure",
+        "linkage",
+        "out",
+        "unit_costs",
     }
     unknown = sorted(set(raw) - known)
     if unknown:

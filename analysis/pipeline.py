@@ -35,8 +35,13 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         validate.write_report(checked.problems, report)
         raise ValidationFailed(f"{validate.summarise(checked.problems)}\nFull report: {report}")
     t = checked.tables
-    linkage = passes.link(t["ssd_person"], t["sen2_person"], t.get("ssd_linked_identifiers"),
-                          threshold=params.match_threshold, backend=params.linkage_backend)  # fmt: skip
+    linkage = passes.link(
+        t["ssd_person"],
+        t["sen2_person"],
+        t.get("ssd_linked_identifiers"),
+        threshold=params.match_threshold,
+        backend=params.linkage_backend,
+    )
     key = pseudonymise.load_key(params.edition)  # identifiers stop in derive: the cohort is pseudonymised
     files = source.extract_files(extract_dir)
     return assemble.derive(params, checked, linkage, quality.quality(linkage, truth_dir), key, files)
@@ -56,8 +61,11 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
     log.info("Study prepared in %.1f s", time.perf_counter() - t0)
 
     def make(work: Path) -> Path:
-        files = {"measures.json": study.measures, "linkage.json": dataclasses.asdict(study.linkage),
-                 "linkage_model.json": study.linkage_model}  # fmt: skip
+        files = {
+            "measures.json": study.measures,
+            "linkage.json": dataclasses.asdict(study.linkage),
+            "linkage_model.json": study.linkage_model,
+        }
         return publish.stage_build(study.tables, work, book.render(study, work, code_version()), files)
 
     publish.release(out, make, scan.gate(params, extract_dir, "chapters"))

@@ -30,8 +30,9 @@ def extract_copy(la_dir, tmp_path) -> Path:
 
 @pytest.fixture
 def params():
-    return params_from_dict({"la_name": "Test Borough", "la_code": "998",
-                             "study_window": {"start": "2016-04-01", "end": "2026-03-31"}})
+    return params_from_dict(
+        {"la_name": "Test Borough", "la_code": "998", "study_window": {"start": "2016-04-01", "end": "2026-03-31"}}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -92,14 +92,25 @@ RESULT_COLUMNS = ["stage", "children", "seconds", "peak_mb"]
 MB = 1024 * 1024
 
 PIPELINE_STAGES = ["synth", "floor: pyarrow read", "ingest", "validate", "link", "derive"]
-BOOK_STAGES = ["execute chapters", "build book", "floor: book from executed notebooks", "make book (after set-up)",
-               "prose-only rebuild"]
+BOOK_STAGES = [
+    "execute chapters",
+    "build book",
+    "floor: book from executed notebooks",
+    "make book (after set-up)",
+    "prose-only rebuild",
+]
 LINK_100K = "link 100k x 100k"
 STAGE_ORDER = PIPELINE_STAGES + BOOK_STAGES + [LINK_100K]
 NEEDS = {  # a stage is skipped when one it needs failed
-    "floor: pyarrow read": ["synth"], "ingest": ["synth"], "validate": ["ingest"], "link": ["validate"],
-    "derive": ["validate"], "execute chapters": ["derive"], "build book": ["execute chapters"],
-    "floor: book from executed notebooks": ["execute chapters"], "make book (after set-up)": ["synth"],
+    "floor: pyarrow read": ["synth"],
+    "ingest": ["synth"],
+    "validate": ["ingest"],
+    "link": ["validate"],
+    "derive": ["validate"],
+    "execute chapters": ["derive"],
+    "build book": ["execute chapters"],
+    "floor: book from executed notebooks": ["execute chapters"],
+    "make book (after set-up)": ["synth"],
     "prose-only rebuild": ["make book (after set-up)"],
 }
 
@@ -120,10 +131,21 @@ class Budget:
 
 BUDGETS = [
     Budget("make book on 60,000 children, after set-up: < 60 s", "make book (after set-up)", 60_000, 60),
-    Budget("derive on 2,000,000 children: < 120 s, < 8 GB and within 3x the pyarrow read floor", "derive",
-           2_000_000, 120, 8 * 1024, 3),
-    Budget("prepare (ingest + validate + link + derive) on 2,000,000 children: < 120 s and < 8 GB (DESIGN.md)",
-           "prepare", 2_000_000, 120, 8 * 1024),
+    Budget(
+        "derive on 2,000,000 children: < 120 s, < 8 GB and within 3x the pyarrow read floor",
+        "derive",
+        2_000_000,
+        120,
+        8 * 1024,
+        3,
+    ),
+    Budget(
+        "prepare (ingest + validate + link + derive) on 2,000,000 children: < 120 s and < 8 GB (DESIGN.md)",
+        "prepare",
+        2_000_000,
+        120,
+        8 * 1024,
+    ),
     Budget("prose-only rebuild (60,000 children): < 15 s", "prose-only rebuild", 60_000, 15),
     Budget("link 100k x 100k: < 120 s and < 4 GB", LINK_100K, LINK_PEOPLE, 120, 4 * 1024),
 ]
@@ -192,8 +214,10 @@ def judge(results: pd.DataFrame) -> list[dict]:
             else:
                 out["measured"] += f" (floor {floor[0]:.1f} s, {seconds / max(floor[0], 1e-9):.0f}x)"
                 if seconds > b.floor_multiple * floor[0]:
-                    why.append(f"{seconds:.1f} s is {seconds / max(floor[0], 1e-9):.0f}x the pyarrow read floor "
-                               f"({floor[0]:.1f} s), over {b.floor_multiple:g}x")
+                    why.append(
+                        f"{seconds:.1f} s is {seconds / max(floor[0], 1e-9):.0f}x the pyarrow read floor "
+                        f"({floor[0]:.1f} s), over {b.floor_multiple:g}x"
+                    )
         out.update(result="not met" if why else "met", why="; ".join(why), caveat=_caveat(note, b.max_seconds))
         verdicts.append(out)
     return verdicts
@@ -207,8 +231,9 @@ def _caveat(note: str, max_seconds: float) -> str:
         times = [float(t) for t in runs.group(2).split(",")]
         over = sum(t >= max_seconds for t in times)
         if over:
-            out.append(f"{over} of {len(times)} runs took {max_seconds:g} s or more: "
-                       f"{', '.join(f'{t:.1f}' for t in times)} s")
+            out.append(
+                f"{over} of {len(times)} runs took {max_seconds:g} s or more: {', '.join(f'{t:.1f}' for t in times)} s"
+            )
     if "exact passes' linkage" in (note or ""):
         out.append("measured with the exact passes' linkage, as link did not complete")
     return "; ".join(out)
@@ -264,8 +289,13 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
         lines.append(f"| {v['budget']} | {v['measured'] or '-'} | {result} |")
     per_size = results[results["stage"] != LINK_100K]
     sizes = sorted(per_size["children"].unique())
-    lines += ["", "## Stages (wall seconds / peak resident MiB)", "",
-              "| Stage | " + " | ".join(f"{s:,}" for s in sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+    lines += [
+        "",
+        "## Stages (wall seconds / peak resident MiB)",
+        "",
+        "| Stage | " + " | ".join(f"{s:,}" for s in sizes) + " |",
+        "|---" * (len(sizes) + 1) + "|",
+    ]
     known = [s for s in STAGE_ORDER if s in set(per_size["stage"])] + sorted(set(per_size["stage"]) - set(STAGE_ORDER))
     for stage in known:
         cells = []
@@ -275,13 +305,19 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     prepare = [(_measured(results, "prepare", s), s) for s in sizes]
     if any(m is not None and m[0] is not None for m, _ in prepare):
-        lines.append("| prepare (sum of ingest, validate, link, derive) | " + " | ".join(
-            "-" if m is None else ("failed" if m[0] is None else _cell(m[0], m[1])) for m, _ in prepare) + " |")
+        lines.append(
+            "| prepare (sum of ingest, validate, link, derive) | "
+            + " | ".join("-" if m is None else ("failed" if m[0] is None else _cell(m[0], m[1])) for m, _ in prepare)
+            + " |"
+        )
     single = results[results["stage"] == LINK_100K]
     if len(single):
         row = single.iloc[-1]
-        lines += ["", f"{LINK_100K} ({int(row['children']):,} CSC people x {int(row['children']):,} SEND people): "
-                  f"{_cell(row['seconds'], row['peak_mb'], row['note'])}."]
+        lines += [
+            "",
+            f"{LINK_100K} ({int(row['children']):,} CSC people x {int(row['children']):,} SEND people): "
+            f"{_cell(row['seconds'], row['peak_mb'], row['note'])}.",
+        ]
     notes = [(r, BUSY.sub("", str(r.note)).strip("; ")) for r in results.itertuples()]
     notes = [(r, n) for r, n in notes if n]
     if notes:
@@ -289,11 +325,18 @@ def markdown(results: pd.DataFrame, machine: str = "") -> str:
         lines += [f"- {r.stage} at {int(r.children):,}: {n}" for r, n in notes]
     n_busy = int(results["note"].astype(str).str.contains("machine busy").sum())
     if n_busy:
-        lines += ["", f"Other processes were using 25% or more of the CPUs as {n_busy} of the {len(results)} "
-                  "measurements started: those times are likely inflated."]
-    lines += ["", "Each stage ran alone in a fresh process; peak is the process's RSS high-water mark while the stage "
-              "ran (reset with /proc/self/clear_refs after its inputs were loaded), or for stages that start other "
-              "processes the sampled sum over the process tree if larger. See `analysis/bench.py`.", ""]
+        lines += [
+            "",
+            f"Other processes were using 25% or more of the CPUs as {n_busy} of the {len(results)} "
+            "measurements started: those times are likely inflated.",
+        ]
+    lines += [
+        "",
+        "Each stage ran alone in a fresh process; peak is the process's RSS high-water mark while the stage "
+        "ran (reset with /proc/self/clear_refs after its inputs were loaded), or for stages that start other "
+        "processes the sampled sum over the process tree if larger. See `analysis/bench.py`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -362,6 +405,7 @@ def _s_synth(job: Job):
         synth.write(synth.generate(job.children, job.years, job.seed), job.la, job.fmt)
         files = list(job.extract.iterdir())
         return {"note": f"{sum(f.stat().st_size for f in files) / MB:,.1f} MB of {job.fmt} in {len(files)} files"}
+
     return run, None
 
 
@@ -377,6 +421,7 @@ def _s_floor_read(job: Job):
             t = pacsv.read_csv(p) if p.suffix == ".csv" else pq.read_table(p)
             rows += t.num_rows
         return {"note": f"{rows:,} rows"}
+
     return run, None
 
 
@@ -387,6 +432,7 @@ def _s_ingest(job: Job):
 
     def run():
         return ingest.read_source(job.extract, params.source_kind)
+
     return run, lambda res: _dump(res, Path(job.tmp) / "raw.pkl")
 
 
@@ -403,6 +449,7 @@ def _s_validate(job: Job):
         _dump(checked, Path(job.tmp) / "checked.pkl")
         errors = int((checked.problems["severity"] == "error").sum())
         return {"note": f"{errors} errors in the extract"} if errors else None
+
     return run, save
 
 
@@ -413,12 +460,18 @@ def _s_link(job: Job):
     t = _load(Path(job.tmp) / "checked.pkl").tables
 
     def run():
-        return link.link(t["ssd_person"], t["sen2_person"], t.get("ssd_linked_identifiers"),
-                         threshold=params.match_threshold, backend=params.linkage_backend)
+        return link.link(
+            t["ssd_person"],
+            t["sen2_person"],
+            t.get("ssd_linked_identifiers"),
+            threshold=params.match_threshold,
+            backend=params.linkage_backend,
+        )
 
     def save(linkage):
         _dump(linkage, Path(job.tmp) / "linkage.pkl")
         return {"note": f"{len(linkage.crosswalk):,} links; probabilistic pass {linkage.probabilistic_note}"}
+
     return run, save
 
 
@@ -430,6 +483,7 @@ def _s_link_exact(job: Job):
 
     def run():
         return link.link(t["ssd_person"], t["sen2_person"], t.get("ssd_linked_identifiers"), probabilistic=False)
+
     return run, lambda linkage: _dump(linkage, Path(job.tmp) / "linkage.pkl")
 
 
@@ -453,6 +507,7 @@ def _s_derive(job: Job):
         if job.children <= BOOK_UP_TO:
             study.save(job.work / "study")
         return {"note": f"{len(study.cohort):,} children in the cohort"}
+
     return run, save
 
 
@@ -494,9 +549,12 @@ def _s_chapters(job: Job):
             raise RuntimeError(errors[-1] if errors else (proc.stdout + proc.stderr)[-300:])
         times = json.loads((work / "study" / "run_times.json").read_text())
         slowest = max(times, key=times.get)
-        return {"seconds": json.loads(proc.stdout.strip().splitlines()[-1])["seconds"],
-                "note": f"{len(list(work.glob('book_stage/**/*.ipynb')))} chapters on {os.cpu_count()} workers; "
-                        f"slowest {slowest} {times[slowest]:.1f} s (timed inside the process, without start-up)"}
+        return {
+            "seconds": json.loads(proc.stdout.strip().splitlines()[-1])["seconds"],
+            "note": f"{len(list(work.glob('book_stage/**/*.ipynb')))} chapters on {os.cpu_count()} workers; "
+            f"slowest {slowest} {times[slowest]:.1f} s (timed inside the process, without start-up)",
+        }
+
     return run, None
 
 
@@ -512,6 +570,7 @@ def _s_build_book(job: Job):
             problems = [line for line in log if "WARNING" in line or "ERROR" in line]
             raise RuntimeError("the book did not build cleanly: " + "; ".join(problems[:3]))
         return {"note": f"{sum(1 for _ in out.rglob('*.html'))} HTML files"}
+
     return run, None
 
 
@@ -525,28 +584,42 @@ def _s_floor_book(job: Job):
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     src.mkdir(parents=True)
-    executed = {p.stem: p for p in (work / "book_stage").rglob("*.ipynb")
-                if "_build" not in p.relative_to(work / "book_stage").parts}
+    executed = {
+        p.stem: p
+        for p in (work / "book_stage").rglob("*.ipynb")
+        if "_build" not in p.relative_to(work / "book_stage").parts
+    }
     names = [Path(f).name for f in book.executable(book.toc_chapters())]
     for n in names:
         shutil.copy(executed[n], src / f"{n}.ipynb")
-    (src / "_config.yml").write_text(yaml.safe_dump({"title": "floor", "only_build_toc_files": True,
-                                                     "execute": {"execute_notebooks": "off"}}))
-    (src / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": names[0],
-                                                  "chapters": [{"file": n} for n in names[1:]]}))
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "html",
-           "--path-output", str(out)]
+    (src / "_config.yml").write_text(
+        yaml.safe_dump({"title": "floor", "only_build_toc_files": True, "execute": {"execute_notebooks": "off"}})
+    )
+    (src / "_toc.yml").write_text(
+        yaml.safe_dump({"format": "jb-book", "root": names[0], "chapters": [{"file": n} for n in names[1:]]})
+    )
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        "html",
+        "--path-output",
+        str(out),
+    ]
 
     def run():
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"jupyter-book failed: {(proc.stdout + proc.stderr)[-500:]}")
         return {"note": f"{len(names)} executed notebooks, bare configuration"}
+
     return run, None
 
 
-SNAPSHOT_IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "node_modules", "__pycache__", "*.egg-info",
-                                         ".pytest_cache", ".ipynb_checkpoints")
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "_build", "node_modules", "__pycache__", "*.egg-info", ".pytest_cache", ".ipynb_checkpoints"
+)
 PROSE_EDIT = "\n\nThis sentence was added by the benchmark to stand for a prose-only edit.\n"
 
 
@@ -556,8 +629,14 @@ def snapshot(dest: Path) -> Path:
     also has its own, initially empty, study and chapter caches (its _build/cache), and its chapters can be edited."""
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(REPO, dest, ignore=SNAPSHOT_IGNORE)
-    where = subprocess.run([sys.executable, "-c", "import analysis; print(analysis.__file__)"], capture_output=True,
-                           text=True, cwd=dest, env=_snapshot_env(dest), check=True).stdout.strip()
+    where = subprocess.run(
+        [sys.executable, "-c", "import analysis; print(analysis.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=dest,
+        env=_snapshot_env(dest),
+        check=True,
+    ).stdout.strip()
     if not Path(where).resolve().is_relative_to(dest.resolve()):
         raise RuntimeError(f"the snapshot's build would import analysis from {where}")
     return dest
@@ -571,9 +650,20 @@ def _snapshot_env(repo: Path) -> dict:
 def _cli_build(job: Job, out: Path) -> dict:
     """`make book` once set up: the CLI build on the synthetic extract with its ground truth, in the snapshot."""
     repo = Path(job.repo)
-    cmd = [sys.executable, "-m", "analysis.cli", "build", "--params", "data_templates/params.example.yml",
-           "--extract", str(job.extract.resolve()), "--truth", str((job.la / "truth").resolve()),
-           "--out", str(out.resolve())]
+    cmd = [
+        sys.executable,
+        "-m",
+        "analysis.cli",
+        "build",
+        "--params",
+        "data_templates/params.example.yml",
+        "--extract",
+        str(job.extract.resolve()),
+        "--truth",
+        str((job.la / "truth").resolve()),
+        "--out",
+        str(out.resolve()),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=_snapshot_env(repo))
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
@@ -581,8 +671,10 @@ def _cli_build(job: Job, out: Path) -> dict:
         raise RuntimeError(f"build exited with {proc.returncode}: " + (errors[-1] if errors else log[-300:]))
     found = re.search(r"Study prepared in ([\d.]+) s", log)
     cached = "Using the cached study" in log
-    return {"note": (f"study {'from the cache' if cached else 'prepared'} in {found.group(1) if found else '?'} s"),
-            "cached": cached}
+    return {
+        "note": (f"study {'from the cache' if cached else 'prepared'} in {found.group(1) if found else '?'} s"),
+        "cached": cached,
+    }
 
 
 def _s_make_book(job: Job):
@@ -591,6 +683,7 @@ def _s_make_book(job: Job):
 
     def run():
         return _cli_build(job, out)
+
     return run, None
 
 
@@ -614,6 +707,7 @@ def _s_prose(job: Job):
         if not res.get("cached"):
             note += "; NOT a warm rebuild: the study cache was missed"
         return {"note": note}
+
     return run, save
 
 
@@ -637,14 +731,22 @@ def _s_link_100k(job: Job):
     params = _params()
 
     def run():
-        return link.link(t["ssd_person"], t["sen2_person"], t.get("ssd_linked_identifiers"),
-                         threshold=params.match_threshold, backend=params.linkage_backend)
+        return link.link(
+            t["ssd_person"],
+            t["sen2_person"],
+            t.get("ssd_linked_identifiers"),
+            threshold=params.match_threshold,
+            backend=params.linkage_backend,
+        )
 
     def save(linkage):
         truth = json.loads((folder / "truth.json").read_text())
-        return {"note": f"{len(t['ssd_person']):,} x {len(t['sen2_person']):,} people from a "
-                        f"{truth['children']:,}-child synthetic LA, {truth['true_pairs']:,} true pairs; "
-                        f"{len(linkage.crosswalk):,} links; probabilistic pass {linkage.probabilistic_note}"}
+        return {
+            "note": f"{len(t['ssd_person']):,} x {len(t['sen2_person']):,} people from a "
+            f"{truth['children']:,}-child synthetic LA, {truth['true_pairs']:,} true pairs; "
+            f"{len(linkage.crosswalk):,} links; probabilistic pass {linkage.probabilistic_note}"
+        }
+
     return run, save
 
 
@@ -681,17 +783,32 @@ def _s_link_100k_people(job: Job):
             frame.to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "truth.json").write_text(json.dumps({"children": children, "true_pairs": int(len(pairs))}))
         return {}
+
     return run, None
 
 
-EXTERNAL = {"execute chapters", "build book", "floor: book from executed notebooks", "make book (after set-up)",
-            "prose-only rebuild"}  # stages that time another program: their peak is that program's process tree
+EXTERNAL = {
+    "execute chapters",
+    "build book",
+    "floor: book from executed notebooks",
+    "make book (after set-up)",
+    "prose-only rebuild",
+}  # stages that time another program: their peak is that program's process tree
 
 STAGE_FUNCS = {
-    "synth": _s_synth, "floor: pyarrow read": _s_floor_read, "ingest": _s_ingest, "validate": _s_validate,
-    "link": _s_link, "derive": _s_derive, "execute chapters": _s_chapters, "build book": _s_build_book,
-    "floor: book from executed notebooks": _s_floor_book, "make book (after set-up)": _s_make_book,
-    "prose-only rebuild": _s_prose, LINK_100K: _s_link_100k, "_link people": _s_link_100k_people,
+    "synth": _s_synth,
+    "floor: pyarrow read": _s_floor_read,
+    "ingest": _s_ingest,
+    "validate": _s_validate,
+    "link": _s_link,
+    "derive": _s_derive,
+    "execute chapters": _s_chapters,
+    "build book": _s_build_book,
+    "floor: book from executed notebooks": _s_floor_book,
+    "make book (after set-up)": _s_make_book,
+    "prose-only rebuild": _s_prose,
+    LINK_100K: _s_link_100k,
+    "_link people": _s_link_100k_people,
     "_link exact": _s_link_exact,
 }
 
@@ -722,8 +839,12 @@ def _child(job: Job, conn) -> None:
         info = {**info, **(extra or {})}
         if prof:
             _write_profile(prof, job)
-        conn.send(("done", {"seconds": seconds, "self_mb": peak, "kids_mb": kids, "base_mb": base,
-                            "note": info.get("note", "")}))
+        conn.send(
+            (
+                "done",
+                {"seconds": seconds, "self_mb": peak, "kids_mb": kids, "base_mb": base, "note": info.get("note", "")},
+            )
+        )
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which carries on
         conn.send(("error", f"{type(exc).__name__}: {exc}".strip()[:600] + "\n" + traceback.format_exc()[-1500:]))
     finally:
@@ -864,19 +985,27 @@ def _machine() -> str:
     import psutil
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=REPO).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+        ).stdout.strip()
     except OSError:
         commit = "?"
-    return (f"{dt.date.today().isoformat()}, commit {commit or '?'} (plus uncommitted changes, if any); "
-            f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 1024 ** 3:.0f} GB RAM; "
-            f"Python {platform.python_version()}, pandas {pd.__version__}.")
+    return (
+        f"{dt.date.today().isoformat()}, commit {commit or '?'} (plus uncommitted changes, if any); "
+        f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 1024**3:.0f} GB RAM; "
+        f"Python {platform.python_version()}, pandas {pd.__version__}."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analysis.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES),
-                    help="children per synthetic LA (none: only the 100k x 100k link)")
+    ap.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_SIZES),
+        help="children per synthetic LA (none: only the 100k x 100k link)",
+    )
     ap.add_argument("--out", default=str(REPO / "_build" / "bench"))
     ap.add_argument("--quick", action="store_true", help="skip the chapters, book and build stages and the 100k link")
     ap.add_argument("--no-link-100k", action="store_true", help="skip the 100k x 100k link")
@@ -885,10 +1014,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
     ap.add_argument("--max-memory-gb", type=float, default=20, help="stop a stage whose processes use more")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="run each stage this many times and keep the fastest (for a machine others are using)")
-    ap.add_argument("--merge", action="store_true",
-                    help="keep earlier results in OUT/results.json, replacing those measured again")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each stage this many times and keep the fastest (for a machine others are using)",
+    )
+    ap.add_argument(
+        "--merge", action="store_true", help="keep earlier results in OUT/results.json, replacing those measured again"
+    )
     ap.add_argument("--profile", action="store_true", help="also write cProfile output to OUT/profiles (slower)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = ap.parse_args(argv)
@@ -908,8 +1042,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile and res.get("seconds") is not None:
             note = (note + "; " if note else "") + "profiled (slower)"
         records[:] = [r for r in records if not (r["stage"] == stage and r["children"] == children)]
-        records.append({"stage": stage, "children": children, "seconds": res.get("seconds"),
-                        "peak_mb": res.get("peak_mb"), "note": note})
+        records.append(
+            {
+                "stage": stage,
+                "children": children,
+                "seconds": res.get("seconds"),
+                "peak_mb": res.get("peak_mb"),
+                "note": note,
+            }
+        )
         write_results(records, out, machine)
         secs = "-" if res.get("seconds") is None else f"{res['seconds']:.1f} s"
         peak = "-" if res.get("peak_mb") is None else f"{res['peak_mb']:,.0f} MB"
@@ -936,12 +1077,21 @@ def main(argv: list[str] | None = None) -> int:
                         failed.add(stage)
                         record(stage, children, {"note": f"skipped: {missing[0]} did not complete"})
                         continue
-                    job = Job(stage, children, str(tmp), args.seed + children, args.years, fmt,
-                              str(out / "profiles") if args.profile else None, str(repo) if repo else None)
+                    job = Job(
+                        stage,
+                        children,
+                        str(tmp),
+                        args.seed + children,
+                        args.years,
+                        fmt,
+                        str(out / "profiles") if args.profile else None,
+                        str(repo) if repo else None,
+                    )
                     fallback = ""
                     if stage == "derive" and "link" in failed:  # derive needs a linkage: the exact passes, untimed
-                        prep = run_stage(dataclasses.replace(job, stage="_link exact"), args.timeout,
-                                         args.max_memory_gb * 1024)
+                        prep = run_stage(
+                            dataclasses.replace(job, stage="_link exact"), args.timeout, args.max_memory_gb * 1024
+                        )
                         if prep.get("seconds") is None:
                             failed.add(stage)
                             record(stage, children, {"note": "skipped: link did not complete, nor its exact passes"})
@@ -962,15 +1112,28 @@ def main(argv: list[str] | None = None) -> int:
             tmp.mkdir(parents=True)
             print(f"\n{args.link_people:,} x {args.link_people:,} people", flush=True)
             try:
-                prep = run_stage(Job("_link people", args.link_people, str(tmp), args.seed, args.years),
-                                 args.timeout, args.max_memory_gb * 1024)
+                prep = run_stage(
+                    Job("_link people", args.link_people, str(tmp), args.seed, args.years),
+                    args.timeout,
+                    args.max_memory_gb * 1024,
+                )
                 if prep.get("seconds") is None:
                     record(LINK_100K, args.link_people, {"note": "could not draw the people: " + prep["note"]})
                 else:
                     print(f"  (drew the people in {prep['seconds']:.1f} s, not counted)", flush=True)
-                    res = measure(Job(LINK_100K, args.link_people, str(tmp), args.seed, args.years,
-                                      profile_dir=str(out / "profiles") if args.profile else None),
-                                  args.timeout, args.max_memory_gb * 1024, args.repeat)
+                    res = measure(
+                        Job(
+                            LINK_100K,
+                            args.link_people,
+                            str(tmp),
+                            args.seed,
+                            args.years,
+                            profile_dir=str(out / "profiles") if args.profile else None,
+                        ),
+                        args.timeout,
+                        args.max_memory_gb * 1024,
+                        args.repeat,
+                    )
                     record(LINK_100K, args.link_people, res)
             finally:
                 if not args.keep:

@@ -18,9 +18,11 @@ from analysis.errors import ValidationFailed
 from analysis.params import RunParams
 from analysis.privacy import disclosure
 
-LABELS = {"known_to_csc": "Known to children's social care before the request",
-          "with_adversity": "With adversity documented before the request",
-          "first_adversity_before_5": "First adversity documented before age five (of those with adversity)"}  # fmt: skip
+LABELS = {
+    "known_to_csc": "Known to children's social care before the request",
+    "with_adversity": "With adversity documented before the request",
+    "first_adversity_before_5": "First adversity documented before age five (of those with adversity)",
+}
 
 
 @dataclasses.dataclass
@@ -52,8 +54,10 @@ class Comparison:
     def load(cls, folder: str | Path) -> Comparison:
         folder = Path(folder)
         info = json.loads((folder / "study.json").read_text())
-        tables = {p.stem: pd.read_json(p, orient="split", convert_dates=False, precise_float=True)
-                  for p in sorted((folder / "tables").glob("*.json"))}  # fmt: skip
+        tables = {
+            p.stem: pd.read_json(p, orient="split", convert_dates=False, precise_float=True)
+            for p in sorted((folder / "tables").glob("*.json"))
+        }
         return cls(**info, tables=tables, folder=folder)
 
 
@@ -64,24 +68,45 @@ def prepare(params: RunParams, returns_dir: Path) -> Comparison:
     if len(errors):
         report = Path(returns_dir) / "validation_report.csv"
         returns.write_problems(problems, report)
-        lines = [f"  {r['file']} row {r['row']}: {r['column']} '{r['value']}': {r['rule']}"
-                 for _, r in errors.head(10).iterrows()]  # fmt: skip
-        raise ValidationFailed(f"{len(errors)} errors in the returns:\n" + "\n".join(lines) + f"\nFull report: {report}")
+        lines = [
+            f"  {r['file']} row {r['row']}: {r['column']} '{r['value']}': {r['rule']}"
+            for _, r in errors.head(10).iterrows()
+        ]
+        raise ValidationFailed(
+            f"{len(errors)} errors in the returns:\n" + "\n".join(lines) + f"\nFull report: {report}"
+        )
     results = flags.compare(table)
-    summary = flags.compare_summary(results, table, problems, la_code=params.la_code,
-                                    threshold=params.disclosure_threshold)  # fmt: skip
-    flagged = pd.DataFrame([{"Measure": LABELS.get(m, m), "Authority": e.get("la_name", e.get("la_code")),
-                             "Flag": e.get("flag"), "Proportion": e.get("proportion"), "Requests": e.get("denominator")}
-                            for m, s in summary["measures"].items() for e in s.get("outside_998", [])],
-                           columns=["Measure", "Authority", "Flag", "Proportion", "Requests"])  # fmt: skip
+    summary = flags.compare_summary(
+        results, table, problems, la_code=params.la_code, threshold=params.disclosure_threshold
+    )
+    flagged = pd.DataFrame(
+        [
+            {
+                "Measure": LABELS.get(m, m),
+                "Authority": e.get("la_name", e.get("la_code")),
+                "Flag": e.get("flag"),
+                "Proportion": e.get("proportion"),
+                "Requests": e.get("denominator"),
+            }
+            for m, s in summary["measures"].items()
+            for e in s.get("outside_998", [])
+        ],
+        columns=["Measure", "Authority", "Flag", "Proportion", "Requests"],
+    )
     # the returns themselves stay in the study folder; the published copy has small counts suppressed
-    received = {"split": json.loads(table.to_json(orient="split", index=False)), "status": table.attrs.get("status", {})}
+    received = {
+        "split": json.loads(table.to_json(orient="split", index=False)),
+        "status": table.attrs.get("status", {}),
+    }
     counts = [c for c in table.columns if c not in ("la_code", "la_name", "year")]
     published = table.reset_index(drop=True)
     for col in counts:
         published = disclosure.primary(published, col, params.disclosure_threshold)
-    tables = {"returns": published, "outside_998": flagged,
-              "return_problems": problems.reset_index(drop=True) if len(problems) else pd.DataFrame()}  # fmt: skip
+    tables = {
+        "returns": published,
+        "outside_998": flagged,
+        "return_problems": problems.reset_index(drop=True) if len(problems) else pd.DataFrame(),
+    }
     return Comparison(params.as_public_dict(), summary, LABELS, received, tables)
 
 

@@ -8,13 +8,26 @@ import numpy as np
 from analysis.compare.flags import FLAGS, FunnelResult
 
 _HIGHLIGHT = (0.004, 0.451, 0.698)  # seaborn colour-blind blue; the diamond shape sets the unit apart anyway
-_MARKERS = {"high (99.8%)": ("^", "black"), "high (95%)": ("^", "white"), "within": ("o", "white"),
-            "low (95%)": ("v", "white"), "low (99.8%)": ("v", "black")}
+_MARKERS = {
+    "high (99.8%)": ("^", "black"),
+    "high (95%)": ("^", "white"),
+    "within": ("o", "white"),
+    "low (95%)": ("v", "white"),
+    "low (99.8%)": ("v", "black"),
+}
 
 
-def funnel_plot(result: FunnelResult, highlight: str | None = None, *, highlight_label: str | None = None,
-                title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
-                percent: bool = True, ax=None):
+def funnel_plot(
+    result: FunnelResult,
+    highlight: str | None = None,
+    *,
+    highlight_label: str | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    percent: bool = True,
+    ax=None,
+):
     """Proportion against denominator with the target, the 95% and 99.8% limits and one point per unit.
 
     Readable without colour: the target is a solid line, 95% limits dashed, 99.8% limits dotted; points are
@@ -31,36 +44,72 @@ def funnel_plot(result: FunnelResult, highlight: str | None = None, *, highlight
     n_max = float(t["denominator"].max()) * 1.05
     grid = np.unique(np.round(np.geomspace(n_min, n_max, 300)))
     lim = result.limits_at(grid)
-    ax.axhline(result.target * scale, color="black", linestyle="-", linewidth=1.2,
-               label=f"Target {result.target * scale:.1f}{'%' if percent else ''} ({result.target_source})")
+    ax.axhline(
+        result.target * scale,
+        color="black",
+        linestyle="-",
+        linewidth=1.2,
+        label=f"Target {result.target * scale:.1f}{'%' if percent else ''} ({result.target_source})",
+    )
     drawstyle = "steps-post" if result.method == "exact" else "default"
-    for cols, style, label in ((("lower_95", "upper_95"), "--", "95% limits"),
-                               (("lower_998", "upper_998"), ":", "99.8% limits")):
+    for cols, style, label in (
+        (("lower_95", "upper_95"), "--", "95% limits"),
+        (("lower_998", "upper_998"), ":", "99.8% limits"),
+    ):
         for i, col in enumerate(cols):
-            ax.plot(grid, lim[col].to_numpy() * scale, color="#444444", linestyle=style, linewidth=1.3,
-                    drawstyle=drawstyle, label=label if i == 0 else None)
+            ax.plot(
+                grid,
+                lim[col].to_numpy() * scale,
+                color="#444444",
+                linestyle=style,
+                linewidth=1.3,
+                drawstyle=drawstyle,
+                label=label if i == 0 else None,
+            )
     other = t if highlight is None else t[t[result.id_col] != str(highlight)]
     for f in FLAGS:
         pts = other[other["flag"] == f]
         if pts.empty:
             continue
         marker, face = _MARKERS[f]
-        ax.scatter(pts["denominator"], pts["proportion"] * scale, marker=marker, facecolors=face,
-                   edgecolors="black", s=36 if f == "within" else 54, linewidths=0.9, zorder=3,
-                   label=f"{f.capitalize()} ({len(pts)})")
+        ax.scatter(
+            pts["denominator"],
+            pts["proportion"] * scale,
+            marker=marker,
+            facecolors=face,
+            edgecolors="black",
+            s=36 if f == "within" else 54,
+            linewidths=0.9,
+            zorder=3,
+            label=f"{f.capitalize()} ({len(pts)})",
+        )
     if highlight is not None:
         mine = t[t[result.id_col] == str(highlight)]
         if not mine.empty:
             row = mine.iloc[0]
             name = highlight_label or str(row[result.name_col])
-            ax.scatter([row["denominator"]], [row["proportion"] * scale], marker="D", s=110,
-                       facecolors=_HIGHLIGHT, edgecolors="black", linewidths=1.5, zorder=4,
-                       label=f"{name} ({row['flag']})")
-            ax.annotate(name, (row["denominator"], row["proportion"] * scale), xytext=(22, 22),
-                        textcoords="offset points", fontsize=9, fontweight="bold", zorder=5,
-                        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black",
-                              "linewidth": 0.6},
-                        arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8})
+            ax.scatter(
+                [row["denominator"]],
+                [row["proportion"] * scale],
+                marker="D",
+                s=110,
+                facecolors=_HIGHLIGHT,
+                edgecolors="black",
+                linewidths=1.5,
+                zorder=4,
+                label=f"{name} ({row['flag']})",
+            )
+            ax.annotate(
+                name,
+                (row["denominator"], row["proportion"] * scale),
+                xytext=(22, 22),
+                textcoords="offset points",
+                fontsize=9,
+                fontweight="bold",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black", "linewidth": 0.6},
+                arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
+            )
     ax.set_xlabel(xlabel or f"Denominator ({result.denominator})")
     ax.set_ylabel(ylabel or f"{result.numerator} / {result.denominator}{' (%)' if percent else ''}")
     ax.set_xlim(0, n_max)

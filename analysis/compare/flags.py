@@ -64,11 +64,19 @@ class FunnelResult:
 
     def summary(self) -> dict:
         """A JSON-ready summary (no unit-level rows)."""
-        return {"numerator": self.numerator, "denominator": self.denominator, "target": self.target,
-                "target_source": self.target_source, "method": self.method, "method_label": METHOD_LABEL[self.method],
-                "method_requested": self.method_requested, "dispersion": self.dispersion.to_dict(),
-                "compared": int(len(self.table)), "skipped": self.skipped_counts,
-                "flags": {f: int((self.table["flag"] == f).sum()) for f in FLAGS}}
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "target": self.target,
+            "target_source": self.target_source,
+            "method": self.method,
+            "method_label": METHOD_LABEL[self.method],
+            "method_requested": self.method_requested,
+            "dispersion": self.dispersion.to_dict(),
+            "compared": int(len(self.table)),
+            "skipped": self.skipped_counts,
+            "flags": {f: int((self.table["flag"] == f).sum()) for f in FLAGS},
+        }
 
 
 def _status(table: pd.DataFrame, column: str, ids: pd.Series) -> pd.Series:
@@ -77,8 +85,16 @@ def _status(table: pd.DataFrame, column: str, ids: pd.Series) -> pd.Series:
     return ids.map(lambda i: record.get(i, "missing"))
 
 
-def flag(table: pd.DataFrame, measure_num: str, measure_den: str, *, target: float | None = None,
-         method: str = "auto", id_col: str = "la_code", name_col: str = "la_name") -> FunnelResult:
+def flag(
+    table: pd.DataFrame,
+    measure_num: str,
+    measure_den: str,
+    *,
+    target: float | None = None,
+    method: str = "auto",
+    id_col: str = "la_code",
+    name_col: str = "la_name",
+) -> FunnelResult:
     """Flag each unit (row) of `table` against funnel limits for the proportion `measure_num / measure_den`.
 
     Rows whose numerator or denominator is missing or suppressed (NA), or impossible (negative, zero denominator,
@@ -119,10 +135,23 @@ def flag(table: pd.DataFrame, measure_num: str, measure_den: str, *, target: flo
         used = "random_effects" if disp.overdispersed else "wilson"
     lim = limits(n_ok, p0, used, tau2=disp.tau2, phi=disp.phi).reset_index(drop=True)
     y = r_ok / n_ok
-    ci = np.array([wilson(int(round(a)), int(round(b))) if a == round(a) and b == round(b)
-                   else _wilson_float(a, b) for a, b in zip(r_ok, n_ok)]).reshape(-1, 2)
-    out = pd.DataFrame({id_col: ids[ok].to_numpy(), name_col: names[ok].to_numpy(), "numerator": r_ok,
-                        "denominator": n_ok, "proportion": y, "ci_low": ci[:, 0], "ci_high": ci[:, 1]})
+    ci = np.array(
+        [
+            wilson(int(round(a)), int(round(b))) if a == round(a) and b == round(b) else _wilson_float(a, b)
+            for a, b in zip(r_ok, n_ok)
+        ]
+    ).reshape(-1, 2)
+    out = pd.DataFrame(
+        {
+            id_col: ids[ok].to_numpy(),
+            name_col: names[ok].to_numpy(),
+            "numerator": r_ok,
+            "denominator": n_ok,
+            "proportion": y,
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+        }
+    )
     out = pd.concat([out, lim], axis=1)
     out["z"] = z_scores(r_ok, n_ok, p0)
     out["flag"] = classify(y, lim)
@@ -138,9 +167,13 @@ def _wilson_float(r: float, n: float, alpha: float = 0.05) -> tuple[float, float
     return centre - half, centre + half
 
 
-
-def compare(table: pd.DataFrame, *, measures: dict[str, str] | None = None, method: str = "auto",
-            targets: dict[str, float] | None = None) -> dict[str, FunnelResult]:
+def compare(
+    table: pd.DataFrame,
+    *,
+    measures: dict[str, str] | None = None,
+    method: str = "auto",
+    targets: dict[str, float] | None = None,
+) -> dict[str, FunnelResult]:
     """Funnel flags for each measure (numerator column -> denominator column; default `COMPARISONS`).
     Measures no LA reported are left out."""
     out = {}
@@ -156,28 +189,60 @@ def _published(row: pd.Series, threshold: int, res: FunnelResult) -> dict:
     """An LA's figures for compare.json, withheld where a count or its complement is below the threshold."""
     r, n = int(round(row["numerator"])), int(round(row["denominator"]))
     small = any(disclosure.is_small(v, threshold) for v in (r, n, n - r))
-    entry = {"la_code": str(row[res.id_col]), "la_name": str(row[res.name_col]), "flag": row["flag"],
-             "direction": "high" if row["flag"].startswith("high") else
-             ("low" if row["flag"].startswith("low") else "within")}
+    entry = {
+        "la_code": str(row[res.id_col]),
+        "la_name": str(row[res.name_col]),
+        "flag": row["flag"],
+        "direction": "high"
+        if row["flag"].startswith("high")
+        else ("low" if row["flag"].startswith("low") else "within"),
+    }
     if small:
-        return {**entry, "numerator": None, "denominator": None, "proportion": None, "interval": [None, None],
-                "suppressed": True}
-    return {**entry, "numerator": r, "denominator": n, "proportion": float(row["proportion"]),
-            "interval": [float(row["ci_low"]), float(row["ci_high"])],
-            "limits": {c: float(row[c]) for c in LIMIT_COLUMNS}, "z": float(row["z"]), "suppressed": False}
+        return {
+            **entry,
+            "numerator": None,
+            "denominator": None,
+            "proportion": None,
+            "interval": [None, None],
+            "suppressed": True,
+        }
+    return {
+        **entry,
+        "numerator": r,
+        "denominator": n,
+        "proportion": float(row["proportion"]),
+        "interval": [float(row["ci_low"]), float(row["ci_high"])],
+        "limits": {c: float(row[c]) for c in LIMIT_COLUMNS},
+        "z": float(row["z"]),
+        "suppressed": False,
+    }
 
 
-def compare_summary(results: dict[str, FunnelResult], table: pd.DataFrame, problems: pd.DataFrame | None = None,
-                    *, la_code: str | None = None, threshold: int = 10) -> dict:
+def compare_summary(
+    results: dict[str, FunnelResult],
+    table: pd.DataFrame,
+    problems: pd.DataFrame | None = None,
+    *,
+    la_code: str | None = None,
+    threshold: int = 10,
+) -> dict:
     """The content of OUT/compare.json: for each measure the target, method, dispersion check, what was skipped,
     and every LA outside the 99.8% limits (and the 95% ones), plus where `la_code` (the LA running the report)
     sits. Counts from 1 to below `threshold` (and their proportions) are withheld."""
     years = sorted(table["year"].dropna().unique().tolist())
-    out = {"las": int(len(table)), "years": years, "la_code": la_code, "threshold": threshold,
-           "levels": {k: v for k, v in LEVELS.items()}, "measures": {}}
+    out = {
+        "las": int(len(table)),
+        "years": years,
+        "la_code": la_code,
+        "threshold": threshold,
+        "levels": {k: v for k, v in LEVELS.items()},
+        "measures": {},
+    }
     if problems is not None:
-        out["problems"] = {"errors": int((problems["severity"] == "error").sum()),
-                           "warnings": int((problems["severity"] == "warning").sum())}
+        out["problems"] = {
+            "errors": int((problems["severity"] == "error").sum()),
+            "warnings": int((problems["severity"] == "warning").sum()),
+        }
     for num, res in results.items():
         m = {"label": LABELS.get(num, num), **res.summary()}
         for level, key in (("99.8%", "outside_998"), ("95%", "outside_95")):
@@ -189,8 +254,11 @@ def compare_summary(results: dict[str, FunnelResult], table: pd.DataFrame, probl
                 m["this_la"] = _published(mine.iloc[0], threshold, res)
             else:
                 skip = res.skipped[res.skipped[res.id_col] == str(la_code)]
-                m["this_la"] = {"la_code": la_code, "flag": None,
-                                "not_compared": skip["reason"].iloc[0] if not skip.empty else "not in the returns"}
+                m["this_la"] = {
+                    "la_code": la_code,
+                    "flag": None,
+                    "not_compared": skip["reason"].iloc[0] if not skip.empty else "not in the returns",
+                }
         out["measures"][num] = m
     return out
 

@@ -42,8 +42,17 @@ TABLE = "foi_returns"
 COLUMNS = ["la_code", "la_name", "year", "measure", "category", "count"]
 HEADLINE = ("requests", "known_to_csc", "with_adversity", "first_adversity_before_5")
 MEASURES = (*HEADLINE, "domain", "primary_need")
-DOMAINS = ("domestic_abuse", "parental_mental_illness", "parental_substance_misuse", "parental_separation",
-           "parental_imprisonment", "neglect", "emotional_abuse", "physical_abuse", "sexual_abuse")
+DOMAINS = (
+    "domestic_abuse",
+    "parental_mental_illness",
+    "parental_substance_misuse",
+    "parental_separation",
+    "parental_imprisonment",
+    "neglect",
+    "emotional_abuse",
+    "physical_abuse",
+    "sexual_abuse",
+)
 NOT_RECORDED = "not_recorded"
 NEEDS = (*codes.SEN_TYPE, NOT_RECORDED)
 SUPPRESSED_TOKENS = disclosure.WRITTEN_FORMS
@@ -78,8 +87,15 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
 
 
 def _problem(file: str, row, column: str, value, rule: str, severity: str = "error") -> dict:
-    return {"table": TABLE, "file": file, "row": row, "column": column,
-            "value": "" if value is None else str(value), "rule": rule, "severity": severity}
+    return {
+        "table": TABLE,
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": "" if value is None else str(value),
+        "rule": rule,
+        "severity": severity,
+    }
 
 
 def _column_for(measure: str, category: str) -> str:
@@ -137,9 +153,17 @@ def _read_csv(path: Path) -> tuple[list[dict], list[str], list[dict]]:
         values = values + [""] * (len(header) - len(values))
         rec = {h: values[i].strip() for i, h in enumerate(header) if h}
         rec["_line"] = line
-        if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            problems.append(_problem(path.name, line, "", ",".join(values[len(header):]),
-                                     "more values than columns; the extra values are ignored", "warning"))
+        if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+            problems.append(
+                _problem(
+                    path.name,
+                    line,
+                    "",
+                    ",".join(values[len(header) :]),
+                    "more values than columns; the extra values are ignored",
+                    "warning",
+                )
+            )
         records.append(rec)
     return records, header, problems
 
@@ -165,8 +189,15 @@ def read_returns(folder, *, year: str | None = None) -> tuple[pd.DataFrame, pd.D
             continue
         missing_cols = [c for c in COLUMNS if c not in header]
         if missing_cols:
-            problems.append(_problem(path.name, 1, ",".join(missing_cols), ",".join(header),
-                                     f"the header lacks {', '.join(missing_cols)}; expected {', '.join(COLUMNS)}"))
+            problems.append(
+                _problem(
+                    path.name,
+                    1,
+                    ",".join(missing_cols),
+                    ",".join(header),
+                    f"the header lacks {', '.join(missing_cols)}; expected {', '.join(COLUMNS)}",
+                )
+            )
             continue
         extra = [h for h in header if h and h not in COLUMNS]
         if extra:
@@ -180,8 +211,16 @@ def read_returns(folder, *, year: str | None = None) -> tuple[pd.DataFrame, pd.D
             if cell is not None:
                 cells.append(cell)
         if examples:
-            problems.append(_problem(path.name, "", "la_name", "EXAMPLE",
-                                     f"{examples} example row(s) from the template skipped", "warning"))
+            problems.append(
+                _problem(
+                    path.name,
+                    "",
+                    "la_name",
+                    "EXAMPLE",
+                    f"{examples} example row(s) from the template skipped",
+                    "warning",
+                )
+            )
 
     table, status = _widen(cells, problems)
     table.attrs["status"] = status
@@ -199,32 +238,54 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
         problems.append(_problem(file, line, "la_code", "", "la_code is required"))
         ok = False
     elif not _LA_CODE.match(la_code):
-        problems.append(_problem(file, line, "la_code", la_code,
-                                 "la_code is neither a 3-digit LA number nor a 9-character ONS code", "warning"))
+        problems.append(
+            _problem(
+                file,
+                line,
+                "la_code",
+                la_code,
+                "la_code is neither a 3-digit LA number nor a 9-character ONS code",
+                "warning",
+            )
+        )
     m = _YEAR.match(rec["year"].strip())
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        problems.append(_problem(file, line, "year", rec["year"],
-                                 "year must be a financial year written like 2024-25"))
+        problems.append(_problem(file, line, "year", rec["year"], "year must be a financial year written like 2024-25"))
         ok = False
     elif year is not None and rec["year"].strip() != year:
         return None
     if measure not in MEASURES:
-        problems.append(_problem(file, line, "measure", rec["measure"],
-                                 f"unknown measure; expected one of {', '.join(MEASURES)}"))
+        problems.append(
+            _problem(file, line, "measure", rec["measure"], f"unknown measure; expected one of {', '.join(MEASURES)}")
+        )
         ok = False
     elif measure == "domain":
         category = category.lower().replace(" ", "_").replace("-", "_")
         if category not in DOMAINS:
-            problems.append(_problem(file, line, "category", rec["category"],
-                                     f"unknown adversity domain; expected one of {', '.join(DOMAINS)}"))
+            problems.append(
+                _problem(
+                    file,
+                    line,
+                    "category",
+                    rec["category"],
+                    f"unknown adversity domain; expected one of {', '.join(DOMAINS)}",
+                )
+            )
             ok = False
     elif measure == "primary_need":
         norm = category.upper().replace(" ", "_")
         category = NOT_RECORDED if norm == NOT_RECORDED.upper() else norm
         if category not in NEEDS:
-            problems.append(_problem(file, line, "category", rec["category"],
-                                     f"unknown primary need; expected an SEN2 type of need code "
-                                     f"({', '.join(codes.SEN_TYPE)}) or {NOT_RECORDED}"))
+            problems.append(
+                _problem(
+                    file,
+                    line,
+                    "category",
+                    rec["category"],
+                    f"unknown primary need; expected an SEN2 type of need code "
+                    f"({', '.join(codes.SEN_TYPE)}) or {NOT_RECORDED}",
+                )
+            )
             ok = False
     elif category:
         problems.append(_problem(file, line, "category", category, f"category must be blank for measure {measure}"))
@@ -235,11 +296,26 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
     if rule:
         problems.append(_problem(file, line, "count", rec["count"], rule, severity))
     if status == "reported" and value in SMALL:
-        problems.append(_problem(file, line, "count", value,
-                                 "a count from 1 to 5 was returned unsuppressed; it is compared but never published",
-                                 "warning"))
-    return {"la_code": la_code, "la_name": rec["la_name"].strip(), "year": rec["year"].strip(),
-            "column": _column_for(measure, category), "status": status, "value": value, "file": file, "row": line}
+        problems.append(
+            _problem(
+                file,
+                line,
+                "count",
+                value,
+                "a count from 1 to 5 was returned unsuppressed; it is compared but never published",
+                "warning",
+            )
+        )
+    return {
+        "la_code": la_code,
+        "la_name": rec["la_name"].strip(),
+        "year": rec["year"].strip(),
+        "column": _column_for(measure, category),
+        "status": status,
+        "value": value,
+        "file": file,
+        "row": line,
+    }
 
 
 def _widen(cells: list[dict], problems: list[dict]) -> tuple[pd.DataFrame, dict]:
@@ -256,25 +332,52 @@ def _widen(cells: list[dict], problems: list[dict]) -> tuple[pd.DataFrame, dict]
             continue
         where = f"{seen['file']} line {seen['row']}"
         if (seen["status"], seen["value"]) == (c["status"], c["value"]):
-            problems.append(_problem(c["file"], c["row"], "count", c["value"] if c["value"] is not None else "",
-                                     f"duplicate row for {c['la_code']} {c['column']} (same as {where}); "
-                                     f"counted once", "warning"))
+            problems.append(
+                _problem(
+                    c["file"],
+                    c["row"],
+                    "count",
+                    c["value"] if c["value"] is not None else "",
+                    f"duplicate row for {c['la_code']} {c['column']} (same as {where}); counted once",
+                    "warning",
+                )
+            )
         else:
-            problems.append(_problem(c["file"], c["row"], "count", c["value"] if c["value"] is not None else "",
-                                     f"duplicate row for {c['la_code']} {c['column']} conflicts with {where}; "
-                                     f"neither is used"))
+            problems.append(
+                _problem(
+                    c["file"],
+                    c["row"],
+                    "count",
+                    c["value"] if c["value"] is not None else "",
+                    f"duplicate row for {c['la_code']} {c['column']} conflicts with {where}; neither is used",
+                )
+            )
             la["cells"][c["column"]] = {**seen, "status": "invalid", "value": None}
 
     rows, status = [], {col: {} for col in VALUE_COLUMNS}
     for code, la in by_la.items():
         first = min(la["years"].values(), key=lambda c: (c["file"], c["row"]))
         if len(la["years"]) > 1:
-            problems.append(_problem(first["file"], first["row"], "year", ", ".join(sorted(la["years"])),
-                                     f"{code} has rows for more than one year; compare one year at a time "
-                                     f"(read_returns(year=...))"))
+            problems.append(
+                _problem(
+                    first["file"],
+                    first["row"],
+                    "year",
+                    ", ".join(sorted(la["years"])),
+                    f"{code} has rows for more than one year; compare one year at a time (read_returns(year=...))",
+                )
+            )
         if len(la["names"]) > 1:
-            problems.append(_problem(first["file"], first["row"], "la_name", " | ".join(la["names"]),
-                                     f"{code} is given more than one name; the first is used", "warning"))
+            problems.append(
+                _problem(
+                    first["file"],
+                    first["row"],
+                    "la_name",
+                    " | ".join(la["names"]),
+                    f"{code} is given more than one name; the first is used",
+                    "warning",
+                )
+            )
         row = {"la_code": code, "la_name": next(iter(la["names"]), ""), "year": first["year"]}
         cells_ = la["cells"]
         for col in VALUE_COLUMNS:
@@ -287,8 +390,11 @@ def _widen(cells: list[dict], problems: list[dict]) -> tuple[pd.DataFrame, dict]
                 if c["status"] != "reported":
                     status[col][code] = c["status"]
         if "requests" not in cells_:
-            problems.append(_problem(first["file"], "", "measure", code,
-                                     f"{code} has no requests row, the denominator of every share"))
+            problems.append(
+                _problem(
+                    first["file"], "", "measure", code, f"{code} has no requests row, the denominator of every share"
+                )
+            )
         _check_bounds(code, row, cells_, status, problems)
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(WIDE_COLUMNS))
@@ -317,8 +423,11 @@ def _check_bounds(code: str, row: dict, cells_: dict, status: dict, problems: li
             top = row[bound]
             if top is not pd.NA and value > top:
                 c = cells_[col]
-                problems.append(_problem(c["file"], c["row"], "count", value,
-                                         f"{col} ({value}) is more than {bound} ({top}) for {code}"))
+                problems.append(
+                    _problem(
+                        c["file"], c["row"], "count", value, f"{col} ({value}) is more than {bound} ({top}) for {code}"
+                    )
+                )
                 row[col] = pd.NA
                 status[col][code] = "invalid"
                 break
@@ -326,9 +435,16 @@ def _check_bounds(code: str, row: dict, cells_: dict, status: dict, problems: li
     if row["requests"] is not pd.NA:
         if total > row["requests"]:
             c = cells_["requests"]
-            problems.append(_problem(c["file"], c["row"], "count", row["requests"],
-                                     f"primary need counts add up to {total}, more than requests "
-                                     f"({row['requests']}) for {code}", "warning"))
+            problems.append(
+                _problem(
+                    c["file"],
+                    c["row"],
+                    "count",
+                    row["requests"],
+                    f"primary need counts add up to {total}, more than requests ({row['requests']}) for {code}",
+                    "warning",
+                )
+            )
 
 
 def cell_status(table: pd.DataFrame) -> pd.DataFrame:

@@ -35,12 +35,22 @@ CSV_DIR, XLSX, DICTIONARY = "templates", "extract_template.xlsx", "data_dictiona
 FIXED_TIME = dt.datetime(2026, 1, 1)  # written into the workbook instead of "now", for reproducibility
 SHEET_MAX = 31  # Excel's limit on sheet names
 LIST_MAX = 255  # Excel's limit on the text of a list data validation
-GROUPS = {"CSC": "Children's social care (CSC)", "SEND": "Special educational needs and disabilities (SEND)",
-          "Project": "Project tables"}
+GROUPS = {
+    "CSC": "Children's social care (CSC)",
+    "SEND": "Special educational needs and disabilities (SEND)",
+    "Project": "Project tables",
+}
 KIND = {schema.STR: "text", schema.DATE: "date", schema.INT: "whole number"}
 # Code lists that carry labels; a column's codes get labels when its code set equals one of these exactly.
-LABELLED = (codes.SEX, codes.CIN_PRIMARY_NEED, codes.CP_CATEGORY, codes.SEN_TYPE_LABEL, codes.PLAN_CEASE_REASON,
-            codes.SEN2_OUTCOME, codes.REFERRAL_SOURCE_LABEL)
+LABELLED = (
+    codes.SEX,
+    codes.CIN_PRIMARY_NEED,
+    codes.CP_CATEGORY,
+    codes.SEN_TYPE_LABEL,
+    codes.PLAN_CEASE_REASON,
+    codes.SEN2_OUTCOME,
+    codes.REFERRAL_SOURCE_LABEL,
+)
 FACTORS_COLUMN = "cinf_assessment_factors_json"  # holds assessment factor codes inside a JSON array
 
 
@@ -54,7 +64,7 @@ def sheet_name(table: schema.Table) -> str:
     and the table's two-digit position in schema.TABLES (so names stay unique and the README can map them back)."""
     if len(table.name) <= SHEET_MAX:
         return table.name
-    return f"{table.name[:SHEET_MAX - 3]}~{schema.TABLES.index(table):02d}"
+    return f"{table.name[: SHEET_MAX - 3]}~{schema.TABLES.index(table):02d}"
 
 
 def groups() -> dict[str, list[schema.Table]]:
@@ -67,6 +77,7 @@ def groups() -> dict[str, list[schema.Table]]:
 
 # --- CSV templates -------------------------------------------------------------------------------------------------
 
+
 def write_csvs(folder: Path) -> None:
     """One header-only CSV per table, columns in schema order; a CSV for a table no longer in the schema goes."""
     (folder / CSV_DIR).mkdir(parents=True, exist_ok=True)
@@ -77,6 +88,7 @@ def write_csvs(folder: Path) -> None:
 
 
 # --- XLSX workbook -------------------------------------------------------------------------------------------------
+
 
 def _list_formula(col: schema.Column) -> str | None:
     """The quoted list for an Excel list validation, or None when the codes cannot fit in one."""
@@ -101,13 +113,18 @@ def _readme_sheet(wb: Workbook) -> None:
     ws = wb.active
     ws.title = "README"
     ws.append(["Extract template"])
-    ws.append(["Fill in one sheet per table from row 2, keeping the header row; dates as yyyy-mm-dd; leave a cell "
-               "blank when the value is missing. See data_dictionary.md for every column and code."])
+    ws.append(
+        [
+            "Fill in one sheet per table from row 2, keeping the header row; dates as yyyy-mm-dd; leave a cell "
+            "blank when the value is missing. See data_dictionary.md for every column and code."
+        ]
+    )
     ws.append([])
     ws.append(["Sheet", "Table", "Group", "Required or optional", "Meaning"])
     for table in schema.TABLES:
-        ws.append([sheet_name(table), table.name, table.group, "optional" if table.optional else "required",
-                   table.meaning])
+        ws.append(
+            [sheet_name(table), table.name, table.group, "optional" if table.optional else "required", table.meaning]
+        )
     for cell in (ws["A1"], *ws[4]):
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDE", (26, 26, 10, 20, 100)):
@@ -130,9 +147,14 @@ def _table_sheet(wb: Workbook, table: schema.Table) -> None:
             dim.number_format = "@"  # text, so codes such as "01" or "1A" are kept as typed
         formula = _list_formula(col)
         if formula:
-            dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                                errorTitle="Not in the code list",
-                                error=f"{col.name} must be one of: {', '.join(col.codes)}"[:LIST_MAX])
+            dv = DataValidation(
+                type="list",
+                formula1=formula,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="Not in the code list",
+                error=f"{col.name} must be one of: {', '.join(col.codes)}"[:LIST_MAX],
+            )
             dv.add(f"{letter}2:{letter}1048576")
             ws.add_data_validation(dv)
         cell.comment = Comment(_header_comment(col, bool(formula)), "analysis.templates", width=300, height=120)
@@ -211,14 +233,23 @@ def _codes_text(col: schema.Column) -> str:
 
 def _table_section(table: schema.Table) -> list[str]:
     status = "Optional table: may be left out." if table.optional else "Required table."
-    lines = [f"### `{table.name}`", "", table.meaning, "", f"{status} Key: `{table.key}` (unique on every row).", "",
-             "| Column | Meaning | Type | Required | Allowed codes | Refers to |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"### `{table.name}`",
+        "",
+        table.meaning,
+        "",
+        f"{status} Key: `{table.key}` (unique on every row).",
+        "",
+        "| Column | Meaning | Type | Required | Allowed codes | Refers to |",
+        "|---|---|---|---|---|---|",
+    ]
     for col in table.columns:
         meaning = col.meaning + (" *identifier (never published)*" if col.identifier else "")
         ref = f"`{col.references}`" if col.references else ""
-        lines.append(f"| `{col.name}` | {_cell(meaning)} | {KIND[col.kind]} | "
-                     f"{'required' if col.required else 'optional'} | {_cell(_codes_text(col))} | {ref} |")
+        lines.append(
+            f"| `{col.name}` | {_cell(meaning)} | {KIND[col.kind]} | "
+            f"{'required' if col.required else 'optional'} | {_cell(_codes_text(col))} | {ref} |"
+        )
     return lines + [""]
 
 
@@ -228,10 +259,16 @@ def _factor_order(code: str) -> tuple[int, str]:
 
 
 def _code_history() -> list[str]:
-    lines = ["## Code lists and their history", "",
-             "Years are the collection years in which a code is valid. Use the code valid in the year it was recorded.",
-             "", "### CIN assessment factors", "",
-             "| Code | Valid from | Valid to |", "|---|---|---|"]
+    lines = [
+        "## Code lists and their history",
+        "",
+        "Years are the collection years in which a code is valid. Use the code valid in the year it was recorded.",
+        "",
+        "### CIN assessment factors",
+        "",
+        "| Code | Valid from | Valid to |",
+        "|---|---|---|",
+    ]
     for code in sorted(codes.ASSESSMENT_FACTORS, key=_factor_order):
         first, last = codes.ASSESSMENT_FACTORS[code]
         lines.append(f"| `{code}` | {first} | {last or 'still valid'} |")
@@ -259,6 +296,7 @@ def write_dictionary(folder: Path) -> None:
 
 # --- Entry points --------------------------------------------------------------------------------------------------
 
+
 def write_all(folder: str | Path = paths.TEMPLATES) -> None:
     """Write the CSV templates, the workbook and the data dictionary into `folder`."""
     folder = Path(folder)
@@ -284,8 +322,11 @@ def check_drift(folder: str | Path = paths.TEMPLATES) -> list[str]:
     folder = Path(folder)
     with tempfile.TemporaryDirectory() as tmp:
         write_all(tmp)
-        differ = [name for name in generated_files()
-                  if not (folder / name).is_file() or (folder / name).read_bytes() != (Path(tmp) / name).read_bytes()]
+        differ = [
+            name
+            for name in generated_files()
+            if not (folder / name).is_file() or (folder / name).read_bytes() != (Path(tmp) / name).read_bytes()
+        ]
     return differ + _extra_csvs(folder)
 
 

@@ -2,7 +2,8 @@
 
 Date rules: assessment factors are identified at the end of an assessment, so they are dated by its
 authorisation date; child protection categories by the plan's start date; CIN primary need by the referral date
-(or the start of care); case review by the date first documented. Assessments without an authorisation date cannot be dated and are counted as exclusions.
+(or the start of care); case review by the date first documented. Assessments without an authorisation date
+cannot be dated and are counted as exclusions.
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ def load_frame(path: str | Path) -> CodingFrame:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"{path}: cannot read the coding frame ({exc}).") from None
-    frame = CodingFrame(raw["domains"], {str(k): v for k, v in raw["assessment_factors"].items()},
-                        raw["cp_categories"], raw["review_types"], raw.get("primary_need") or {})
+    frame = CodingFrame(
+        raw["domains"],
+        {str(k): v for k, v in raw["assessment_factors"].items()},
+        raw["cp_categories"],
+        raw["review_types"],
+        raw.get("primary_need") or {},
+    )
     for section in ("assessment_factors", "cp_categories", "review_types", "primary_need"):
         for code, domain in getattr(frame, section).items():
             if domain not in frame.domains:
@@ -68,30 +74,57 @@ def events(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.Data
     excluded["assessment factors without an authorisation date"] = int(undated.sum())
     fac = fac[~undated]
     fac["domain"] = fac["code"].map(frame.assessment_factors)
-    parts.append(pd.DataFrame({"pers_person_id": fac["cina_person_id"], "domain": fac["domain"],
-                               "date": fac["cina_assessment_auth_date"], "source": "assessment factor"})
-                 .dropna(subset=["domain"]))
+    parts.append(
+        pd.DataFrame(
+            {
+                "pers_person_id": fac["cina_person_id"],
+                "domain": fac["domain"],
+                "date": fac["cina_assessment_auth_date"],
+                "source": "assessment factor",
+            }
+        ).dropna(subset=["domain"])
+    )
 
     cp = tables["ssd_cp_plans"]
-    parts.append(pd.DataFrame({"pers_person_id": cp["cppl_person_id"],
-                               "domain": cp["cppl_cp_plan_initial_category"].map(frame.cp_categories),
-                               "date": cp["cppl_cp_plan_start_date"], "source": "child protection plan"})
-                 .dropna(subset=["domain"]))
+    parts.append(
+        pd.DataFrame(
+            {
+                "pers_person_id": cp["cppl_person_id"],
+                "domain": cp["cppl_cp_plan_initial_category"].map(frame.cp_categories),
+                "date": cp["cppl_cp_plan_start_date"],
+                "source": "child protection plan",
+            }
+        ).dropna(subset=["domain"])
+    )
 
-    for table, person, date, code in (("ssd_cin_episodes", "cine_person_id", "cine_referral_date",
-                                       "cine_cin_primary_need_code"),
-                                      ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date",
-                                       "clae_cla_primary_need_code")):
+    for table, person, date, code in (
+        ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_cin_primary_need_code"),
+        ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_primary_need_code"),
+    ):
         t = tables[table]
-        parts.append(pd.DataFrame({"pers_person_id": t[person], "domain": t[code].map(frame.primary_need),
-                                   "date": t[date], "source": "primary need"}).dropna(subset=["domain"]))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pers_person_id": t[person],
+                    "domain": t[code].map(frame.primary_need),
+                    "date": t[date],
+                    "source": "primary need",
+                }
+            ).dropna(subset=["domain"])
+        )
 
     if "adversity_review" in tables:
         rv = tables["adversity_review"]
-        parts.append(pd.DataFrame({"pers_person_id": rv["person_id"],
-                                   "domain": rv["adversity_type"].map(frame.review_types),
-                                   "date": rv["date_first_documented"], "source": "case review"})
-                     .dropna(subset=["domain"]))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pers_person_id": rv["person_id"],
+                    "domain": rv["adversity_type"].map(frame.review_types),
+                    "date": rv["date_first_documented"],
+                    "source": "case review",
+                }
+            ).dropna(subset=["domain"])
+        )
     out = pd.concat(parts, ignore_index=True)[EVENT_COLUMNS]
     out = out.astype({"pers_person_id": "string", "domain": "string", "source": "string"})
     return out.sort_values(EVENT_COLUMNS, ignore_index=True), excluded

@@ -35,12 +35,26 @@ from analysis.link.passes import Linkage
 from analysis.params import RunParams
 from analysis.privacy import disclosure
 
-PACKAGES = ("pandas", "numpy", "statsmodels", "lifelines", "splink", "duckdb", "pandera", "matplotlib", "seaborn",
-            "papermill", "jupyter-book", "myst-nb", "jupytext")  # fmt: skip
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "statsmodels",
+    "lifelines",
+    "splink",
+    "duckdb",
+    "pandera",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "jupyter-book",
+    "myst-nb",
+    "jupytext",
+)
 
 
-def derive(params: RunParams, checked: ValidationResult, linkage: Linkage, linkage_quality: dict, key: bytes,
-           files: list[Path]) -> Study:  # fmt: skip
+def derive(
+    params: RunParams, checked: ValidationResult, linkage: Linkage, linkage_quality: dict, key: bytes, files: list[Path]
+) -> Study:
     """The prepared study: cohort, comparison, measures and every published table, from one run's inputs."""
     start, end = pd.Timestamp(params.study_start), pd.Timestamp(params.study_end)
     t = checked.tables
@@ -63,8 +77,10 @@ def derive(params: RunParams, checked: ValidationResult, linkage: Linkage, linka
         exclusions=excluded,
         comparison=ComparisonInfo(denominator=pop_source, children=len(pop), **compared["info"]),
         recommendations=[Recommendation(**r) for r in recommend.evaluate(rules, shown)],
-        validation=ValidationCounts(errors=int((checked.problems["severity"] == "error").sum()),
-                                    warnings=int((checked.problems["severity"] == "warning").sum())),  # fmt: skip
+        validation=ValidationCounts(
+            errors=int((checked.problems["severity"] == "error").sum()),
+            warnings=int((checked.problems["severity"] == "warning").sum()),
+        ),
         provenance=_provenance(files, t),
         limitations=_limitations(result.cohort),
         costs=_costs(result.service_use, params) if params.unit_costs else None,
@@ -75,8 +91,9 @@ def derive(params: RunParams, checked: ValidationResult, linkage: Linkage, linka
     )
 
 
-def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams, start: pd.Timestamp,
-             end: pd.Timestamp) -> dict:  # fmt: skip
+def _compare(
+    pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams, start: pd.Timestamp, end: pd.Timestamp
+) -> dict:
     """The ten-year comparison of children with and without an EHC plan, disclosure-controlled."""
     thr, age = params.disclosure_threshold, params.age_threshold
     prev = population.prevalence_by_plan(pop, frame, age)
@@ -84,9 +101,15 @@ def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams,
     cif, cif_excluded = population.cumulative_incidence_by_exposure(pop, age, start, end)
     if len(cif):  # an incidence resting on few requests, or on few children still followed, is not shown
         cif = disclosure.incidence(cif, thr, "events", "at_risk", ("cumulative_incidence", "lower", "upper"))
-        cif = cif.drop(columns=["events"]).rename(columns={
-            "age": "Age", "cumulative_incidence": "Cumulative incidence", "lower": "Lower 95%", "upper": "Upper 95%",
-            "at_risk": "Children followed"})  # fmt: skip
+        cif = cif.drop(columns=["events"]).rename(
+            columns={
+                "age": "Age",
+                "cumulative_incidence": "Cumulative incidence",
+                "lower": "Lower 95%",
+                "upper": "Upper 95%",
+                "at_risk": "Children followed",
+            }
+        )
     crude_or, crude_ci = population.crude_plan_odds_ratio(pop)
     imd = bool(pop["imd_decile"].notna().all())
     share_columns = ("Share", "Lower 95%", "Upper 95%")
@@ -96,10 +119,14 @@ def _compare(pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams,
             "odds_ratios": ors,
             "cumulative_incidence": cif,
         },
-        "info": {"crude_odds_ratio_early": crude_or, "crude_odds_ratio_early_ci": list(crude_ci),
-                 "landmark_excluded": cif_excluded, "with_plan": int(pop["ehc_plan"].sum()),
-                 "adjusted_for": ["sex", "birth cohort"] + (["deprivation decile"] if imd else [])},
-    }  # fmt: skip
+        "info": {
+            "crude_odds_ratio_early": crude_or,
+            "crude_odds_ratio_early_ci": list(crude_ci),
+            "landmark_excluded": cif_excluded,
+            "with_plan": int(pop["ehc_plan"].sum()),
+            "adjusted_for": ["sex", "birth cohort"] + (["deprivation decile"] if imd else []),
+        },
+    }
 
 
 def unit_costs_path(params: RunParams) -> Path:
@@ -114,9 +141,13 @@ def _costs(use: dict, params: RunParams) -> Costs:
     table = costs.estimate({k: use[k] for k in ("ehc_plan", "cin_episode", "cla_week")}, unit_costs_path(params))
     small = disclosure.is_small(use["children"], thr)
     table = disclosure.primary(table, "quantity", thr)
-    return Costs(children=disclosure.safe_count(use["children"], thr), suppressed=small,
-                 table=None if small else json.loads(table.to_json(orient="split", index=False)),
-                 currency=table.attrs.get("currency", "GBP"), file=str(params.unit_costs))  # fmt: skip
+    return Costs(
+        children=disclosure.safe_count(use["children"], thr),
+        suppressed=small,
+        table=None if small else json.loads(table.to_json(orient="split", index=False)),
+        currency=table.attrs.get("currency", "GBP"),
+        file=str(params.unit_costs),
+    )
 
 
 def _limitations(c: pd.DataFrame) -> Limitations:
@@ -129,8 +160,14 @@ def _limitations(c: pd.DataFrame) -> Limitations:
     )
 
 
-def _published(result: cohort.CohortResult, linkage: Linkage, shown: dict, checked: ValidationResult,
-               frame: adversity.CodingFrame, params: RunParams) -> dict[str, pd.DataFrame]:  # fmt: skip
+def _published(
+    result: cohort.CohortResult,
+    linkage: Linkage,
+    shown: dict,
+    checked: ValidationResult,
+    frame: adversity.CodingFrame,
+    params: RunParams,
+) -> dict[str, pd.DataFrame]:
     """Every table the book shows, each through disclosure control."""
     thr = params.disclosure_threshold
     c = result.cohort
@@ -162,8 +199,14 @@ def _published(result: cohort.CohortResult, linkage: Linkage, shown: dict, check
 def _provenance(files: list[Path], typed: dict[str, pd.DataFrame]) -> Provenance:
     return Provenance(
         extract_fingerprint=fingerprint(files),
-        extract_files=[{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:16],
-                        "rows": int(len(typed[p.stem])) if p.stem in typed else None} for p in files],  # fmt: skip
+        extract_files=[
+            {
+                "file": p.name,
+                "sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:16],
+                "rows": int(len(typed[p.stem])) if p.stem in typed else None,
+            }
+            for p in files
+        ],
         code_version=f"{__version__}+{code_version()}",
         python=platform.python_version(),
         packages={p: metadata.version(p) for p in PACKAGES},
@@ -177,8 +220,12 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None) -> s
     p = params.as_public_dict()
     p.pop("out", None)
     p.pop("extract", None)
-    parts = [fingerprint(files), json.dumps(p, sort_keys=True), code_version(),
-             fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES]),
-             fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
-             fingerprint([unit_costs_path(params)]) if params.unit_costs else ""]  # fmt: skip
+    parts = [
+        fingerprint(files),
+        json.dumps(p, sort_keys=True),
+        code_version(),
+        fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES]),
+        fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
+        fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]

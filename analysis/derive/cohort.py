@@ -37,34 +37,57 @@ class CohortResult:
 
 def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
     """Every dated event of the given routes as (pers_person_id, route, date); absent optional tables add none."""
-    parts = [pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
-             for route, (table, person, date) in routes.items() if table in tables]
+    parts = [
+        pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
+        for route, (table, person, date) in routes.items()
+        if table in tables
+    ]
     if not parts:
-        return pd.DataFrame({"pers_person_id": pd.Series(dtype="string"), "route": pd.Series(dtype="string"),
-                             "date": pd.Series(dtype="datetime64[ns]")})
+        return pd.DataFrame(
+            {
+                "pers_person_id": pd.Series(dtype="string"),
+                "route": pd.Series(dtype="string"),
+                "date": pd.Series(dtype="datetime64[ns]"),
+            }
+        )
     return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
 
 
-def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: pd.DataFrame,
-          study_start: pd.Timestamp, study_end: pd.Timestamp, key: bytes, age_threshold: int) -> CohortResult:
+def build(
+    tables: dict[str, pd.DataFrame],
+    crosswalk: pd.DataFrame,
+    adversity: pd.DataFrame,
+    study_start: pd.Timestamp,
+    study_end: pd.Timestamp,
+    key: bytes,
+    age_threshold: int,
+) -> CohortResult:
     """Build the cohort table and the selection flow."""
     person = tables["sen2_person"]
     req = tables["sen2_requests"].dropna(subset=["received_date"])
     first_any = req.groupby("person_table_id")["received_date"].min()
     in_window = req[(req["received_date"] >= study_start) & (req["received_date"] <= study_end)]
-    first = (in_window.sort_values(["person_table_id", "received_date", "requests_table_id"])
-             .drop_duplicates("person_table_id"))
+    first = in_window.sort_values(["person_table_id", "received_date", "requests_table_id"]).drop_duplicates(
+        "person_table_id"
+    )
     prior = first["person_table_id"].map(first_any) < first["received_date"]
     flow = [
         ("Children in the SEND extract", len(person)),
         ("with an EHC needs assessment request in the study window", len(first)),
         ("excluded: an earlier request before the study window", int(prior.sum())),
     ]
-    excluded = [pd.DataFrame({"person_table_id": first.loc[prior, "person_table_id"],
-                              "reason": "an earlier request before the study window"})]
+    excluded = [
+        pd.DataFrame(
+            {
+                "person_table_id": first.loc[prior, "person_table_id"],
+                "reason": "an earlier request before the study window",
+            }
+        )
+    ]
     first = first[~prior]
-    dob = first["person_table_id"].map(person.drop_duplicates("person_table_id")
-                                       .set_index("person_table_id")["person_birth_date"])
+    dob = first["person_table_id"].map(
+        person.drop_duplicates("person_table_id").set_index("person_table_id")["person_birth_date"]
+    )
     sex = first["person_table_id"].map(person.drop_duplicates("person_table_id").set_index("person_table_id")["sex"])
     no_dob = dob.isna()
     flow.append(("excluded: no birth date", int(no_dob.sum())))
@@ -73,26 +96,38 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     flow.append(("Cohort: first request in the window", len(first)))
 
     # SEN2 records type of need only on active plans: take the child's primary need from their plan, if any
-    need = (tables["sen2_sen_need"]
-            .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
-            .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id"))
-    primary = (need[need["sen_type_rank"] == "1"].sort_values(["person_table_id", "received_date"])
-               .drop_duplicates("person_table_id").set_index("person_table_id")["sen_type"])
+    need = (
+        tables["sen2_sen_need"]
+        .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
+        .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id")
+    )
+    primary = (
+        need[need["sen_type_rank"] == "1"]
+        .sort_values(["person_table_id", "received_date"])
+        .drop_duplicates("person_table_id")
+        .set_index("person_table_id")["sen_type"]
+    )
     asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
     outcome = first["requests_table_id"].map(asm["assessment_outcome"])
-    outcome = outcome.where(outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn",
-                                                                          "A": "awaiting decision"}))
-    outcome = outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn",
-                           "H": "historical"}).fillna(outcome).fillna("awaiting decision")
+    outcome = outcome.where(
+        outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn", "A": "awaiting decision"})
+    )
+    outcome = (
+        outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn", "H": "historical"})
+        .fillna(outcome)
+        .fillna("awaiting decision")
+    )
 
-    c = pd.DataFrame({
-        "person_table_id": first["person_table_id"].to_numpy(),
-        "index_date": first["received_date"].to_numpy(),
-        "dob": dob.to_numpy(),
-        "sex": sex.to_numpy(),
-        "primary_need": first["person_table_id"].map(primary).fillna("no plan").to_numpy(),
-        "ehcna_outcome": outcome.to_numpy(),
-    })
+    c = pd.DataFrame(
+        {
+            "person_table_id": first["person_table_id"].to_numpy(),
+            "index_date": first["received_date"].to_numpy(),
+            "dob": dob.to_numpy(),
+            "sex": sex.to_numpy(),
+            "primary_need": first["person_table_id"].map(primary).fillna("no plan").to_numpy(),
+            "ehcna_outcome": outcome.to_numpy(),
+        }
+    )
     c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
     c["birth_month"] = c["dob"].dt.to_period("M").astype(str)
     c["birth_year"] = c["dob"].dt.year
@@ -109,8 +144,9 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     eh = csc_events(tables, {"early help": EARLY_HELP}).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
     c["early_help_before_index"] = c["pers_person_id"].isin(eh.loc[eh["date"] < eh["index_date"], "pers_person_id"])
     for route in CSC_ROUTES:
-        c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(csc.loc[csc["route"] == route,
-                                                                                 "pers_person_id"])
+        c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(
+            csc.loc[csc["route"] == route, "pers_person_id"]
+        )
     c["known_to_csc"] = c["pers_person_id"].isin(csc["pers_person_id"])
     first_csc = csc.groupby("pers_person_id")["date"].min()
     c["first_csc_date"] = c["pers_person_id"].map(first_csc)
@@ -142,17 +178,19 @@ def build(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: p
     # pseudonymise and drop identifiers
     c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
     ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
-    c["age_band"] = pd.cut(c["age_at_index"], [0, 5, 11, 16, 26], right=False,
-                           labels=["Under 5", "5 to 10", "11 to 15", "16 and over"])
+    c["age_band"] = pd.cut(
+        c["age_at_index"], [0, 5, 11, 16, 26], right=False, labels=["Under 5", "5 to 10", "11 to 15", "16 and over"]
+    )
     c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
-    child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"],
-                                                                         ignore_index=True)
+    child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"], ignore_index=True)
     c = c.sort_values(["index_date", "child"], ignore_index=True)
     excluded_children = pd.concat(excluded, ignore_index=True)
-    excluded_children = pd.DataFrame({"child": pseudonym(excluded_children["person_table_id"], key, "c_"),
-                                      "reason": excluded_children["reason"]})
-    return CohortResult(c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use,
-                        excluded_children)
+    excluded_children = pd.DataFrame(
+        {"child": pseudonym(excluded_children["person_table_id"], key, "c_"), "reason": excluded_children["reason"]}
+    )
+    return CohortResult(
+        c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use, excluded_children
+    )
 
 
 def domain_columns(cohort: pd.DataFrame) -> list[str]:
@@ -164,25 +202,51 @@ def lead_time_summary(cohort: pd.DataFrame) -> dict[str, float]:
     lt = cohort["lead_time_years"].dropna()
     if lt.empty:
         return {"median": np.nan, "q1": np.nan, "q3": np.nan, "n": 0}
-    return {"median": float(lt.median()), "q1": float(lt.quantile(0.25)), "q3": float(lt.quantile(0.75)),
-            "n": int(lt.size)}
+    return {
+        "median": float(lt.median()),
+        "q1": float(lt.quantile(0.25)),
+        "q3": float(lt.quantile(0.75)),
+        "n": int(lt.size),
+    }
 
 
 def _service_use(c: pd.DataFrame, tables: dict[str, pd.DataFrame], study_end: pd.Timestamp) -> dict:
     """Service use, within the study window, of cohort children whose first adversity was documented before the
     age threshold: child-years with an EHC plan, CIN episodes (referrals) and weeks looked after."""
     early = c[c["first_adversity_before_threshold"].fillna(False).astype(bool)]
-    plans = (tables["sen2_named_plan"].merge(tables["sen2_assessment"][["assessment_table_id", "requests_table_id"]],
-                                             on="assessment_table_id")
-             .merge(tables["sen2_requests"][["requests_table_id", "person_table_id"]], on="requests_table_id")
-             if "sen2_named_plan" in tables else pd.DataFrame(columns=["person_table_id", "start_date", "cease_date"]))
+    plans = (
+        tables["sen2_named_plan"]
+        .merge(tables["sen2_assessment"][["assessment_table_id", "requests_table_id"]], on="assessment_table_id")
+        .merge(tables["sen2_requests"][["requests_table_id", "person_table_id"]], on="requests_table_id")
+        if "sen2_named_plan" in tables
+        else pd.DataFrame(columns=["person_table_id", "start_date", "cease_date"])
+    )
     plans = plans[plans["person_table_id"].isin(early["person_table_id"])]
-    plan_years = ((plans["cease_date"].fillna(study_end).clip(upper=study_end) - plans["start_date"]).dt.days
-                  .clip(lower=0).sum() / YEAR_DAYS) if len(plans) else 0.0
+    plan_years = (
+        (
+            (plans["cease_date"].fillna(study_end).clip(upper=study_end) - plans["start_date"])
+            .dt.days.clip(lower=0)
+            .sum()
+            / YEAR_DAYS
+        )
+        if len(plans)
+        else 0.0
+    )
     referrals = tables["ssd_cin_episodes"]
     cin = int(referrals["cine_person_id"].isin(early["pers_person_id"].dropna()).sum())
     cla = tables["ssd_cla_episodes"]
     cla = cla[cla["clae_person_id"].isin(early["pers_person_id"].dropna())]
-    weeks = ((cla["clae_cla_episode_ceased_date"].fillna(study_end).clip(upper=study_end)
-              - cla["clae_cla_episode_start_date"]).dt.days.clip(lower=0).sum() / 7) if len(cla) else 0.0
+    weeks = (
+        (
+            (
+                cla["clae_cla_episode_ceased_date"].fillna(study_end).clip(upper=study_end)
+                - cla["clae_cla_episode_start_date"]
+            )
+            .dt.days.clip(lower=0)
+            .sum()
+            / 7
+        )
+        if len(cla)
+        else 0.0
+    )
     return {"children": len(early), "ehc_plan": float(plan_years), "cin_episode": cin, "cla_week": float(weeks)}

@@ -43,8 +43,24 @@ from analysis.errors import UserError
 
 UNITS = ("per year", "per episode", "per week")
 REQUIRED = ("value", "unit", "source", "price_year")
-COLUMNS = ["item", "label", "primary_need", "quantity_label", "quantity", "unit", "unit_cost", "price_year",
-           "unit_cost_in_base", "price_base", "source", "central", "low", "high", "example", "notes"]
+COLUMNS = [
+    "item",
+    "label",
+    "primary_need",
+    "quantity_label",
+    "quantity",
+    "unit",
+    "unit_cost",
+    "price_year",
+    "unit_cost_in_base",
+    "price_base",
+    "source",
+    "central",
+    "low",
+    "high",
+    "example",
+    "notes",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,8 +108,10 @@ def _parse_item(path: Path, item: str, raw, inherit: dict | None = None) -> Unit
     raw = {**(inherit or {}), **raw}
     missing = [k for k in REQUIRED if raw.get(k) in (None, "")]
     if missing:
-        raise UserError(f"{where} has no {' or '.join(missing)}; every unit cost needs a value, a unit, "
-                        f"its source and its price year.")
+        raise UserError(
+            f"{where} has no {' or '.join(missing)}; every unit cost needs a value, a unit, "
+            f"its source and its price year."
+        )
     value = raw["value"]
     if not _is_number(value) or value <= 0:
         raise UserError(f"{where}: value must be a positive number, not {value!r}.")
@@ -109,29 +127,44 @@ def _parse_item(path: Path, item: str, raw, inherit: dict | None = None) -> Unit
             raise UserError(f"{where}: sensitivity range must be [low, high] in the currency.")
         low, high = float(rng[0]), float(rng[1])
         if not 0 <= low <= value <= high:
-            raise UserError(f"{where}: sensitivity range [{low:g}, {high:g}] must run from at most the value "
-                            f"({value:g}) to at least it.")
+            raise UserError(
+                f"{where}: sensitivity range [{low:g}, {high:g}] must run from at most the value "
+                f"({value:g}) to at least it."
+            )
     elif isinstance(sens, dict) and {"low", "high"} <= set(sens):
         lo, hi = sens["low"], sens["high"]
         if not (_is_number(lo) and _is_number(hi) and 0 <= lo <= 1 <= hi):
-            raise UserError(f"{where}: sensitivity low and high are multipliers of the value, with "
-                            f"0 <= low <= 1 <= high (got {lo!r} and {hi!r}).")
+            raise UserError(
+                f"{where}: sensitivity low and high are multipliers of the value, with "
+                f"0 <= low <= 1 <= high (got {lo!r} and {hi!r})."
+            )
         low, high = float(value) * lo, float(value) * hi
     else:
-        raise UserError(f"{where}: sensitivity must be {{low: multiplier, high: multiplier}} or "
-                        f"{{range: [low, high]}}.")
+        raise UserError(
+            f"{where}: sensitivity must be {{low: multiplier, high: multiplier}} or {{range: [low, high]}}."
+        )
     needs = ()
     if raw.get("by_primary_need") and inherit is None:
         if not isinstance(raw["by_primary_need"], dict):
             raise UserError(f"{where}: by_primary_need must map need codes to unit costs.")
         base = {k: raw[k] for k in ("label", "quantity", "unit") if k in raw}
-        needs = tuple((str(need), _parse_item(path, f"{item}/{need}", sub, base))
-                      for need, sub in raw["by_primary_need"].items())
-    return UnitCost(item=item, label=str(raw.get("label", item)), quantity=str(raw.get("quantity", "")),
-                    value=float(value), unit=unit, source=str(raw["source"]).strip(),
-                    price_year=str(raw["price_year"]).strip(), low=low, high=high,
-                    example=bool(raw.get("example", False)), notes=str(raw.get("notes", "") or "").strip(),
-                    by_primary_need=needs)
+        needs = tuple(
+            (str(need), _parse_item(path, f"{item}/{need}", sub, base)) for need, sub in raw["by_primary_need"].items()
+        )
+    return UnitCost(
+        item=item,
+        label=str(raw.get("label", item)),
+        quantity=str(raw.get("quantity", "")),
+        value=float(value),
+        unit=unit,
+        source=str(raw["source"]).strip(),
+        price_year=str(raw["price_year"]).strip(),
+        low=low,
+        high=high,
+        example=bool(raw.get("example", False)),
+        notes=str(raw.get("notes", "") or "").strip(),
+        by_primary_need=needs,
+    )
 
 
 def load_unit_costs(path) -> UnitCosts:
@@ -154,8 +187,9 @@ def load_unit_costs(path) -> UnitCosts:
         years = {base} | {u.price_year for it in items.values() for u in (it, *dict(it.by_primary_need).values())}
         lacking = sorted(y for y in years if not (_is_number(index.get(y)) and index.get(y) > 0))
         if lacking:
-            raise UserError(f"{path}: price_base {base} needs a positive inflation_index value for "
-                            f"{', '.join(lacking)}.")
+            raise UserError(
+                f"{path}: price_base {base} needs a positive inflation_index value for {', '.join(lacking)}."
+            )
     return UnitCosts(path, str(raw.get("currency", "GBP")), items, base, index)
 
 
@@ -172,8 +206,7 @@ def estimate(counts: dict, costs_yaml_path) -> pd.DataFrame:
     costs = load_unit_costs(costs_yaml_path)
     unknown = sorted(set(counts) - set(costs.items))
     if unknown:
-        raise UserError(f"{costs.path}: no unit cost for {', '.join(unknown)}; the file has "
-                        f"{', '.join(costs.items)}.")
+        raise UserError(f"{costs.path}: no unit cost for {', '.join(unknown)}; the file has {', '.join(costs.items)}.")
     rows = []
     for item, q in counts.items():
         uc = costs.items[item]
@@ -182,19 +215,42 @@ def estimate(counts: dict, costs_yaml_path) -> pd.DataFrame:
             u = uc.for_need(str(need)) if need is not None else uc
             qty = _quantity(f"{item}/{need}" if need is not None else item, qty)
             f = costs.factor(u.price_year)
-            rows.append({"item": item, "label": uc.label, "primary_need": need, "quantity_label": uc.quantity,
-                         "quantity": qty, "unit": u.unit, "unit_cost": u.value, "price_year": u.price_year,
-                         "unit_cost_in_base": u.value * f, "price_base": costs.price_base or u.price_year,
-                         "source": u.source, "central": qty * u.value * f, "low": qty * u.low * f,
-                         "high": qty * u.high * f, "example": u.example, "notes": u.notes})
+            rows.append(
+                {
+                    "item": item,
+                    "label": uc.label,
+                    "primary_need": need,
+                    "quantity_label": uc.quantity,
+                    "quantity": qty,
+                    "unit": u.unit,
+                    "unit_cost": u.value,
+                    "price_year": u.price_year,
+                    "unit_cost_in_base": u.value * f,
+                    "price_base": costs.price_base or u.price_year,
+                    "source": u.source,
+                    "central": qty * u.value * f,
+                    "low": qty * u.low * f,
+                    "high": qty * u.high * f,
+                    "example": u.example,
+                    "notes": u.notes,
+                }
+            )
     bases = sorted({r["price_base"] for r in rows})
     total = dict.fromkeys(COLUMNS)
-    total.update({"item": "total", "label": "Total", "central": sum(r["central"] for r in rows),
-                  "low": sum(r["low"] for r in rows), "high": sum(r["high"] for r in rows),
-                  "example": any(r["example"] for r in rows),
-                  "price_base": (bases[0] if len(bases) == 1 else "mixed: " + ", ".join(bases)) if bases else None,
-                  "notes": "" if len(bases) <= 1 else "items are in different price years; set price_base and "
-                                                      "inflation_index to put them on one base"})
+    total.update(
+        {
+            "item": "total",
+            "label": "Total",
+            "central": sum(r["central"] for r in rows),
+            "low": sum(r["low"] for r in rows),
+            "high": sum(r["high"] for r in rows),
+            "example": any(r["example"] for r in rows),
+            "price_base": (bases[0] if len(bases) == 1 else "mixed: " + ", ".join(bases)) if bases else None,
+            "notes": ""
+            if len(bases) <= 1
+            else "items are in different price years; set price_base and inflation_index to put them on one base",
+        }
+    )
     out = pd.DataFrame([*rows, total], columns=COLUMNS)
     out.attrs["currency"] = costs.currency
     return out

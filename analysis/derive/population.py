@@ -24,29 +24,52 @@ from analysis.stats.proportions import Proportion, odds_ratio
 YEAR_DAYS = 365.25
 
 
-def population(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversity: pd.DataFrame,
-               study_start: pd.Timestamp, study_end: pd.Timestamp, age_threshold: int) -> tuple[pd.DataFrame, str]:
+def population(
+    tables: dict[str, pd.DataFrame],
+    crosswalk: pd.DataFrame,
+    adversity: pd.DataFrame,
+    study_start: pd.Timestamp,
+    study_end: pd.Timestamp,
+    age_threshold: int,
+) -> tuple[pd.DataFrame, str]:
     """One row per child in the denominator, with plan, first request, adversity and covariates."""
     xw = crosswalk[["pers_person_id", "person_table_id"]]
     if "population" in tables and len(tables["population"]):
         p = tables["population"]
-        pop = pd.DataFrame({"pers_person_id": p["pers_person_id"], "person_table_id": p["person_table_id"],
-                            "dob": p["birth_date"], "sex": p["sex"], "imd_decile": p["imd_decile"],
-                            "entry": p["entry_date"], "exit": p["exit_date"]})
+        pop = pd.DataFrame(
+            {
+                "pers_person_id": p["pers_person_id"],
+                "person_table_id": p["person_table_id"],
+                "dob": p["birth_date"],
+                "sex": p["sex"],
+                "imd_decile": p["imd_decile"],
+                "entry": p["entry_date"],
+                "exit": p["exit_date"],
+            }
+        )
         # fill either id from the linkage crosswalk where the LA left it blank
-        pop["pers_person_id"] = pop["pers_person_id"].fillna(pop["person_table_id"].map(
-            xw.set_index("person_table_id")["pers_person_id"]))
-        pop["person_table_id"] = pop["person_table_id"].fillna(pop["pers_person_id"].map(
-            xw.set_index("pers_person_id")["person_table_id"]))
+        pop["pers_person_id"] = pop["pers_person_id"].fillna(
+            pop["person_table_id"].map(xw.set_index("person_table_id")["pers_person_id"])
+        )
+        pop["person_table_id"] = pop["person_table_id"].fillna(
+            pop["pers_person_id"].map(xw.set_index("pers_person_id")["person_table_id"])
+        )
         source = "the resident child population supplied by the authority"
     else:
         send = tables["sen2_person"][["person_table_id", "person_birth_date", "sex"]].drop_duplicates("person_table_id")
         csc = tables["ssd_person"][["pers_person_id", "pers_dob", "pers_sex"]].drop_duplicates("pers_person_id")
         pop = send.merge(xw, on="person_table_id", how="outer").merge(csc, on="pers_person_id", how="outer")
-        pop = pd.DataFrame({"pers_person_id": pop["pers_person_id"], "person_table_id": pop["person_table_id"],
-                            "dob": pop["person_birth_date"].fillna(pop["pers_dob"]),
-                            "sex": pop["sex"].fillna(pop["pers_sex"]), "imd_decile": pd.NA,
-                            "entry": pd.NaT, "exit": pd.NaT})
+        pop = pd.DataFrame(
+            {
+                "pers_person_id": pop["pers_person_id"],
+                "person_table_id": pop["person_table_id"],
+                "dob": pop["person_birth_date"].fillna(pop["pers_dob"]),
+                "sex": pop["sex"].fillna(pop["pers_sex"]),
+                "imd_decile": pd.NA,
+                "entry": pd.NaT,
+                "exit": pd.NaT,
+            }
+        )
         source = "every child known to either service (no population table was supplied)"
     pop = pop.dropna(subset=["dob"]).reset_index(drop=True)
     pop["entry"] = pd.to_datetime(pop["entry"])
@@ -74,7 +97,9 @@ def population(tables: dict[str, pd.DataFrame], crosswalk: pd.DataFrame, adversi
     pop["early_adversity"] = flagged(early["pop_row"])
     for d, rows in ev.groupby("domain")["pop_row"]:
         pop[f"domain_{d}"] = flagged(rows)
-    pop["birth_cohort"] = (pop["dob"].dt.year // 3 * 3).astype(str) + "-" + (pop["dob"].dt.year // 3 * 3 + 2).astype(str)
+    pop["birth_cohort"] = (
+        (pop["dob"].dt.year // 3 * 3).astype(str) + "-" + (pop["dob"].dt.year // 3 * 3 + 2).astype(str)
+    )
     pop["early_childhood_observed"] = pop["dob"] >= study_start
     return pop, source
 
@@ -87,8 +112,17 @@ def prevalence_by_plan(pop: pd.DataFrame, frame: CodingFrame, age_threshold: int
     for col, label in exposures:
         for group, g in (("With an EHC plan", pop[pop["ehc_plan"]]), ("Without an EHC plan", pop[~pop["ehc_plan"]])):
             p = Proportion(int(g[col].sum()), len(g))
-            rows.append({"Exposure": label, "Group": group, "Children": len(g), "With exposure": p.numerator,
-                         "Share": p.value, "Lower 95%": p.interval[0], "Upper 95%": p.interval[1]})
+            rows.append(
+                {
+                    "Exposure": label,
+                    "Group": group,
+                    "Children": len(g),
+                    "With exposure": p.numerator,
+                    "Share": p.value,
+                    "Lower 95%": p.interval[0],
+                    "Upper 95%": p.interval[1],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -114,8 +148,9 @@ def odds_ratios(pop: pd.DataFrame, frame: CodingFrame, age_threshold: int, min_e
         for model, terms in (("crude", []), ("adjusted", covariates)):
             cells = _cells(x, plan, pattern if terms else np.zeros_like(pattern), levels[terms] if terms else None)
             or_, (low, high), p = _logit_or(cells, terms)
-            rows.append({"Exposure": label, "Model": model, "Odds ratio": or_, "Lower 95%": low, "Upper 95%": high,
-                         "p": p})
+            rows.append(
+                {"Exposure": label, "Model": model, "Odds ratio": or_, "Lower 95%": low, "Upper 95%": high, "p": p}
+            )
     return pd.DataFrame(rows, columns=["Exposure", "Model", "Odds ratio", "Lower 95%", "Upper 95%", "p"])
 
 
@@ -140,15 +175,18 @@ def _logit_or(cells: pd.DataFrame, terms: list[str]) -> tuple[float, tuple[float
     return float(np.exp(fit.params["x"])), (float(low), float(high)), float(fit.pvalues["x"])
 
 
-def cumulative_incidence_by_exposure(pop: pd.DataFrame, age_threshold: int, study_start: pd.Timestamp,
-                                     study_end: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, int]]:
+def cumulative_incidence_by_exposure(
+    pop: pd.DataFrame, age_threshold: int, study_start: pd.Timestamp, study_end: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Cumulative incidence of a first request from the landmark age, for children with and without adversity
     documented before it (exposure is fixed at the landmark, which avoids immortal time)."""
     frame, excluded = survival.landmark_frame(pop, age_threshold, study_start, study_end)
     ages = [a for a in range(age_threshold + 1, 19)]
     parts = []
-    for label, exposed in (("Adversity before age " + str(age_threshold), True),
-                           ("No adversity before age " + str(age_threshold), False)):
+    for label, exposed in (
+        ("Adversity before age " + str(age_threshold), True),
+        ("No adversity before age " + str(age_threshold), False),
+    ):
         f = frame[pop.loc[frame.index, "early_adversity"] == exposed]
         if f.empty:
             continue

@@ -12,20 +12,29 @@ from analysis.link import quality
 from analysis.privacy import disclosure
 from analysis.privacy.disclosure import shares, suppress
 
-AGE_BANDS = [(0, 1, "Under 1"), (1, 3, "1 to 2"), (3, 5, "3 to 4"), (5, 8, "5 to 7"), (8, 11, "8 to 10"),
-             (11, 26, "11 and over")]
+AGE_BANDS = [
+    (0, 1, "Under 1"),
+    (1, 3, "1 to 2"),
+    (3, 5, "3 to 4"),
+    (5, 8, "5 to 7"),
+    (8, 11, "8 to 10"),
+    (11, 26, "11 and over"),
+]
 
 
 def table_one(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Table 1: the cohort by sex, age at request, primary need and assessment outcome."""
     parts = []
-    for name, col, labels in (("Sex", "sex", codes.SEX), ("Age at request", "age_band", None),
-                              ("Primary need", "primary_need", codes.SEN_TYPE_LABEL),
-                              ("Assessment outcome", "ehcna_outcome", None)):
+    for name, col, labels in (
+        ("Sex", "sex", codes.SEX),
+        ("Age at request", "age_band", None),
+        ("Primary need", "primary_need", codes.SEN_TYPE_LABEL),
+        ("Assessment outcome", "ehcna_outcome", None),
+    ):
         counts = cohort[col].value_counts(sort=False).rename_axis("Category").reset_index(name="Children")
         if not isinstance(cohort[col].dtype, pd.CategoricalDtype):  # ordered bands keep their order
             counts = counts.sort_values(["Children", "Category"], ascending=[False, True])
-        counts["Category"] = counts["Category"].astype(str).map(lambda v: labels.get(v, v) if labels else v)
+        counts["Category"] = counts["Category"].astype(str).map(lambda v, lab=labels: lab.get(v, v) if lab else v)
         counts.insert(0, "Characteristic", name)
         counts["Percent"] = counts["Children"] / len(cohort) * 100
         parts.append(counts)
@@ -36,13 +45,22 @@ def table_one(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
 
 def domain_prevalence(measures: dict) -> pd.DataFrame:
     """Prevalence of each domain documented before the request, with Wilson 95% intervals."""
+
     def cell(m: dict, value):  # a measure already through disclosure control: its cells as published
         return disclosure.SUPPRESSED if m["suppressed"] else value
 
-    rows = [{"Rank": m["rank"], "Domain": m["label"], "Children": cell(m, m["numerator"]),
-             "Cohort": cell(m, m["denominator"]), "Share": cell(m, m["value"]),
-             "Lower 95%": cell(m, m["interval"][0]), "Upper 95%": cell(m, m["interval"][1])}
-            for m in measures["domains"]]
+    rows = [
+        {
+            "Rank": m["rank"],
+            "Domain": m["label"],
+            "Children": cell(m, m["numerator"]),
+            "Cohort": cell(m, m["denominator"]),
+            "Share": cell(m, m["value"]),
+            "Lower 95%": cell(m, m["interval"][0]),
+            "Upper 95%": cell(m, m["interval"][1]),
+        }
+        for m in measures["domains"]
+    ]
     return pd.DataFrame(rows, columns=["Rank", "Domain", "Children", "Cohort", "Share", "Lower 95%", "Upper 95%"])
 
 
@@ -52,15 +70,24 @@ def first_adversity_age(cohort: pd.DataFrame, age_threshold: int, threshold: int
     rows = []
     for lo, hi, label in AGE_BANDS:
         n = int(((adv["first_adversity_age"] >= lo) & (adv["first_adversity_age"] < hi)).sum())
-        rows.append({"Age band": label, "Children": n, "Share": n / len(adv) if len(adv) else float("nan"),
-                     "Before threshold": hi <= age_threshold})
+        rows.append(
+            {
+                "Age band": label,
+                "Children": n,
+                "Share": n / len(adv) if len(adv) else float("nan"),
+                "Before threshold": hi <= age_threshold,
+            }
+        )
     return suppress(pd.DataFrame(rows), "Children", threshold, derived=("Share",))
 
 
 def csc_routes(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """How children were known to social care before their request (a child may have several routes)."""
-    rows = [{"Route": c.removeprefix("route_").replace("_", " ").capitalize(), "Children": int(cohort[c].sum())}
-            for c in cohort.columns if c.startswith("route_")]
+    rows = [
+        {"Route": c.removeprefix("route_").replace("_", " ").capitalize(), "Children": int(cohort[c].sum())}
+        for c in cohort.columns
+        if c.startswith("route_")
+    ]
     # routes overlap, so no total can recover a suppressed cell: primary suppression only
     return disclosure.primary(pd.DataFrame(rows), "Children", threshold)
 
@@ -84,15 +111,18 @@ def _share_rows(label: str, rows: list[tuple[str, int, int]], threshold: int) ->
 def domain_counts(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Children by the number of adversity domains documented before their request."""
     n = cohort["n_domains"].clip(upper=4)
-    t = pd.DataFrame({"Domains": ["None", "1", "2", "3", "4 or more"],
-                      "Children": [int((n == k).sum()) for k in range(5)]})
+    t = pd.DataFrame(
+        {"Domains": ["None", "1", "2", "3", "4 or more"], "Children": [int((n == k).sum()) for k in range(5)]}
+    )
     return suppress(t, "Children", threshold)
 
 
 def prevalence_by_need(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Share of children with adversity documented before their request, by primary need."""
-    rows = [(codes.SEN_TYPE_LABEL.get(need, need), int(g["has_adversity"].sum()), len(g))
-            for need, g in cohort.groupby("primary_need")]
+    rows = [
+        (codes.SEN_TYPE_LABEL.get(need, need), int(g["has_adversity"].sum()), len(g))
+        for need, g in cohort.groupby("primary_need")
+    ]
     rows.sort(key=lambda r: -r[2])
     return _share_rows("Primary need", rows, threshold)
 
@@ -112,42 +142,65 @@ def domain_combinations(cohort: pd.DataFrame, labels: dict[str, str], threshold:
     return pd.DataFrame(rows, columns=["Combination", "Children"])
 
 
-LEAD_BANDS = [(0, 1, "Under 1 year"), (1, 2, "1 to 2 years"), (2, 3, "2 to 3 years"), (3, 5, "3 to 5 years"),
-              (5, 99, "5 years or more")]
+LEAD_BANDS = [
+    (0, 1, "Under 1 year"),
+    (1, 2, "1 to 2 years"),
+    (2, 3, "2 to 3 years"),
+    (3, 5, "3 to 5 years"),
+    (5, 99, "5 years or more"),
+]
 
 
 def lead_time(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Children with adversity by the time from its first documentation to the request."""
     lt = cohort["lead_time_years"].dropna()
-    t = pd.DataFrame({"Lead time": [b[2] for b in LEAD_BANDS],
-                      "Children": [int(((lt >= lo) & (lt < hi)).sum()) for lo, hi, _ in LEAD_BANDS]})
+    t = pd.DataFrame(
+        {
+            "Lead time": [b[2] for b in LEAD_BANDS],
+            "Children": [int(((lt >= lo) & (lt < hi)).sum()) for lo, hi, _ in LEAD_BANDS],
+        }
+    )
     return suppress(t, "Children", threshold)
 
 
 def event_ages(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """The order of events by age: for each kind of first event before the request, the median age and quartiles
     among the children who had one (an aggregate swimlane)."""
-    kinds = [("First contact with social care", "age_first_contact"), ("First referral", "age_first_referral"),
-             ("First assessment", "age_first_assessment"), ("First child in need plan", "age_first_child_in_need_plan"),
-             ("First child protection plan", "age_first_child_protection_plan"),
-             ("First looked after", "age_first_looked_after"), ("First adversity documented", "first_adversity_age"),
-             ("EHC needs assessment request", "age_at_index")]
+    kinds = [
+        ("First contact with social care", "age_first_contact"),
+        ("First referral", "age_first_referral"),
+        ("First assessment", "age_first_assessment"),
+        ("First child in need plan", "age_first_child_in_need_plan"),
+        ("First child protection plan", "age_first_child_protection_plan"),
+        ("First looked after", "age_first_looked_after"),
+        ("First adversity documented", "first_adversity_age"),
+        ("EHC needs assessment request", "age_at_index"),
+    ]
     rows = []
     for label, col in kinds:
         a = cohort[col].dropna() if col in cohort else pd.Series(dtype=float)
-        rows.append({"Event": label, "Children": disclosure.safe_count(len(a), threshold),
-                     "Median age": disclosure.summary(a, threshold, lambda v: float(v.median())),
-                     "Lower quartile": disclosure.summary(a, threshold, lambda v: float(v.quantile(0.25))),
-                     "Upper quartile": disclosure.summary(a, threshold, lambda v: float(v.quantile(0.75)))})
+        rows.append(
+            {
+                "Event": label,
+                "Children": disclosure.safe_count(len(a), threshold),
+                "Median age": disclosure.summary(a, threshold, lambda v: float(v.median())),
+                "Lower quartile": disclosure.summary(a, threshold, lambda v: float(v.quantile(0.25))),
+                "Upper quartile": disclosure.summary(a, threshold, lambda v: float(v.quantile(0.75))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-COMPLETENESS = [("ssd_person", "pers_upn", None), ("ssd_person", "pers_forename", None),
-                ("ssd_person", "pers_postcode", None), ("ssd_cin_episodes", "cine_cin_primary_need_code",
-                                                       "cine_referral_date"),
-                ("ssd_cin_assessments", "cina_assessment_auth_date", "cina_assessment_start_date"),
-                ("sen2_person", "upn", None), ("sen2_person", "postcode", None),
-                ("sen2_requests", "request_outcome", "received_date")]
+COMPLETENESS = [
+    ("ssd_person", "pers_upn", None),
+    ("ssd_person", "pers_forename", None),
+    ("ssd_person", "pers_postcode", None),
+    ("ssd_cin_episodes", "cine_cin_primary_need_code", "cine_referral_date"),
+    ("ssd_cin_assessments", "cina_assessment_auth_date", "cina_assessment_start_date"),
+    ("sen2_person", "upn", None),
+    ("sen2_person", "postcode", None),
+    ("sen2_requests", "request_outcome", "received_date"),
+]
 
 
 def completeness(typed: dict[str, pd.DataFrame], threshold: int) -> pd.DataFrame:
@@ -162,8 +215,14 @@ def completeness(typed: dict[str, pd.DataFrame], threshold: int) -> pd.DataFrame
         for year, g in t.groupby(years):
             if year == "<NA>":
                 continue
-            rows.append({"Field": f"{table}.{col}", "Year": year, "Records": disclosure.safe_count(len(g), threshold),
-                         "Complete": disclosure.summary(g[col], threshold, lambda v: float(v.notna().mean()))})
+            rows.append(
+                {
+                    "Field": f"{table}.{col}",
+                    "Year": year,
+                    "Records": disclosure.safe_count(len(g), threshold),
+                    "Complete": disclosure.summary(g[col], threshold, lambda v: float(v.notna().mean())),
+                }
+            )
     return pd.DataFrame(rows, columns=["Field", "Year", "Records", "Complete"])
 
 
@@ -172,10 +231,12 @@ def upn_coverage(sen2_person: pd.DataFrame, requests: pd.DataFrame, threshold: i
     UPN alone would miss the youngest children."""
     first = requests.groupby("person_table_id")["received_date"].min()
     p = sen2_person.drop_duplicates("person_table_id").set_index("person_table_id")
-    age = ((first - p["person_birth_date"].reindex(first.index)).dt.days / 365.25)
+    age = (first - p["person_birth_date"].reindex(first.index)).dt.days / 365.25
     has = p["upn"].reindex(first.index).notna()
-    rows = [(label, int(has[(age >= lo) & (age < hi)].sum()), int(((age >= lo) & (age < hi)).sum()))
-            for lo, hi, label in ((0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 26, "11 and over"))]
+    rows = [
+        (label, int(has[(age >= lo) & (age < hi)].sum()), int(((age >= lo) & (age < hi)).sum()))
+        for lo, hi, label in ((0, 5, "Under 5"), (5, 11, "5 to 10"), (11, 26, "11 and over"))
+    ]
     return _share_rows("Age at first request", rows, threshold)
 
 

@@ -73,7 +73,8 @@ def _clean(table: pa.Table | pd.DataFrame, first_row: int) -> pd.DataFrame:
         text = pc.utf8_trim_whitespace(_as_text(column).cast(pa.string()))
         columns.append(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text))
     frame = pa.table(columns, names=[str(c).strip() for c in table.column_names]).to_pandas(
-        types_mapper={pa.string(): pd.StringDtype()}.get)
+        types_mapper={pa.string(): pd.StringDtype()}.get
+    )
     frame.insert(0, "_row", range(first_row, first_row + len(frame)))
     return frame
 
@@ -90,14 +91,17 @@ def _workbook_sheets(path: Path) -> list[str]:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             return list(book.sheet_names)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UserError(f"{path}: cannot be read as an Excel workbook; is it truncated or not really .xlsx? "
-                        f"({type(exc).__name__}: {exc})") from None
+        raise UserError(
+            f"{path}: cannot be read as an Excel workbook; is it truncated or not really .xlsx? "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _read_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False,
-                              na_filter=False)
+        frame = pd.read_excel(
+            path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False
+        )
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise UserError(f"{path}: sheet '{sheet}' cannot be read ({type(exc).__name__}: {exc}).") from None
     return frame.loc[:, [not str(c).startswith("Unnamed:") for c in frame.columns]]

@@ -61,6 +61,7 @@ SEN2 = _Collection("SEN2", "Persons", "Person", range(2023, 2027), "sen2_return"
 
 class _At(NamedTuple):
     """Where a record came from: file name, return year, file order and position in the file."""
+
     file: str
     year: int
     order: int
@@ -72,8 +73,15 @@ class _At(NamedTuple):
 
 def _problem(table, file, row, column, value, rule, severity="error") -> dict:
     """A problem row for the validation report (`validate.PROBLEM_COLUMNS`)."""
-    return {"table": table, "file": file, "row": row, "column": column, "value": "" if value is None else str(value),
-            "rule": rule, "severity": severity}
+    return {
+        "table": table,
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": "" if value is None else str(value),
+        "rule": rule,
+        "severity": severity,
+    }
 
 
 def _text(el: ET.Element, path: str) -> str | None:
@@ -114,6 +122,7 @@ def _sex(gender: str | None) -> str:
 
 # --- streaming one return file ----------------------------------------------------------------------------------
 
+
 class _Source:
     """One return file, streamed: checks its header, yields (position, record element), notes problems."""
 
@@ -128,16 +137,25 @@ class _Source:
         found = _text(header, "CollectionDetails/Collection")
         year = _text(header, "CollectionDetails/Year")
         if found != self.collection.name:
-            self._fail("header", "Header/CollectionDetails/Collection", found,
-                       f"not a {self.collection.name} return; the file was skipped")
+            self._fail(
+                "header",
+                "Header/CollectionDetails/Collection",
+                found,
+                f"not a {self.collection.name} return; the file was skipped",
+            )
         elif not (year or "").isdigit():
             self._fail("header", "Header/CollectionDetails/Year", year, "not a collection year; the file was skipped")
         else:
             self.year = int(year)
             if self.year not in self.collection.years:
-                self._fail("header", "Header/CollectionDetails/Year", year,
-                           f"schema year not known to this project ({self.collection.years[0]}-"
-                           f"{self.collection.years[-1]}); read as usual", "warning")
+                self._fail(
+                    "header",
+                    "Header/CollectionDetails/Year",
+                    year,
+                    f"schema year not known to this project ({self.collection.years[0]}-"
+                    f"{self.collection.years[-1]}); read as usual",
+                    "warning",
+                )
 
     def records(self) -> Iterator[tuple[int, ET.Element]]:
         """Stream the records; each element is cleared once the caller has taken what it needs."""
@@ -152,8 +170,12 @@ class _Source:
                     if el.tag == self.collection.record:
                         n += 1
                         if not header_seen:
-                            self._fail("header", "Header", "", "no Header/CollectionDetails before the first record; "
-                                       "the file was skipped")
+                            self._fail(
+                                "header",
+                                "Header",
+                                "",
+                                "no Header/CollectionDetails before the first record; the file was skipped",
+                            )
                             return
                         yield n, el
                         el.clear()
@@ -167,8 +189,9 @@ class _Source:
         except ET.ParseError as exc:
             line, column = exc.position
             kept = f"the {n} {self.collection.record} records before it were read" if n else "nothing was read"
-            self._fail(f"line {line}, column {column}", "", exc,
-                       f"the file is cut short or is not well-formed XML; {kept}")
+            self._fail(
+                f"line {line}, column {column}", "", exc, f"the file is cut short or is not well-formed XML; {kept}"
+            )
         except OSError as exc:
             self._fail("", "", exc, "the file cannot be read")
 
@@ -186,13 +209,29 @@ def _collection_of(path: Path, problems: list[dict]) -> tuple[_Collection, int |
                     found, year = _text(el, "CollectionDetails/Collection"), _text(el, "CollectionDetails/Year")
                     if found in kinds:
                         return kinds[found], int(year) if (year or "").isdigit() else None
-                    problems.append(_problem("returns", path.name, "header", "Header/CollectionDetails/Collection",
-                                             found, "not a CIN census or SEN2 return; the file was skipped"))
+                    problems.append(
+                        _problem(
+                            "returns",
+                            path.name,
+                            "header",
+                            "Header/CollectionDetails/Collection",
+                            found,
+                            "not a CIN census or SEN2 return; the file was skipped",
+                        )
+                    )
                     return None
     except ET.ParseError as exc:
         line, column = exc.position
-        problems.append(_problem("returns", path.name, f"line {line}, column {column}", "", exc,
-                                 "not well-formed XML; the file was skipped"))
+        problems.append(
+            _problem(
+                "returns",
+                path.name,
+                f"line {line}, column {column}",
+                "",
+                exc,
+                "not well-formed XML; the file was skipped",
+            )
+        )
         return None
     except OSError as exc:
         problems.append(_problem("returns", path.name, "", "", exc, "the file cannot be read"))
@@ -228,15 +267,28 @@ def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[di
     ids = _first(groups, "ChildIdentifiers")
     child = ids.get("LAchildID")
     if child is None:
-        problems.append(at.problem("ssd_person", "pers_person_id", None,
-                                   "child has no LAchildID; the child was skipped"))
+        problems.append(
+            at.problem("ssd_person", "pers_person_id", None, "child has no LAchildID; the child was skipped")
+        )
         return
     gender = ids.get("GenderCurrent")
     if gender is not None and gender not in SEX_OF_GENDER:
-        problems.append(at.problem("ssd_person", "pers_sex", gender,
-                                   "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"))
-    rows["person"].append((child, ids.get("UPN"), ids.get("PersonBirthDate"), ids.get("ExpectedPersonBirthDate"),
-                           gender, _first(groups, "ChildCharacteristics").get("Ethnicity"), *o))
+        problems.append(
+            at.problem(
+                "ssd_person", "pers_sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
+            )
+        )
+    rows["person"].append(
+        (
+            child,
+            ids.get("UPN"),
+            ids.get("PersonBirthDate"),
+            ids.get("ExpectedPersonBirthDate"),
+            gender,
+            _first(groups, "ChildCharacteristics").get("Ethnicity"),
+            *o,
+        )
+    )
     seen: set[str] = set()
 
     def dated(groups: dict[str, list], tag: str, date_tag: str, prefix: str, table: str, column: str):
@@ -245,41 +297,86 @@ def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[di
             fields, subgroups = _parts(sub)
             start = fields.get(date_tag)
             if start is None:
-                problems.append(at.problem(table, column, None, f"{tag} has no {date_tag}; the record (and anything "
-                                           "it holds) was skipped"))
+                problems.append(
+                    at.problem(
+                        table, column, None, f"{tag} has no {date_tag}; the record (and anything it holds) was skipped"
+                    )
+                )
                 continue
             key = _unique(f"{prefix}{start}", seen)
             if key != f"{prefix}{start}":
-                problems.append(at.problem(table, column, start, f"another {tag} of this child has the same "
-                                           f"{date_tag}; records are matched across census years by that date, so "
-                                           "these may be mixed up", "warning"))
+                problems.append(
+                    at.problem(
+                        table,
+                        column,
+                        start,
+                        f"another {tag} of this child has the same "
+                        f"{date_tag}; records are matched across census years by that date, so "
+                        "these may be mixed up",
+                        "warning",
+                    )
+                )
             yield key, start, fields, subgroups
 
-    for ref, ref_date, cin, parts in dated(groups, "CINdetails", "CINreferralDate", f"{child}/", "ssd_cin_episodes",
-                                           "cine_referral_date"):
-        rows["ssd_cin_episodes"].append((ref, child, ref_date, cin.get("PrimaryNeedCode"), cin.get("ReferralSource"),
-                                         cin.get("CINclosureDate"), *o))
-        for aid, start, a, sub in dated(parts, "Assessments", "AssessmentActualStartDate", f"{ref}/A/",
-                                        "ssd_cin_assessments", "cina_assessment_start_date"):
+    for ref, ref_date, cin, parts in dated(
+        groups, "CINdetails", "CINreferralDate", f"{child}/", "ssd_cin_episodes", "cine_referral_date"
+    ):
+        rows["ssd_cin_episodes"].append(
+            (ref, child, ref_date, cin.get("PrimaryNeedCode"), cin.get("ReferralSource"), cin.get("CINclosureDate"), *o)
+        )
+        for aid, start, a, sub in dated(
+            parts,
+            "Assessments",
+            "AssessmentActualStartDate",
+            f"{ref}/A/",
+            "ssd_cin_assessments",
+            "cina_assessment_start_date",
+        ):
             auth = a.get("AssessmentAuthorisationDate")
-            factors = sorted({f.text.strip() for found in sub.get("FactorsIdentifiedAtAssessment", ()) for f in found
-                              if f.tag == "AssessmentFactors" and f.text and f.text.strip()})
+            factors = sorted(
+                {
+                    f.text.strip()
+                    for found in sub.get("FactorsIdentifiedAtAssessment", ())
+                    for f in found
+                    if f.tag == "AssessmentFactors" and f.text and f.text.strip()
+                }
+            )
             if auth and not factors:
-                problems.append(at.problem("ssd_assessment_factors", "cinf_assessment_factors_json", aid,
-                                           "assessment authorised with no factors identified (21 means none)",
-                                           "warning"))
-            rows["ssd_cin_assessments"].append((aid, child, ref, start, auth,
-                                                json.dumps(factors) if factors else None, *o))
-        for pid, start, p, _ in dated(parts, "CINPlanDates", "CINPlanStartDate", f"{ref}/CINP/", "ssd_cin_plans",
-                                      "cinp_cin_plan_start_date"):
+                problems.append(
+                    at.problem(
+                        "ssd_assessment_factors",
+                        "cinf_assessment_factors_json",
+                        aid,
+                        "assessment authorised with no factors identified (21 means none)",
+                        "warning",
+                    )
+                )
+            rows["ssd_cin_assessments"].append(
+                (aid, child, ref, start, auth, json.dumps(factors) if factors else None, *o)
+            )
+        for pid, start, p, _ in dated(
+            parts, "CINPlanDates", "CINPlanStartDate", f"{ref}/CINP/", "ssd_cin_plans", "cinp_cin_plan_start_date"
+        ):
             rows["ssd_cin_plans"].append((pid, ref, child, start, p.get("CINPlanEndDate"), *o))
-        for sid, start, _, _ in dated(parts, "Section47", "S47ActualStartDate", f"{ref}/S47/", "ssd_s47_enquiry",
-                                      "s47e_s47_start_date"):
+        for sid, start, _, _ in dated(
+            parts, "Section47", "S47ActualStartDate", f"{ref}/S47/", "ssd_s47_enquiry", "s47e_s47_start_date"
+        ):
             rows["ssd_s47_enquiry"].append((sid, ref, child, start, None, *o))
-        for cid, start, p, _ in dated(parts, "ChildProtectionPlans", "CPPstartDate", f"{ref}/CPP/", "ssd_cp_plans",
-                                      "cppl_cp_plan_start_date"):
-            rows["ssd_cp_plans"].append((cid, ref, child, start, p.get("CPPendDate"), p.get("InitialCategoryOfAbuse"),
-                                         p.get("LatestCategoryOfAbuse"), *o))
+        for cid, start, p, _ in dated(
+            parts, "ChildProtectionPlans", "CPPstartDate", f"{ref}/CPP/", "ssd_cp_plans", "cppl_cp_plan_start_date"
+        ):
+            rows["ssd_cp_plans"].append(
+                (
+                    cid,
+                    ref,
+                    child,
+                    start,
+                    p.get("CPPendDate"),
+                    p.get("InitialCategoryOfAbuse"),
+                    p.get("LatestCategoryOfAbuse"),
+                    *o,
+                )
+            )
 
 
 def read_cin_census(paths: list[Path]) -> tuple[dict[str, RawTable], list[dict]]:
@@ -308,8 +405,11 @@ def read_cin_census(paths: list[Path]) -> tuple[dict[str, RawTable], list[dict]]
             frame = _latest(frames[name], schema.TABLE[name].key)
             tables[name] = _raw(name, latest, frame)
     asm = _latest(frames["ssd_cin_assessments"].dropna(subset=["_factors"]), "cina_assessment_id")
-    factors = asm.assign(cinf_table_id=asm["cina_assessment_id"] + "/factors",
-                         cinf_assessment_id=asm["cina_assessment_id"], cinf_assessment_factors_json=asm["_factors"])
+    factors = asm.assign(
+        cinf_table_id=asm["cina_assessment_id"] + "/factors",
+        cinf_assessment_id=asm["cina_assessment_id"],
+        cinf_assessment_factors_json=asm["_factors"],
+    )
     tables["ssd_assessment_factors"] = _raw("ssd_assessment_factors", latest, factors)
     for name in ("ssd_contacts", "ssd_cla_episodes"):  # required by the contract, not in the census
         tables[name] = _raw(name, latest, pd.DataFrame())
@@ -332,24 +432,42 @@ def _cin_people(p: pd.DataFrame, names: dict[int, str], problems: list[dict]) ->
         problems.append(_problem("ssd_person", file, f"child {position}", column, value, rule, "warning"))
 
     for child, order, position in p.loc[p.duplicated(["child", "_year", "_order"]), ["child", "_order", "_pos"]].values:
-        report(child, "pers_person_id", child, "child appears more than once in one return; the later entry is used",
-               names[order], position)
-    for col, column in (("upn", "pers_upn"), ("birth", "pers_dob"), ("gender", "pers_sex"),
-                        ("ethnicity", "pers_ethnicity")):
+        report(
+            child,
+            "pers_person_id",
+            child,
+            "child appears more than once in one return; the later entry is used",
+            names[order],
+            position,
+        )
+    for col, column in (
+        ("upn", "pers_upn"),
+        ("birth", "pers_dob"),
+        ("gender", "pers_sex"),
+        ("ethnicity", "pers_ethnicity"),
+    ):
         distinct = p.dropna(subset=[col]).drop_duplicates(["child", col])
         for child, g in distinct[distinct.duplicated("child", keep=False)].groupby("child", sort=True):
-            report(child, column, ", ".join(f"{v} ({y})" for v, y in zip(g[col], g["_year"])),
-                   "differs between census years; the latest value is used")
+            report(
+                child,
+                column,
+                ", ".join(f"{v} ({y})" for v, y in zip(g[col], g["_year"])),
+                "differs between census years; the latest value is used",
+            )
     last = p.groupby("child", sort=True).last()  # the latest non-missing value of each column
     unborn = last["birth"].isna() & last["expected"].notna()
     for child, expected in last.loc[unborn, "expected"].items():
         report(child, "pers_dob", expected, "no PersonBirthDate (unborn child?); the expected birth date is used")
-    return pd.DataFrame({
-        "pers_person_id": last.index, "pers_upn": last["upn"].to_numpy(),
-        "pers_sex": [_sex(g) for g in last["gender"]], "pers_ethnicity": last["ethnicity"].to_numpy(),
-        "pers_dob": last["birth"].fillna(last["expected"]).to_numpy(),
-        "_row": (last["_year"] * ROW_YEAR + last["_pos"]).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "pers_person_id": last.index,
+            "pers_upn": last["upn"].to_numpy(),
+            "pers_sex": [_sex(g) for g in last["gender"]],
+            "pers_ethnicity": last["ethnicity"].to_numpy(),
+            "pers_dob": last["birth"].fillna(last["expected"]).to_numpy(),
+            "_row": (last["_year"] * ROW_YEAR + last["_pos"]).to_numpy(),
+        }
+    )
 
 
 # --- SEN2 ---------------------------------------------------------------------------------------------------------
@@ -365,33 +483,79 @@ def _sen2_person(el: ET.Element, at: _At, rows: dict[str, list], problems: list[
     if sex is None:
         gender = f.get("GenderCurrent")
         if gender is not None and gender not in SEX_OF_GENDER:
-            problems.append(at.problem("sen2_person", "sex", gender,
-                                       "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"))
+            problems.append(
+                at.problem(
+                    "sen2_person", "sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
+                )
+            )
         sex = _sex(gender)
-    rows["sen2_person"].append((person, f.get("UPN"), f.get("UPNunknown"), f.get("Forename"), f.get("Surname"),
-                                f.get("PersonBirthDate"), sex, f.get("Ethnicity"), f.get("PostCode"), r))
+    rows["sen2_person"].append(
+        (
+            person,
+            f.get("UPN"),
+            f.get("UPNunknown"),
+            f.get("Forename"),
+            f.get("Surname"),
+            f.get("PersonBirthDate"),
+            sex,
+            f.get("Ethnicity"),
+            f.get("PostCode"),
+            r,
+        )
+    )
     seen: set[str] = set()
     for q, q_groups in map(_parts, groups.get("Requests", ())):
         req = _unique(f"{person}/{q.get('ReceivedDate') or 'no date'}", seen)
-        rows["sen2_requests"].append((req, person, q.get("ReceivedDate"), q.get("RequestSource"),
-                                      q.get("RequestOutcome"), q.get("RequestOutcomeDate"), r))
+        rows["sen2_requests"].append(
+            (
+                req,
+                person,
+                q.get("ReceivedDate"),
+                q.get("RequestSource"),
+                q.get("RequestOutcome"),
+                q.get("RequestOutcomeDate"),
+                r,
+            )
+        )
         for i, (a, a_groups) in enumerate(map(_parts, q_groups.get("Assessment", ())), 1):
             week20 = a.get("Week20")
-            rows["sen2_assessment"].append((f"{req}/A{i}", req, a.get("AssessmentOutcome"),
-                                            a.get("AssessmentOutcomeDate"),
-                                            _SEN2_BOOL.get((week20 or "").lower(), week20), r))
+            rows["sen2_assessment"].append(
+                (
+                    f"{req}/A{i}",
+                    req,
+                    a.get("AssessmentOutcome"),
+                    a.get("AssessmentOutcomeDate"),
+                    _SEN2_BOOL.get((week20 or "").lower(), week20),
+                    r,
+                )
+            )
             for j, (n, _) in enumerate(map(_parts, a_groups.get("NamedPlan", ())), 1):
-                rows["sen2_named_plan"].append((f"{req}/A{i}/NP{j}", f"{req}/A{i}", n.get("StartDate"),
-                                                n.get("CeaseDate"), n.get("CeaseReason"), r))
+                rows["sen2_named_plan"].append(
+                    (
+                        f"{req}/A{i}/NP{j}",
+                        f"{req}/A{i}",
+                        n.get("StartDate"),
+                        n.get("CeaseDate"),
+                        n.get("CeaseReason"),
+                        r,
+                    )
+                )
         for i, (ap, ap_groups) in enumerate(map(_parts, q_groups.get("ActivePlans", ())), 1):
             rows["sen2_active_plans"].append((f"{req}/AP{i}", req, ap.get("LastReview"), r))
             for j, (need, _) in enumerate(map(_parts, ap_groups.get("SENneed", ())), 1):
-                rows["sen2_sen_need"].append((f"{req}/AP{i}/N{j}", f"{req}/AP{i}", need.get("SENtype"),
-                                              need.get("SENtypeRank"), r))
+                rows["sen2_sen_need"].append(
+                    (f"{req}/AP{i}/N{j}", f"{req}/AP{i}", need.get("SENtype"), need.get("SENtypeRank"), r)
+                )
 
 
-_SEN2_TABLES = ("sen2_person", "sen2_requests", "sen2_assessment", "sen2_named_plan", "sen2_active_plans",
-                "sen2_sen_need")
+_SEN2_TABLES = (
+    "sen2_person",
+    "sen2_requests",
+    "sen2_assessment",
+    "sen2_named_plan",
+    "sen2_active_plans",
+    "sen2_sen_need",
+)
 
 
 def read_sen2(path: Path) -> tuple[dict[str, RawTable], list[dict]]:
@@ -401,13 +565,15 @@ def read_sen2(path: Path) -> tuple[dict[str, RawTable], list[dict]]:
     source = _Source(path, SEN2, problems)
     for position, el in source.records():
         _sen2_person(el, _At(source.path.name, source.year, 0, position), rows, problems)
-    tables = {name: _raw(name, source.path,
-                         pd.DataFrame(r, columns=schema.TABLE[name].column_names + ["_row"]))
-              for name, r in rows.items()}
+    tables = {
+        name: _raw(name, source.path, pd.DataFrame(r, columns=schema.TABLE[name].column_names + ["_row"]))
+        for name, r in rows.items()
+    }
     return tables, problems
 
 
 # --- a folder of returns ----------------------------------------------------------------------------------------
+
 
 def read_returns(folder: Path) -> tuple[dict[str, RawTable], list[dict]]:
     """Read every `*.xml` return in `folder`: CIN census files (any number of years) and a SEN2 return.
@@ -426,8 +592,17 @@ def read_returns(folder: Path) -> tuple[dict[str, RawTable], list[dict]]:
     if found["SEN2"]:
         *older, (_, _, latest) = sorted(found["SEN2"])
         for _, name, _ in older:
-            problems.append(_problem("returns", name, "", "", latest.name,
-                                     "more than one SEN2 return; only the latest (named in value) was read", "warning"))
+            problems.append(
+                _problem(
+                    "returns",
+                    name,
+                    "",
+                    "",
+                    latest.name,
+                    "more than one SEN2 return; only the latest (named in value) was read",
+                    "warning",
+                )
+            )
         sen2, more = read_sen2(latest)
         tables.update(sen2)
         problems += more

@@ -28,8 +28,9 @@ def read_source(folder: str | Path, source_kind: str = "ssd") -> tuple[dict[str,
     return {**tables, **xml}, problems
 
 
-def check_extract(extract_dir: Path, extract_date: pd.Timestamp | None = None,
-                  source_kind: str = "ssd") -> validate.ValidationResult:
+def check_extract(
+    extract_dir: Path, extract_date: pd.Timestamp | None = None, source_kind: str = "ssd"
+) -> validate.ValidationResult:
     """Ingest and validate; the result holds typed tables and every problem found."""
     raw, read_problems = read_source(extract_dir, source_kind)
     return validate.validate(raw, extract_date, read_problems)

@@ -59,15 +59,25 @@ class _Collector:
 
     def add(self, raw: RawTable, rows: pd.Series, column: str, values: pd.Series, rule: str, severity: str = "error"):
         for r, v in zip(rows, values):
-            self.rows.append({"table": raw.name, "file": raw.path.name, "row": int(r), "column": column,
-                              "value": "" if pd.isna(v) else str(v), "rule": rule, "severity": severity})
+            self.rows.append(
+                {
+                    "table": raw.name,
+                    "file": raw.path.name,
+                    "row": int(r),
+                    "column": column,
+                    "value": "" if pd.isna(v) else str(v),
+                    "rule": rule,
+                    "severity": severity,
+                }
+            )
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
 
 
-def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None = None,
-             read_problems: list[dict] = ()) -> ValidationResult:
+def validate(
+    raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None = None, read_problems: list[dict] = ()
+) -> ValidationResult:
     """Type every table and check it against the contract and the cross-table rules. `read_problems` are those
     found while reading (e.g. the XML adapters'), reported alongside."""
     found = _Collector()
@@ -82,8 +92,12 @@ def validate(raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None 
     flagged = problems.merge(unparsed.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
     problems = problems[~(flagged.to_numpy() & (problems["rule"] == "required value is missing").to_numpy())]
     order = pd.to_numeric(problems["row"], errors="coerce")  # XML problems give rows as text, e.g. "child 12"
-    problems = (problems.assign(_order=order).sort_values(["severity", "table", "_order", "column"], kind="stable")
-                .drop(columns="_order").reset_index(drop=True))
+    problems = (
+        problems.assign(_order=order)
+        .sort_values(["severity", "table", "_order", "column"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
     return ValidationResult(typed, problems)
 
 
@@ -98,21 +112,30 @@ def _factor_lists(raw: RawTable, found: _Collector) -> pd.DataFrame:
         codes_ = frame[LONG_FACTOR].astype("string").str.upper()
         rows = frame.assign(_codes=codes_.map(lambda c: [] if pd.isna(c) else [c]))
     else:
-        rows = frame.assign(_codes=frame.get("cinf_assessment_factors_json", pd.Series(pd.NA, index=frame.index))
-                            .map(_parse_factor_list))
+        rows = frame.assign(
+            _codes=frame.get("cinf_assessment_factors_json", pd.Series(pd.NA, index=frame.index)).map(
+                _parse_factor_list
+            )
+        )
         bad = rows["_codes"].isna() & frame.get("cinf_assessment_factors_json", pd.Series(pd.NA)).notna()
-        found.add(raw, frame.loc[bad, "_row"], "cinf_assessment_factors_json",
-                  frame.loc[bad, "cinf_assessment_factors_json"], 'not a JSON array of factor codes, e.g. ["3B", "4B"]')
+        found.add(
+            raw,
+            frame.loc[bad, "_row"],
+            "cinf_assessment_factors_json",
+            frame.loc[bad, "cinf_assessment_factors_json"],
+            'not a JSON array of factor codes, e.g. ["3B", "4B"]',
+        )
         rows["_codes"] = rows["_codes"].map(lambda v: v if isinstance(v, list) else [])
     long = rows[["_row", "cinf_assessment_id", "_codes"]].explode("_codes").dropna(subset=["_codes"])
     unknown = ~long["_codes"].isin(list(codes.ASSESSMENT_FACTORS))
     column = LONG_FACTOR if LONG_FACTOR in frame.columns else "cinf_assessment_factors_json"
-    found.add(raw, long.loc[unknown, "_row"], column, long.loc[unknown, "_codes"],
-              "not a CIN assessment factor code")
+    found.add(raw, long.loc[unknown, "_row"], column, long.loc[unknown, "_codes"], "not a CIN assessment factor code")
     if LONG_FACTOR in frame.columns and "cinf_assessment_factors_json" not in frame.columns:
         grouped = rows.groupby("cinf_assessment_id", sort=False, dropna=False).agg(
-            _row=("_row", "first"), cinf_table_id=("cinf_table_id", "first"),
-            _codes=("_codes", lambda s: sorted({c for codes_ in s for c in codes_})))
+            _row=("_row", "first"),
+            cinf_table_id=("cinf_table_id", "first"),
+            _codes=("_codes", lambda s: sorted({c for codes_ in s for c in codes_})),
+        )
         rows = grouped.reset_index()
     rows = rows.assign(cinf_assessment_factors_json=rows["_codes"].map(json.dumps).astype("string"))
     return rows.drop(columns=["_codes"])
@@ -147,15 +170,21 @@ def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.Dat
     out = pd.DataFrame({"_row": frame["_row"]})
     for col in table.columns:
         if col.name not in frame.columns:
-            out[col.name] = pd.Series(pd.NA, index=frame.index, dtype="datetime64[ns]" if col.kind == schema.DATE
-                                      else "string")
+            out[col.name] = pd.Series(
+                pd.NA, index=frame.index, dtype="datetime64[ns]" if col.kind == schema.DATE else "string"
+            )
             continue
         values = frame[col.name]
         if col.kind == schema.DATE:
             parsed = _parse_dates(values)
             bad = values.notna() & parsed.isna()
-            found.add(raw, frame.loc[bad, "_row"], col.name, values[bad],
-                      "not a date (use yyyy-mm-dd, dd/mm/yyyy or an Excel date)")
+            found.add(
+                raw,
+                frame.loc[bad, "_row"],
+                col.name,
+                values[bad],
+                "not a date (use yyyy-mm-dd, dd/mm/yyyy or an Excel date)",
+            )
             out[col.name] = parsed
         else:
             out[col.name] = values
@@ -186,8 +215,9 @@ def _pandera_problems(exc: SchemaErrors, raw: RawTable, typed: pd.DataFrame, fou
         found.add(raw, pd.Series([row]), str(col), pd.Series([case["failure_case"]]), rule)
 
 
-def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector,
-                 extract_date: pd.Timestamp | None) -> None:
+def _cross_table(
+    raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
+) -> None:
     # foreign keys: every reference must point at an existing row
     for table in schema.TABLES:
         if table.name not in typed:
@@ -200,12 +230,19 @@ def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found
                 continue
             frame = typed[table.name]
             orphan = frame[col.name].notna() & ~frame[col.name].isin(typed[target_table][target_col].dropna())
-            found.add(raw[table.name], frame.loc[orphan, "_row"], col.name, frame.loc[orphan, col.name],
-                      f"refers to a {target_table} row that does not exist")
+            found.add(
+                raw[table.name],
+                frame.loc[orphan, "_row"],
+                col.name,
+                frame.loc[orphan, col.name],
+                f"refers to a {target_table} row that does not exist",
+            )
     # events dated before the child's birth or after the extract date
     births = {
         "ssd": typed["ssd_person"].set_index("pers_person_id")["pers_dob"] if "ssd_person" in typed else None,
-        "sen2": typed["sen2_person"].set_index("person_table_id")["person_birth_date"] if "sen2_person" in typed else None,
+        "sen2": typed["sen2_person"].set_index("person_table_id")["person_birth_date"]
+        if "sen2_person" in typed
+        else None,
     }
     event_dates = [
         ("ssd_contacts", "cont_person_id", "cont_contact_date", "ssd"),
@@ -223,45 +260,84 @@ def _cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found
         dob = frame[person_col].map(births[side].loc[~births[side].index.duplicated()])
         before = frame[date_col] < dob
         # social care can start before birth (pre-birth assessments); a SEND request cannot
-        found.add(raw[name], frame.loc[before, "_row"], date_col, frame.loc[before, date_col].dt.date,
-                  "event dated before the child's birth", "error" if side == "sen2" else "warning")
+        found.add(
+            raw[name],
+            frame.loc[before, "_row"],
+            date_col,
+            frame.loc[before, date_col].dt.date,
+            "event dated before the child's birth",
+            "error" if side == "sen2" else "warning",
+        )
         if extract_date is not None:
             after = frame[date_col] > extract_date
-            found.add(raw[name], frame.loc[after, "_row"], date_col, frame.loc[after, date_col].dt.date,
-                      "event dated after the extract date")
+            found.add(
+                raw[name],
+                frame.loc[after, "_row"],
+                date_col,
+                frame.loc[after, date_col].dt.date,
+                "event dated after the extract date",
+            )
     # factor codes that were not in the CIN census code list for the year the assessment was authorised
     if {"ssd_assessment_factors", "ssd_cin_assessments"} <= set(typed):
         f = typed["ssd_assessment_factors"].merge(
             typed["ssd_cin_assessments"][["cina_assessment_id", "cina_assessment_auth_date"]].drop_duplicates(
-                "cina_assessment_id"), left_on="cinf_assessment_id", right_on="cina_assessment_id", how="left")
+                "cina_assessment_id"
+            ),
+            left_on="cinf_assessment_id",
+            right_on="cina_assessment_id",
+            how="left",
+        )
         f["code"] = f["cinf_assessment_factors_json"].map(lambda t: json.loads(t) if isinstance(t, str) else [])
         f = f.explode("code").dropna(subset=["code", "cina_assessment_auth_date"])
         auth = f["cina_assessment_auth_date"]
         year = auth.dt.year + (auth.dt.month > 3)
-        out_of_use = [code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y)
-                      for code, y in zip(f["code"], year)]
+        out_of_use = [
+            code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y) for code, y in zip(f["code"], year)
+        ]
         f = f[pd.Series(out_of_use, index=f.index, dtype=bool)]
-        found.add(raw["ssd_assessment_factors"], f["_row"], "cinf_assessment_factors_json", f["code"],
-                  "factor code not in the CIN census code list for that collection year", "warning")
+        found.add(
+            raw["ssd_assessment_factors"],
+            f["_row"],
+            "cinf_assessment_factors_json",
+            f["code"],
+            "factor code not in the CIN census code list for that collection year",
+            "warning",
+        )
     # an assessment cannot be authorised before it started
     if "ssd_cin_assessments" in typed:
         a = typed["ssd_cin_assessments"]
         bad = a["cina_assessment_auth_date"] < a["cina_assessment_start_date"]
-        found.add(raw["ssd_cin_assessments"], a.loc[bad, "_row"], "cina_assessment_auth_date",
-                  a.loc[bad, "cina_assessment_auth_date"].dt.date, "assessment authorised before it started")
+        found.add(
+            raw["ssd_cin_assessments"],
+            a.loc[bad, "_row"],
+            "cina_assessment_auth_date",
+            a.loc[bad, "cina_assessment_auth_date"].dt.date,
+            "assessment authorised before it started",
+        )
     # a SEN2 outcome cannot precede its request
     if "sen2_requests" in typed:
         q = typed["sen2_requests"]
         bad = q["request_outcome_date"] < q["received_date"]
-        found.add(raw["sen2_requests"], q.loc[bad, "_row"], "request_outcome_date",
-                  q.loc[bad, "request_outcome_date"].dt.date, "decision dated before the request was received")
+        found.add(
+            raw["sen2_requests"],
+            q.loc[bad, "_row"],
+            "request_outcome_date",
+            q.loc[bad, "request_outcome_date"].dt.date,
+            "decision dated before the request was received",
+        )
         if "sen2_assessment" in typed:
             a = typed["sen2_assessment"]
-            received = a["requests_table_id"].map(q.drop_duplicates("requests_table_id")
-                                                  .set_index("requests_table_id")["received_date"])
+            received = a["requests_table_id"].map(
+                q.drop_duplicates("requests_table_id").set_index("requests_table_id")["received_date"]
+            )
             bad = a["assessment_outcome_date"] < received
-            found.add(raw["sen2_assessment"], a.loc[bad, "_row"], "assessment_outcome_date",
-                      a.loc[bad, "assessment_outcome_date"].dt.date, "plan issued before its request was received")
+            found.add(
+                raw["sen2_assessment"],
+                a.loc[bad, "_row"],
+                "assessment_outcome_date",
+                a.loc[bad, "assessment_outcome_date"].dt.date,
+                "plan issued before its request was received",
+            )
 
 
 def summarise(problems: pd.DataFrame, examples: int = 3) -> str:

@@ -58,24 +58,54 @@ def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.DataFrame | None):
-    csc = pd.DataFrame({"pers_person_id": ssd_person["pers_person_id"], "upn": ssd_person["pers_upn"],
-                        "forename": _norm(ssd_person["pers_forename"]), "surname": _norm(ssd_person["pers_surname"]),
-                        "dob": ssd_person["pers_dob"], "sex": ssd_person["pers_sex"],
-                        "postcode": ssd_person["pers_postcode"].astype("string").str.upper().str.replace(" ", "")})
-    send = pd.DataFrame({"person_table_id": sen2_person["person_table_id"], "upn": sen2_person["upn"],
-                         "forename": _norm(sen2_person["forename"]), "surname": _norm(sen2_person["surname"]),
-                         "dob": sen2_person["person_birth_date"], "sex": sen2_person["sex"],
-                         "postcode": sen2_person["postcode"].astype("string").str.upper().str.replace(" ", "")})
+    csc = pd.DataFrame(
+        {
+            "pers_person_id": ssd_person["pers_person_id"],
+            "upn": ssd_person["pers_upn"],
+            "forename": _norm(ssd_person["pers_forename"]),
+            "surname": _norm(ssd_person["pers_surname"]),
+            "dob": ssd_person["pers_dob"],
+            "sex": ssd_person["pers_sex"],
+            "postcode": ssd_person["pers_postcode"].astype("string").str.upper().str.replace(" ", ""),
+        }
+    )
+    send = pd.DataFrame(
+        {
+            "person_table_id": sen2_person["person_table_id"],
+            "upn": sen2_person["upn"],
+            "forename": _norm(sen2_person["forename"]),
+            "surname": _norm(sen2_person["surname"]),
+            "dob": sen2_person["person_birth_date"],
+            "sex": sen2_person["sex"],
+            "postcode": sen2_person["postcode"].astype("string").str.upper().str.replace(" ", ""),
+        }
+    )
     upns = csc[["pers_person_id", "upn"]].dropna()
     if linked_ids is not None and len(linked_ids):
-        more = linked_ids[linked_ids["link_identifier_type"].isin(["Unique Pupil Number", "Former Unique Pupil Number"])]
-        upns = pd.concat([upns, more.rename(columns={"link_person_id": "pers_person_id",
-                                                     "link_identifier_value": "upn"})[["pers_person_id", "upn"]]])
+        more = linked_ids[
+            linked_ids["link_identifier_type"].isin(["Unique Pupil Number", "Former Unique Pupil Number"])
+        ]
+        upns = pd.concat(
+            [
+                upns,
+                more.rename(columns={"link_person_id": "pers_person_id", "link_identifier_value": "upn"})[
+                    ["pers_person_id", "upn"]
+                ],
+            ]
+        )
     return csc, send, upns.drop_duplicates()
 
 
-def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.DataFrame | None = None, *,
-         threshold: float = 0.9, probabilistic: bool = True, backend: str = "duckdb", seed: int = 1) -> Linkage:
+def link(
+    ssd_person: pd.DataFrame,
+    sen2_person: pd.DataFrame,
+    linked_ids: pd.DataFrame | None = None,
+    *,
+    threshold: float = 0.9,
+    probabilistic: bool = True,
+    backend: str = "duckdb",
+    seed: int = 1,
+) -> Linkage:
     """Run every pass and return the crosswalk with how each link was made."""
     csc, send, upns = _people(ssd_person, sen2_person, linked_ids)
     found: list[pd.DataFrame] = []
@@ -86,7 +116,8 @@ def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.Dat
 
     if linked_ids is not None and len(linked_ids):
         xw = linked_ids[linked_ids["link_identifier_type"] == "SEND Person ID"].rename(
-            columns={"link_person_id": "pers_person_id", "link_identifier_value": "person_table_id"})
+            columns={"link_person_id": "pers_person_id", "link_identifier_value": "person_table_id"}
+        )
         xw = xw[xw["person_table_id"].isin(send["person_table_id"])]
         found.append(_one_to_one(xw[["pers_person_id", "person_table_id"]]).assign(method="LA crosswalk"))
 
@@ -94,8 +125,11 @@ def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.Dat
     found.append(_one_to_one(upn[["pers_person_id", "person_table_id"]]).assign(method="UPN"))
 
     keys = ["forename", "surname", "dob"]
-    names = unlinked(csc, "pers_person_id").dropna(subset=keys).merge(
-        unlinked(send, "person_table_id").dropna(subset=keys), on=keys)
+    names = (
+        unlinked(csc, "pers_person_id")
+        .dropna(subset=keys)
+        .merge(unlinked(send, "person_table_id").dropna(subset=keys), on=keys)
+    )
     found.append(_one_to_one(names[["pers_person_id", "person_table_id"]]).assign(method="name and birth date"))
 
     crosswalk = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True).assign(match_probability=1.0)
@@ -109,21 +143,39 @@ def link(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.Dat
             scored = pd.DataFrame(columns=["pers_person_id", "person_table_id", "match_weight", "match_probability"])
             note = f"not run: the model could not be trained on so few records ({exc})"
         weights = scored["match_weight"].astype(float)
-        open_ = scored[(scored["match_probability"] >= threshold)
-                       & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
-                       & ~scored["person_table_id"].isin(crosswalk["person_table_id"])]
-        best = _one_to_one(open_.sort_values("match_probability", ascending=False)
-                           .drop_duplicates("pers_person_id").drop_duplicates("person_table_id"))
+        open_ = scored[
+            (scored["match_probability"] >= threshold)
+            & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
+            & ~scored["person_table_id"].isin(crosswalk["person_table_id"])
+        ]
+        best = _one_to_one(
+            open_.sort_values("match_probability", ascending=False)
+            .drop_duplicates("pers_person_id")
+            .drop_duplicates("person_table_id")
+        )
         if len(best):
-            crosswalk = pd.concat([crosswalk, best[["pers_person_id", "person_table_id", "match_probability"]]
-                                   .assign(method="probabilistic")], ignore_index=True)
+            crosswalk = pd.concat(
+                [
+                    crosswalk,
+                    best[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic"),
+                ],
+                ignore_index=True,
+            )
     crosswalk = crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
     return Linkage(crosswalk, len(send), len(csc), model, weights, note)
 
 
 def _splink_frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:
-    return pd.DataFrame({"unique_id": df[id_col].astype(str), "forename": df["forename"], "surname": df["surname"],
-                         "dob": pd.to_datetime(df["dob"]).dt.date, "sex": df["sex"], "postcode": df["postcode"]})
+    return pd.DataFrame(
+        {
+            "unique_id": df[id_col].astype(str),
+            "forename": df["forename"],
+            "surname": df["surname"],
+            "dob": pd.to_datetime(df["dob"]).dt.date,
+            "sex": df["sex"],
+            "postcode": df["postcode"],
+        }
+    )
 
 
 def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> tuple[pd.DataFrame, dict]:
@@ -145,27 +197,34 @@ def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> t
             cl.ExactMatch("sex"),
             cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
         ],
-        blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname", "forename"),
-                                                block_on("postcode")],
+        blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname", "forename"), block_on("postcode")],
     )
     with _database(backend) as db:
-        linker = Linker([db.register(_splink_frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
-                         db.register(_splink_frame(send, "person_table_id"), dataset_display_name="send_people")],
-                        settings, log_level=logging.ERROR)
-        linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "dob")],
-                                                                      recall=0.8)
+        linker = Linker(
+            [
+                db.register(_splink_frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
+                db.register(_splink_frame(send, "person_table_id"), dataset_display_name="send_people"),
+            ],
+            settings,
+            log_level=logging.ERROR,
+        )
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("forename", "surname", "dob")], recall=0.8
+        )
         linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
         linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
         linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
         pred = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
         model = linker.misc.save_model_to_json()
     left_is_csc = pred["source_dataset_l"] == "csc_people"
-    scored = pd.DataFrame({
-        "pers_person_id": np.where(left_is_csc, pred["unique_id_l"], pred["unique_id_r"]),
-        "person_table_id": np.where(left_is_csc, pred["unique_id_r"], pred["unique_id_l"]),
-        "match_weight": pred["match_weight"].astype(float),
-        "match_probability": pred["match_probability"].astype(float),
-    })
+    scored = pd.DataFrame(
+        {
+            "pers_person_id": np.where(left_is_csc, pred["unique_id_l"], pred["unique_id_r"]),
+            "person_table_id": np.where(left_is_csc, pred["unique_id_r"], pred["unique_id_l"]),
+            "match_weight": pred["match_weight"].astype(float),
+            "match_probability": pred["match_probability"].astype(float),
+        }
+    )
     return scored, model
 
 
@@ -185,21 +244,28 @@ def _database(backend: str):
         from pyspark.sql import SparkSession
         from splink.backends.spark import SparkAPI, similarity_jar_location
     except ImportError:
-        raise UserError("linkage.backend is spark, but PySpark is not installed: run "
-                        "`make spark` (Spark also needs Java 17 or later), "
-                        "or set linkage.backend: duckdb.") from None
+        raise UserError(
+            "linkage.backend is spark, but PySpark is not installed: run "
+            "`make spark` (Spark also needs Java 17 or later), "
+            "or set linkage.backend: duckdb."
+        ) from None
     if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
-        raise UserError("linkage.backend is spark, but no Java runtime was found (Spark needs Java 17 or later): "
-                        "install one, or set linkage.backend: duckdb.")
+        raise UserError(
+            "linkage.backend is spark, but no Java runtime was found (Spark needs Java 17 or later): "
+            "install one, or set linkage.backend: duckdb."
+        )
     with tempfile.TemporaryDirectory(prefix="adversity-report-spark-") as scratch:
-        spark = (SparkSession.builder.master("local[*]").appName("adversity-report-linkage")
-                 .config("spark.jars", similarity_jar_location())
-                 .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1)))
-                 .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
-                 .config("spark.local.dir", scratch)
-                 .config("spark.ui.enabled", "false")
-                 .config("spark.ui.showConsoleProgress", "false")
-                 .getOrCreate())
+        spark = (
+            SparkSession.builder.master("local[*]")
+            .appName("adversity-report-linkage")
+            .config("spark.jars", similarity_jar_location())
+            .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1)))
+            .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
+            .config("spark.local.dir", scratch)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
         try:
             spark.sparkContext.setLogLevel("ERROR")
             spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))

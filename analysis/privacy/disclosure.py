@@ -129,13 +129,18 @@ def hide_cells(table: pd.DataFrame, rows, columns: tuple[str, ...]) -> pd.DataFr
 
 def measure(m: dict, threshold: int) -> dict:
     """A headline measure (numerator, denominator, value, interval) with disclosure control applied."""
-    small = any(
-        is_small(v, threshold) for v in (m["numerator"], m["denominator"], m["denominator"] - m["numerator"])
-    )
+    small = any(is_small(v, threshold) for v in (m["numerator"], m["denominator"], m["denominator"] - m["numerator"]))
     if not small:
         return {**m, "suppressed": False}
-    return {**m, "numerator": None, "denominator": None, "value": None, "interval": [None, None],
-            "suppressed": True, "threshold": threshold}  # fmt: skip
+    return {
+        **m,
+        "numerator": None,
+        "denominator": None,
+        "value": None,
+        "interval": [None, None],
+        "suppressed": True,
+        "threshold": threshold,
+    }
 
 
 def measures(all_measures: dict, threshold: int) -> dict:

@@ -39,5 +39,6 @@ def load_key(edition: str) -> bytes:
 
 def pseudonym(values: pd.Series, key: bytes, prefix: str) -> pd.Series:
     """HMAC-SHA256 of each identifier, shortened to 16 hex characters, with a prefix naming its source."""
-    return values.map(lambda v: None if pd.isna(v) else
-                      prefix + hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:16]).astype("string")
+    return values.map(
+        lambda v: None if pd.isna(v) else prefix + hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:16]
+    ).astype("string")

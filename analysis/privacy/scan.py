@@ -55,8 +55,15 @@ MIN_NAME_LENGTH = 6  # a single forename or surname is matched alone only from t
 # children, identifies nobody (and would match every citation of an author called Thomas); the full name still does;
 # and only when the word is not in the report's own authored text (`AUTHORED`): "Wilson" in "Wilson 95% confidence
 # intervals" was written into the chapters before any data was seen, so it cannot have leaked from the extract.
-AUTHORED = ("book/**/*.md", "_config.yml", "_toc.yml", "_templates/**/*", "data_templates/*.yml",
-            "data_templates/*.md", "README.md")
+AUTHORED = (
+    "book/**/*.md",
+    "_config.yml",
+    "_toc.yml",
+    "_templates/**/*",
+    "data_templates/*.yml",
+    "data_templates/*.md",
+    "README.md",
+)
 TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits: ids, UPNs, words; punctuation and spaces split
 ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)(T\d{2}:\d{2}(?::\d{2})?)?")
 UK_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
@@ -67,8 +74,23 @@ SUPPRESSED = {*disclosure.WRITTEN_FORMS, "*"}
 SYMBOLS = {*SUPPRESSED, "x", "[x]", "z", "[z]", "u", "[u]", ":", "low", "-", "", "nan", "none", "<na>"}
 # Whole-number columns that are not counts of children, compared after lower-casing and squeezing spaces ...
 NON_COUNT_HEADERS = {
-    "rank", "year of request", "year", "percent", "share", "lower 95%", "upper 95%", "match weight from",
-    "seconds", "rows", "code", "value", "version", "age", "before threshold", "imd decile", "decile",
+    "rank",
+    "year of request",
+    "year",
+    "percent",
+    "share",
+    "lower 95%",
+    "upper 95%",
+    "match weight from",
+    "seconds",
+    "rows",
+    "code",
+    "value",
+    "version",
+    "age",
+    "before threshold",
+    "imd decile",
+    "decile",
 }
 # ... and header words that mark a rate, a position or a measure rather than a count (ages, years, ranks and codes
 # only at the start, so "Children under age 5" stays a count). "Rows" counts lines of
@@ -77,7 +99,9 @@ NON_COUNT_HEADERS = {
 NON_COUNT_WORDS = re.compile(
     r"%|percent|share|proportion|\brate\b|ratio|^rank\b|^(age|ages|year|years)\b|\bmatch weight\b|^weight\b|"
     r"seconds|^time\b|\blower\b|\bupper\b|interval|\bci\b|\bdate\b|decile|^code\b|version|precision|recall|"
-    r"\bmean\b|\bmedian\b|odds|sha256|hash|^rows$|\bbins?\b", re.I)
+    r"\bmean\b|\bmedian\b|odds|sha256|hash|^rows$|\bbins?\b",
+    re.I,
+)
 SHARE_WORDS = re.compile(r"%|percent|share|proportion|\brate\b|lower|upper|interval|\bci\b", re.I)
 NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?%?$")
 _INT = r"(\d{1,3}(?:,\d{3})+|\d+)"
@@ -85,12 +109,32 @@ N_OF_M = re.compile(rf"(?<![\d.,]){_INT} of {_INT}(?![\d.%])")
 N_CHILDREN = re.compile(rf"(?<![\d.,]){_INT}\s+(?:children|child|pupils|young people|families|pairs)\b", re.I)
 TOTAL_ROW = re.compile(r"^\s*(all\b|total\b|overall\b)", re.I)
 # Glued values that are parameters or counts of report parts or extract records, not counts of children.
-NON_COUNT_GLUE = {"age", "age_threshold", "before_age", "disclosure_threshold", "threshold", "rounding_base",
-                  "n_recs", "n_frame", "n_files", "n_codes", "n_chapters", "errors", "warnings", "excluded",
-                  "la_code", "or_early", "or_ci", "match_rate", "window"}
+NON_COUNT_GLUE = {
+    "age",
+    "age_threshold",
+    "before_age",
+    "disclosure_threshold",
+    "threshold",
+    "rounding_base",
+    "n_recs",
+    "n_frame",
+    "n_files",
+    "n_codes",
+    "n_chapters",
+    "errors",
+    "warnings",
+    "excluded",
+    "la_code",
+    "or_early",
+    "or_ci",
+    "match_rate",
+    "window",
+}
 # JSON keys whose whole-number values are counts of children (measures.json, linkage.json).
-COUNT_KEYS = re.compile(r"^(numerator|denominator|cohort_size|linked|children|count|n|pairs|.*_people|"
-                        r".*_children|.*_count|n_.*)$")
+COUNT_KEYS = re.compile(
+    r"^(numerator|denominator|cohort_size|linked|children|count|n|pairs|.*_people|"
+    r".*_children|.*_count|n_.*)$"
+)
 
 # --- child-level rows ------------------------------------------------------------------------------------------
 PSEUDONYM = re.compile(r"\bc_[0-9a-f]{16}\b")
@@ -249,8 +293,28 @@ class _Table:
 class _HTML(HTMLParser):
     """Text, attribute values and tables of an HTML page, with only the standard library."""
 
-    SKIP_ATTRS = {"class", "id", "style", "role", "tabindex", "colspan", "rowspan", "width", "height", "type",
-                  "rel", "media", "charset", "lang", "dir", "target", "async", "defer", "method", "for"}
+    SKIP_ATTRS = {
+        "class",
+        "id",
+        "style",
+        "role",
+        "tabindex",
+        "colspan",
+        "rowspan",
+        "width",
+        "height",
+        "type",
+        "rel",
+        "media",
+        "charset",
+        "lang",
+        "dir",
+        "target",
+        "async",
+        "defer",
+        "method",
+        "for",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -338,8 +402,11 @@ class _Scanner:
     # identifiers
     def identifiers(self, page: str, text: str, where: str) -> None:
         for (original, source, what), how in _match(text, self.ids):
-            hint = (" (a date published by design, such as the study window, can be allowed: see `allow`)"
-                    if what == "birth date" else "")
+            hint = (
+                " (a date published by design, such as the study window, can be allowed: see `allow`)"
+                if what == "birth date"
+                else ""
+            )
             self.add(page, "identifier", f"{mask(original)} from {source}", f"{what} {how} in {where}{hint}")
 
     # tables
@@ -360,8 +427,13 @@ class _Scanner:
                 if j < len(row):
                     n = _whole(row[j])
                     if self.small(n):
-                        self.add(page, "small count", n, f"{t.where}, column '{header[j]}', row '{_label(row)}': "
-                                 f"a count from 1 to {self.threshold - 1}")
+                        self.add(
+                            page,
+                            "small count",
+                            n,
+                            f"{t.where}, column '{header[j]}', row '{_label(row)}': "
+                            f"a count from 1 to {self.threshold - 1}",
+                        )
         self._recoverable(page, t, header, counts)
 
     def _child_level(self, page: str, t: _Table, header: list[str]) -> None:
@@ -369,10 +441,14 @@ class _Scanner:
             values = [r[j].strip() for r in t.rows if j < len(r) and r[j].strip()]
             keys = sum(bool(PSEUDONYM.fullmatch(v)) for v in values)
             if h.casefold() == "child" or (values and keys):
-                self.add(page, "child-level row", f"column '{h}'",
-                         f"{t.where} has {len(t.rows)} rows with a column "
-                         + (f"of pseudonymised child keys ({keys} keys)" if keys else "named 'child'")
-                         + "; the public edition publishes aggregates only")
+                self.add(
+                    page,
+                    "child-level row",
+                    f"column '{h}'",
+                    f"{t.where} has {len(t.rows)} rows with a column "
+                    + (f"of pseudonymised child keys ({keys} keys)" if keys else "named 'child'")
+                    + "; the public edition publishes aggregates only",
+                )
                 return
 
     def _recoverable(self, page: str, t: _Table, header: list[str], counts: list[int]) -> None:
@@ -389,17 +465,25 @@ class _Scanner:
                 v = _number(row[j])
                 hidden = [header[k] for k in paired if k < len(row) and row[k].strip().lower() in SUPPRESSED]
                 if hidden and v is not None and v != 0:
-                    self.add(page, "small count", row[j].strip(),
-                             f"{t.where}, row '{_label(row)}': column '{header[j]}' is published although "
-                             f"'{hidden[0]}' is suppressed, so the suppressed count can be recovered from it")
+                    self.add(
+                        page,
+                        "small count",
+                        row[j].strip(),
+                        f"{t.where}, row '{_label(row)}': column '{header[j]}' is published although "
+                        f"'{hidden[0]}' is suppressed, so the suppressed count can be recovered from it",
+                    )
         for j in shares:
             for a, b in _fractions(t.rows, counts, j):
                 for row in t.rows:
                     num, den = (_whole(row[a]), _whole(row[b])) if max(a, b) < len(row) else (None, None)
                     if num is not None and den is not None and self.small(den - num):
-                        self.add(page, "small count", f"{num} of {den}",
-                                 f"{t.where}, row '{_label(row)}': '{header[a]}' of '{header[b]}' (the share in "
-                                 f"'{header[j]}') leaves {den - num}, a count from 1 to {self.threshold - 1}")
+                        self.add(
+                            page,
+                            "small count",
+                            f"{num} of {den}",
+                            f"{t.where}, row '{_label(row)}': '{header[a]}' of '{header[b]}' (the share in "
+                            f"'{header[j]}') leaves {den - num}, a count from 1 to {self.threshold - 1}",
+                        )
         totals = [i for i, r in enumerate(t.rows) if r and TOTAL_ROW.match(r[0])]
         for i in totals:
             for k in counts:
@@ -409,9 +493,13 @@ class _Scanner:
                 others = [r for n, r in enumerate(t.rows) if n not in totals and k < len(r)]
                 hidden = [r for r in others if r[k].strip().lower() in SUPPRESSED]
                 if len(hidden) == 1:
-                    self.add(page, "small count", disclosure.SUPPRESSED,
-                             f"{t.where}, column '{header[k]}', row '{_label(hidden[0])}': the only suppressed cell "
-                             f"of the column can be recovered by subtraction from the row '{_label(t.rows[i])}'")
+                    self.add(
+                        page,
+                        "small count",
+                        disclosure.SUPPRESSED,
+                        f"{t.where}, column '{header[k]}', row '{_label(hidden[0])}': the only suppressed cell "
+                        f"of the column can be recovered by subtraction from the row '{_label(t.rows[i])}'",
+                    )
 
     def prose(self, page: str, text: str, where: str) -> None:
         """'N of M' statements in running text (glued shares end up here)."""
@@ -424,8 +512,12 @@ class _Scanner:
             return
         for label, v in (("N", n), ("M", d), ("M - N", d - n)):
             if self.small(v):
-                self.add(page, "small count", m.group(0), f"{where}: '{m.group(0)}' has {label} = {v}, "
-                         f"a count from 1 to {self.threshold - 1}")
+                self.add(
+                    page,
+                    "small count",
+                    m.group(0),
+                    f"{where}: '{m.group(0)}' has {label} = {v}, a count from 1 to {self.threshold - 1}",
+                )
 
     # files
     def html(self, path: Path) -> None:
@@ -497,17 +589,25 @@ class _Scanner:
         num, den = m.get("numerator"), m.get("denominator")
         if m.get("suppressed") is True:
             if num is not None or den is not None:
-                self.add(page, "small count", f"{num} of {den}",
-                         f"measure '{name}' is marked suppressed but still shows its numerator or denominator")
+                self.add(
+                    page,
+                    "small count",
+                    f"{num} of {den}",
+                    f"measure '{name}' is marked suppressed but still shows its numerator or denominator",
+                )
             return
         values = [("numerator", num), ("denominator", den)]
         if isinstance(num, int) and isinstance(den, int):
             values.append(("denominator - numerator", den - num))
         for label, v in values:
             if self.small(v):
-                self.add(page, "small count", f"{num} of {den}",
-                         f"measure '{name}': {label} = {v} is from 1 to {self.threshold - 1} and the measure is "
-                         "not marked suppressed")
+                self.add(
+                    page,
+                    "small count",
+                    f"{num} of {den}",
+                    f"measure '{name}': {label} = {v} is from 1 to {self.threshold - 1} and the measure is "
+                    "not marked suppressed",
+                )
 
     def notebook(self, path: Path) -> None:
         page = self.page(path)
@@ -558,8 +658,12 @@ class _Scanner:
         for m in N_CHILDREN.finditer(plain):
             v = _whole(m.group(1))
             if self.small(v):
-                self.add(page, "small count", m.group(0), f"{where}: '{m.group(0)}' is a count from 1 to "
-                         f"{self.threshold - 1}")
+                self.add(
+                    page,
+                    "small count",
+                    m.group(0),
+                    f"{where}: '{m.group(0)}' is a count from 1 to {self.threshold - 1}",
+                )
 
     def _keys_in_text(self, page: str, text: str, where: str) -> None:
         if self.edition != "public":
@@ -569,9 +673,13 @@ class _Scanner:
             return
         if any(r["page"] == page and r["kind"] == "child-level row" for r in self.rows):
             return  # already reported for a table on this page
-        self.add(page, "child-level row", f"{len(keys)} pseudonymised child keys",
-                 f"{where} holds pseudonymised child keys (c_ and 16 hex digits); the public edition publishes "
-                 "aggregates only")
+        self.add(
+            page,
+            "child-level row",
+            f"{len(keys)} pseudonymised child keys",
+            f"{where} holds pseudonymised child keys (c_ and 16 hex digits); the public edition publishes "
+            "aggregates only",
+        )
 
     def text(self, path: Path) -> None:
         self.identifiers(self.page(path), path.read_text(encoding="utf-8", errors="replace"), "the file")
@@ -704,9 +812,17 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
             yield Path(dirpath) / f, vendor
 
 
-def scan(site_dir: Path, extract_dir: Path | None, threshold: int = 10, edition: str = "public",
-         notebooks_dir: Path | None = None, *, tables_dir: Path | None = None, json_dir: Path | None = None,
-         allow: Iterable[str] = ()) -> pd.DataFrame:
+def scan(
+    site_dir: Path,
+    extract_dir: Path | None,
+    threshold: int = 10,
+    edition: str = "public",
+    notebooks_dir: Path | None = None,
+    *,
+    tables_dir: Path | None = None,
+    json_dir: Path | None = None,
+    allow: Iterable[str] = (),
+) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
 
     Reads the site (HTML text and attribute values, CSV, XLSX, JSON and notebooks, including `_sources/*.ipynb`),
@@ -764,8 +880,10 @@ def refuse_if_unsafe(findings: pd.DataFrame) -> None:
         return
     kinds = findings["kind"].value_counts()
     counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    raise UserError(f"The disclosure scan found {len(findings)} problem(s) ({counts}) on "
-                    f"{findings['page'].nunique()} page(s); nothing was published.\n{summarise(findings)}")
+    raise UserError(
+        f"The disclosure scan found {len(findings)} problem(s) ({counts}) on "
+        f"{findings['page'].nunique()} page(s); nothing was published.\n{summarise(findings)}"
+    )
 
 
 def gate(params, extract_dir: Path | None, chapters: str):
@@ -774,8 +892,14 @@ def gate(params, extract_dir: Path | None, chapters: str):
     work/disclosure_findings.csv and refuses (raises) when there are any. A comparison has no extract."""
 
     def check(stage: Path, work: Path) -> None:
-        findings = scan(stage / "html", extract_dir, params.disclosure_threshold, params.edition,
-                        notebooks_dir=work / "book_stage" / "book" / chapters, allow=published_values(params))
+        findings = scan(
+            stage / "html",
+            extract_dir,
+            params.disclosure_threshold,
+            params.edition,
+            notebooks_dir=work / "book_stage" / "book" / chapters,
+            allow=published_values(params),
+        )
         if not findings.empty:
             findings.to_csv(work / "disclosure_findings.csv", index=False)
         refuse_if_unsafe(findings)

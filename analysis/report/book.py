@@ -50,8 +50,9 @@ class Renderable(Protocol):
 def toc_chapters(toc_path: Path = TOC) -> list[str]:
     """Chapter names in reading order, from a toc (the report's root _toc.yml by default)."""
     toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}])
-                             for c in part["chapters"]]
+    files = [toc["root"]] + [
+        c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]) for c in part["chapters"]
+    ]
     return files
 
 
@@ -83,12 +84,20 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str) -> 
         return time.perf_counter() - t0
     nb = jupytext.read(REPO / f"{source}.md")
     try:
-        papermill.execute_notebook(nb, str(out_path), parameters={"study_dir": str(study_dir)},
-                                   kernel_name="python3", cwd=str(out_dir), progress_bar=False, log_output=False,
-                                   start_timeout=300)
+        papermill.execute_notebook(
+            nb,
+            str(out_path),
+            parameters={"study_dir": str(study_dir)},
+            kernel_name="python3",
+            cwd=str(out_dir),
+            progress_bar=False,
+            log_output=False,
+            start_timeout=300,
+        )
     except papermill.PapermillExecutionError as exc:
-        raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. "
-                        f"The executed notebook is at {out_path}.") from None
+        raise UserError(
+            f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. The executed notebook is at {out_path}."
+        ) from None
     executed = nbformat.read(out_path, as_version=4)
     _finish(executed, name)
     nbformat.write(executed, out_path)
@@ -129,14 +138,17 @@ def _finish(nb, name: str) -> None:
         if cell.cell_type == "code":
             code.append(cell.source.strip())
         elif cell.cell_type == "markdown" and "[[alt:" in cell.source:
+
             def alt(match: re.Match) -> str:
                 if match.group(1) not in glued:
                     raise UserError(f"Chapter '{name}' asks for alt text '{match.group(1)}' but does not glue it.")
                 return " ".join(glued[match.group(1)].split())
+
             cell.source = ALT.sub(alt, cell.source)
     body = "\n\n".join(code)
-    nb.cells.append(nbformat.v4.new_markdown_cell(
-        f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::"))
+    nb.cells.append(
+        nbformat.v4.new_markdown_cell(f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::")
+    )
 
 
 def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC) -> dict[str, float]:
@@ -164,7 +176,8 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
     config["title"] = f"Adversity before SEND: {params['la_name']}"
     if params["edition"] == "internal":  # a banner on every page (set where _config.yml sets the theme options)
         config["sphinx"]["config"]["html_theme_options"]["announcement"] = (
-            "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
+            "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication."
+        )
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(toc, src / "_toc.yml")
     for folder, dest in (("_templates", "_templates"), ("book/_static", "_static")):  # _static: the theme CSS fixes
@@ -196,8 +209,18 @@ def execute(study: Renderable, work: Path, code: str, toc: Path = TOC) -> Path:
 
 def jupyter_book_command(src: Path, work: Path) -> list[str]:
     """The strict Jupyter Book build of a staged book (warnings are errors), output under work/book_out."""
-    return [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "html",
-            "-W", "-n", "--keep-going", "--path-output", str(work / "book_out")]
+    return [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+        str(work / "book_out"),
+    ]
 
 
 def build_html(src: Path, work: Path) -> Path:
@@ -207,8 +230,11 @@ def build_html(src: Path, work: Path) -> Path:
     if proc.returncode != 0:
         (work / "book_build.log").write_text(proc.stdout + proc.stderr)
         warnings = [line for line in (proc.stdout + proc.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
-        raise UserError("The book did not build cleanly (warnings are errors):\n  " + "\n  ".join(warnings[:20])
-                        + f"\nFull log: {work / 'book_build.log'}")
+        raise UserError(
+            "The book did not build cleanly (warnings are errors):\n  "
+            + "\n  ".join(warnings[:20])
+            + f"\nFull log: {work / 'book_build.log'}"
+        )
     return work / "book_out" / "_build" / "html"
 
 

@@ -58,8 +58,13 @@ def count_bars(table: pd.DataFrame, label: str, count: str, xlabel: str):
     y = np.arange(len(t))
     ax.barh(y, v.fillna(0), color=PALETTE[2], edgecolor="black")
     for yi, vi in zip(y, v):
-        ax.text((0 if np.isnan(vi) else vi) + 0.5, yi, "suppressed" if np.isnan(vi) else f"{int(vi):,}",
-                va="center", fontsize=9)
+        ax.text(
+            (0 if np.isnan(vi) else vi) + 0.5,
+            yi,
+            "suppressed" if np.isnan(vi) else f"{int(vi):,}",
+            va="center",
+            fontsize=9,
+        )
     ax.set_yticks(y, t[label])
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, max(10, float(np.nanmax(np.append(v.to_numpy(), 0))) * 1.15))
@@ -96,11 +101,23 @@ def forest(table: pd.DataFrame):
     for offset, (model, marker, face) in zip((0.15, -0.15), (("crude", "o", "white"), ("adjusted", "s", "black"))):
         t = table[table["Model"] == model].set_index("Exposure")
         y = [exposures.index(e) + offset for e in t.index]
-        ax.errorbar(t["Odds ratio"], y, xerr=[t["Odds ratio"] - t["Lower 95%"], t["Upper 95%"] - t["Odds ratio"]],
-                    fmt=marker, color="black", markerfacecolor=face, capsize=3, label=model.capitalize())
+        ax.errorbar(
+            t["Odds ratio"],
+            y,
+            xerr=[t["Odds ratio"] - t["Lower 95%"], t["Upper 95%"] - t["Odds ratio"]],
+            fmt=marker,
+            color="black",
+            markerfacecolor=face,
+            capsize=3,
+            label=model.capitalize(),
+        )
     ax.axvline(1, color="grey", linestyle="--")
     ax.set_xscale("log")
-    ticks = [t for t in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if table["Lower 95%"].min() / 1.5 <= t <= table["Upper 95%"].max() * 1.5]
+    ticks = [
+        t
+        for t in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16)
+        if table["Lower 95%"].min() / 1.5 <= t <= table["Upper 95%"].max() * 1.5
+    ]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_yticks(range(len(exposures)), exposures)
@@ -131,8 +148,9 @@ def upset(combinations: pd.DataFrame):
     combinations; pooled small combinations are left out of the plot."""
     import upsetplot
 
-    shown = combinations[(combinations["Combination"] != "other combinations")
-                         & disclosure.shown(combinations["Children"])]
+    shown = combinations[
+        (combinations["Combination"] != "other combinations") & disclosure.shown(combinations["Children"])
+    ]
     memberships = [c.split(" + ") for c in shown["Combination"]]
     if len({d for m in memberships for d in m}) < 2:  # an UpSet plot needs at least two sets
         return _message("Too few children to show combinations")
@@ -166,8 +184,18 @@ def completeness(table: pd.DataFrame):
     if grid.empty or grid.isna().all().all():
         return _message("Too few dated records to show completeness by year")
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(grid) + 2.2), layout="constrained")
-    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", vmin=0, vmax=100, cbar_kws={"label": "Complete (%)"},
-                linewidths=0.5, linecolor="white", ax=ax)
+    sns.heatmap(
+        grid,
+        annot=True,
+        fmt=".0f",
+        cmap="Blues",
+        vmin=0,
+        vmax=100,
+        cbar_kws={"label": "Complete (%)"},
+        linewidths=0.5,
+        linecolor="white",
+        ax=ax,
+    )
     ax.set_xlabel("Year of the record")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=45)
@@ -185,15 +213,23 @@ def flow_diagram(flow: pd.DataFrame):
         text = f"{row['Step']}\n{n if isinstance(n, str) else format(int(n), ',')}"
         excluded = str(row["Step"]).startswith("excluded")
         if excluded:
-            ax.text(0.78, -i, text, ha="center", va="center", fontsize=9,
-                    bbox={**box, "facecolor": "white", "linestyle": "--"})
+            ax.text(
+                0.78,
+                -i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox={**box, "facecolor": "white", "linestyle": "--"},
+            )
             ax.annotate("", xy=(0.6, -i), xytext=(0.3, -i), arrowprops={"arrowstyle": "->", "color": "black"})
             ax.plot([0.3, 0.3], [-(last_main or 0) - 0.3, -i], color="black", linewidth=1)
         else:
             ax.text(0.3, -i, text, ha="center", va="center", fontsize=9, bbox={**box, "facecolor": "#dbe9f6"})
             if last_main is not None:
-                ax.annotate("", xy=(0.3, -i + 0.3), xytext=(0.3, -i + 0.7),
-                            arrowprops={"arrowstyle": "->", "color": "black"})
+                ax.annotate(
+                    "", xy=(0.3, -i + 0.3), xytext=(0.3, -i + 0.7), arrowprops={"arrowstyle": "->", "color": "black"}
+                )
             last_main = i
     ax.set_xlim(0, 1)
     ax.set_ylim(-len(flow) + 0.4, 0.6)
@@ -212,12 +248,25 @@ def child_timelines(child_events: pd.DataFrame, cohort: pd.DataFrame, n: int = 2
         ax.hlines(i, ev["age"].min(), child["age_at_index"], color="grey")
         for d, g in ev.groupby("domain"):
             ax.scatter(g["age"], [i] * len(g), marker=markers[d], color="black", label=d, zorder=3)
-        ax.scatter([child["age_at_index"]], [i], marker="D", color=PALETTE[1], edgecolor="black", zorder=3,
-                   label="EHC needs assessment request")
+        ax.scatter(
+            [child["age_at_index"]],
+            [i],
+            marker="D",
+            color=PALETTE[1],
+            edgecolor="black",
+            zorder=3,
+            label="EHC needs assessment request",
+        )
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), [k.replace("_", " ") for k in unique], frameon=False, fontsize=8,
-              loc="upper left", bbox_to_anchor=(1, 1))
+    ax.legend(
+        unique.values(),
+        [k.replace("_", " ") for k in unique],
+        frameon=False,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1, 1),
+    )
     ax.set_yticks(range(len(sample)), [c[:8] for c in sample["child"]])
     ax.set_xlabel("Age (years)")
     return fig
@@ -230,9 +279,13 @@ def internal_timelines(study):
 
     if not study.internal or study.child_events.empty:
         return None
-    display(Markdown("## Timelines of individual children (internal edition only)\n\nPseudonymised timelines for a "
-                     "random sample of children with documented adversity: each line runs from the first documented "
-                     "adversity to the request (diamond)."))
+    display(
+        Markdown(
+            "## Timelines of individual children (internal edition only)\n\nPseudonymised timelines for a "
+            "random sample of children with documented adversity: each line runs from the first documented "
+            "adversity to the request (diamond)."
+        )
+    )
     return child_timelines(study.child_events, study.cohort)
 
 
@@ -245,8 +298,14 @@ def costs(info):
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(t) + 1.4), layout="constrained")
     y = np.arange(len(t))
     ax.barh(y, t["central"] / 1000, color=PALETTE[0], edgecolor="black")
-    ax.errorbar(t["central"] / 1000, y, xerr=[(t["central"] - t["low"]) / 1000, (t["high"] - t["central"]) / 1000],
-                fmt="none", ecolor="black", capsize=4)
+    ax.errorbar(
+        t["central"] / 1000,
+        y,
+        xerr=[(t["central"] - t["low"]) / 1000, (t["high"] - t["central"]) / 1000],
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+    )
     ax.set_yticks(y, t["label"])
     ax.set_xlabel("Estimated cost (£ thousands)")
     return fig

@@ -63,9 +63,11 @@ def odds_ratio_sentence(table, exposure: str) -> str:
     if len(t) < 2:
         return f"There were too few children to estimate odds ratios for {exposure.lower()}."
     c, a = t.loc["crude"], t.loc["adjusted"]
-    return (f"Children with {exposure.lower()} had {c['Odds ratio']:.2f} times the odds of having an EHC plan "
-            f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
-            f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f}).")
+    return (
+        f"Children with {exposure.lower()} had {c['Odds ratio']:.2f} times the odds of having an EHC plan "
+        f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
+        f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f})."
+    )
 
 
 def count_of(table, column: str, rows) -> str:
@@ -78,7 +80,9 @@ def count_of(table, column: str, rows) -> str:
 
 def top_combination(combinations) -> str:
     """The commonest combination of two or more domains, as words."""
-    multi = combinations[combinations["Combination"].str.contains(r" \+ ") & (disclosure.shown(combinations["Children"]))]
+    multi = combinations[
+        combinations["Combination"].str.contains(r" \+ ") & (disclosure.shown(combinations["Children"]))
+    ]
     if multi.empty:
         return "no combination was common enough to show"
     row = multi.sort_values("Children", ascending=False).iloc[0]
@@ -91,7 +95,8 @@ def highest_share(table, label: str) -> str:
     if t.empty:
         return "Numbers by type of need are too small to show"
     row = t.sort_values("Share", ascending=False).iloc[0]
-    return f"Adversity was most often documented for children whose {label.lower()} was {str(row[label]).lower()} ({pct(row['Share'])})"
+    which = f"{label.lower()} was {str(row[label]).lower()}"
+    return f"Adversity was most often documented for children whose {which} ({pct(row['Share'])})"
 
 
 def event_order(events) -> str:
@@ -106,8 +111,11 @@ def event_order(events) -> str:
 
 def flow_sentence(flow) -> str:
     """The selection flow as a sentence: each step with its count."""
-    parts = [f"{str(r['Step']).lower()} {r['Children'] if disclosure.is_suppressed(r['Children']) else count(int(r['Children']))}"
-             for _, r in flow.iterrows()]
+
+    def children(n) -> str:
+        return n if disclosure.is_suppressed(n) else count(int(n))
+
+    parts = [f"{str(r['Step']).lower()} {children(r['Children'])}" for _, r in flow.iterrows()]
     return "; ".join(parts)
 
 
@@ -142,9 +150,13 @@ def incidence_at(table, age: int) -> str:
     t = table[(table["Age"] == age) & (disclosure.shown(table["Cumulative incidence"]))]
     if t.empty:
         return f"numbers at age {age} are too small to show"
-    return f"by age {age}, " + listing([f"{pct(float(r['Cumulative incidence']))} of children with "
-                                         f"{str(r['Group'])[0].lower() + str(r['Group'])[1:]}"
-                                         for _, r in t.iterrows()])
+    return f"by age {age}, " + listing(
+        [
+            f"{pct(float(r['Cumulative incidence']))} of children with "
+            f"{str(r['Group'])[0].lower() + str(r['Group'])[1:]}"
+            for _, r in t.iterrows()
+        ]
+    )
 
 
 def cost_sentence(costs, age: int) -> str:
@@ -154,9 +166,11 @@ def cost_sentence(costs, age: int) -> str:
     if costs.suppressed or not costs.table:
         return "Too few children had early adversity to estimate costs."
     total = dict(zip(costs.table["columns"], costs.table["data"][-1]))
-    return (f"For the {count(int(costs.children))} children whose adversity was first documented before age {age}, "
-            f"services recorded here cost an estimated £{total['central']:,.0f} over the study years (range "
-            f"£{total['low']:,.0f} to £{total['high']:,.0f}).")
+    return (
+        f"For the {count(int(costs.children))} children whose adversity was first documented before age {age}, "
+        f"services recorded here cost an estimated £{total['central']:,.0f} over the study years (range "
+        f"£{total['low']:,.0f} to £{total['high']:,.0f})."
+    )
 
 
 def recommendation(rec, measures: dict) -> str:
@@ -168,20 +182,26 @@ def linkage_quality(lk) -> str:
     """How good the linkage was, as sentences: precision and recall against synthetic ground truth where it
     exists, otherwise Splink's own estimate; and whether the probabilistic pass ran."""
     if lk.precision is not None:
-        text = (f"Against the known true links of this synthetic authority, precision was {pct(lk.precision)} "
-                f"and recall {pct(lk.recall)}: {pct(lk.recall_under_5)} for children first known to social care "
-                f"before age five and {pct(lk.recall_5_plus)} for older children.")
+        text = (
+            f"Against the known true links of this synthetic authority, precision was {pct(lk.precision)} "
+            f"and recall {pct(lk.recall)}: {pct(lk.recall_under_5)} for children first known to social care "
+            f"before age five and {pct(lk.recall_5_plus)} for older children."
+        )
     else:
-        text = ("No true links are known for real data; Splink's own estimate of precision (the mean match "
-                f"probability of accepted links) is {pct(lk.expected_precision)}.")
+        text = (
+            "No true links are known for real data; Splink's own estimate of precision (the mean match "
+            f"probability of accepted links) is {pct(lk.expected_precision)}."
+        )
     if lk.probabilistic_pass != "ran":
         text += f" The probabilistic pass did {lk.probabilistic_pass}."
     return text
 
 
-SOURCE_KINDS = {"ssd": "Standard Safeguarding Dataset tables and SEN2 modules",
-                "returns": "the Children in Need census and SEN2 returns",
-                "templates": "the project's extract templates"}  # fmt: skip
+SOURCE_KINDS = {
+    "ssd": "Standard Safeguarding Dataset tables and SEN2 modules",
+    "returns": "the Children in Need census and SEN2 returns",
+    "templates": "the project's extract templates",
+}
 
 
 def source_kind(kind: str) -> str:

@@ -64,8 +64,9 @@ def stage_build(tables: dict[str, pd.DataFrame], work: Path, html: Path, files: 
     return stage
 
 
-def release(out: Path, make: Callable[[Path], Path], gate: Callable[[Path, Path], None],
-            artefacts: tuple[str, ...] = ARTEFACTS) -> Path:
+def release(
+    out: Path, make: Callable[[Path], Path], gate: Callable[[Path, Path], None], artefacts: tuple[str, ...] = ARTEFACTS
+) -> Path:
     """The one way a build reaches readers: hold OUT's lock, let `make(work)` lay the build out under OUT/.work
     and return the staging folder, let `gate(stage, work)` refuse it (by raising), then swap it in atomically.
     Returns the release folder; OUT's live site is unchanged unless every step succeeds."""

@@ -25,8 +25,9 @@ def _share(n, pct, low, high) -> str:
 
 def prevalence_by_plan(prev: pd.DataFrame):
     """The long comparison table as one row per exposure, a column per group: 'n (p%; low to high)'."""
-    cells = prev.assign(cell=[_share(*r) for r in prev[["With exposure", "Share", "Lower 95%", "Upper 95%"]]
-                              .itertuples(index=False)])
+    cells = prev.assign(
+        cell=[_share(*r) for r in prev[["With exposure", "Share", "Lower 95%", "Upper 95%"]].itertuples(index=False)]
+    )
     wide = cells.pivot(index="Exposure", columns="Group", values="cell")
     wide = wide.reindex(list(dict.fromkeys(prev["Exposure"]))).reset_index()
     wide.columns.name = None
@@ -35,13 +36,18 @@ def prevalence_by_plan(prev: pd.DataFrame):
 
 def sensitivity(variants: pd.DataFrame):
     """The sensitivity table with one column per measure, cells as 'n of N (p%; low to high)'."""
+
     def cell(n, d, pct, low, high):
         if disclosure.is_suppressed(n) or disclosure.is_suppressed(d):
             return disclosure.SUPPRESSED
-        return (f"{narrative.count(int(n))} of {narrative.count(int(d))} "
-                f"({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})")
-    cells = variants.assign(cell=[cell(*r) for r in variants[["Children", "Of", "Share", "Lower 95%", "Upper 95%"]]
-                                  .itertuples(index=False)])
+        return (
+            f"{narrative.count(int(n))} of {narrative.count(int(d))} "
+            f"({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})"
+        )
+
+    cells = variants.assign(
+        cell=[cell(*r) for r in variants[["Children", "Of", "Share", "Lower 95%", "Upper 95%"]].itertuples(index=False)]
+    )
     wide = cells.pivot(index="Analysis", columns="Measure", values="cell")
     wide = wide.reindex(list(dict.fromkeys(variants["Analysis"])))[list(dict.fromkeys(variants["Measure"]))]
     wide.columns.name = None
@@ -53,15 +59,20 @@ def costs(info):
     if info is None or info.suppressed or not info.table:
         return Markdown("Too few children to estimate costs." if info else "No costs were estimated.")
     t = pd.DataFrame(info.table["data"], columns=info.table["columns"])
-    out = pd.DataFrame({
-        "Item": t["label"], "Quantity": t["quantity_label"].fillna(""),
-        "Amount": [_amount(q) for q in t["quantity"]],
-        "Unit cost": [("" if pd.isna(u) else f"£{u:,.0f} {unit}") for u, unit in zip(t["unit_cost"], t["unit"])],
-        "Source and price year": [("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
-                                  for src, year, ex in zip(t["source"], t["price_year"], t["example"])],
-        "Estimate": [f"£{c:,.0f}" for c in t["central"]],
-        "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
-    })
+    out = pd.DataFrame(
+        {
+            "Item": t["label"],
+            "Quantity": t["quantity_label"].fillna(""),
+            "Amount": [_amount(q) for q in t["quantity"]],
+            "Unit cost": [("" if pd.isna(u) else f"£{u:,.0f} {unit}") for u, unit in zip(t["unit_cost"], t["unit"])],
+            "Source and price year": [
+                ("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
+                for src, year, ex in zip(t["source"], t["price_year"], t["example"])
+            ],
+            "Estimate": [f"£{c:,.0f}" for c in t["central"]],
+            "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
+        }
+    )
     return table(out)
 
 
@@ -82,5 +93,7 @@ def internal_exclusions(study):
     edition."""
     if not study.internal or study.excluded is None:
         return None
-    return Markdown("### Children left out (internal edition only)\n\n" + (
-        "None." if study.excluded.empty else study.excluded.to_markdown(index=False)))
+    return Markdown(
+        "### Children left out (internal edition only)\n\n"
+        + ("None." if study.excluded.empty else study.excluded.to_markdown(index=False))
+    )

@@ -52,6 +52,7 @@ METHOD_LABEL = {
 # Limits
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def _arrays(n, p0):
     n = np.asarray(n, dtype=float)
     if np.any(n <= 0):
@@ -127,6 +128,7 @@ def limits(n, p0: float, method: str = "wilson", tau2: float = 0.0, phi: float =
 # Overdispersion
 # ----------------------------------------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class Dispersion:
     """The overdispersion check (Spiegelhalter 2005)."""
@@ -158,14 +160,14 @@ def overdispersion(r, n, p0: float, winsor: tuple[float, float] = (0.10, 0.90), 
         return Dispersion(units, float("nan"), float("nan"), float("nan"), False, 0.0, winsor)
     lo, hi = np.percentile(z, [100 * winsor[0], 100 * winsor[1]])
     zw = np.clip(z, lo, hi)
-    phi = float(np.mean(zw ** 2))
+    phi = float(np.mean(zw**2))
     statistic = units * phi
     critical = float(stats.chi2.ppf(level, units - 1))
     over = bool(statistic > critical)
     tau2 = 0.0
     if over:
         w = n / (p0 * (1 - p0))
-        tau2 = max(0.0, float((statistic - (units - 1)) / (w.sum() - (w ** 2).sum() / w.sum())))
+        tau2 = max(0.0, float((statistic - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())))
     return Dispersion(units, phi, float(statistic), critical, over, tau2, winsor)
 
 
@@ -174,6 +176,12 @@ def classify(y, lim: pd.DataFrame) -> np.ndarray:
     `assign_funnel_significance` (a proportion exactly on a limit is inside it)."""
     y = np.asarray(y, dtype=float)
     return np.select(
-        [y < lim["lower_998"].to_numpy(), y < lim["lower_95"].to_numpy(),
-         y > lim["upper_998"].to_numpy(), y > lim["upper_95"].to_numpy()],
-        ["low (99.8%)", "low (95%)", "high (99.8%)", "high (95%)"], default="within")
+        [
+            y < lim["lower_998"].to_numpy(),
+            y < lim["lower_95"].to_numpy(),
+            y > lim["upper_998"].to_numpy(),
+            y > lim["upper_95"].to_numpy(),
+        ],
+        ["low (99.8%)", "low (95%)", "high (99.8%)", "high (95%)"],
+        default="within",
+    )

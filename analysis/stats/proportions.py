@@ -39,8 +39,10 @@ def wilson(numerator: int, denominator: int, alpha: float = 0.05) -> tuple[float
 
 def odds_ratio(exposed_cases: int, exposed_total: int, unexposed_cases: int, unexposed_total: int):
     """Crude odds ratio with a 95% interval (statsmodels Table2x2; 0.5 added to every cell if any is zero)."""
-    table = np.array([[exposed_cases, exposed_total - exposed_cases],
-                      [unexposed_cases, unexposed_total - unexposed_cases]], dtype=float)
+    table = np.array(
+        [[exposed_cases, exposed_total - exposed_cases], [unexposed_cases, unexposed_total - unexposed_cases]],
+        dtype=float,
+    )
     t = Table2x2(table, shift_zeros=True)
     low, high = t.oddsratio_confint()
     return float(t.oddsratio), (float(low), float(high))

@@ -23,13 +23,16 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
     # Children with the same entry, exit and outcome are one weighted record: tied events of one kind stay tied
     # (the estimator handles that), only ties between kinds are jittered, and lifelines' per-time variance loop
     # runs over fewer distinct times.
-    records = pd.DataFrame({"entry": entry.to_numpy(float), "exit": exit_.to_numpy(float),
-                            "event": event.to_numpy(int)}).value_counts().rename("n").reset_index()
+    records = (
+        pd.DataFrame({"entry": entry.to_numpy(float), "exit": exit_.to_numpy(float), "event": event.to_numpy(int)})
+        .value_counts()
+        .rename("n")
+        .reset_index()
+    )
     aj = AalenJohansenFitter(calculate_variance=True, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns that it jitters tied times; the seed keeps it repeatable
-        aj.fit(records["exit"], records["event"], event_of_interest=EVENT, entry=records["entry"],
-               weights=records["n"])
+        aj.fit(records["exit"], records["event"], event_of_interest=EVENT, entry=records["entry"], weights=records["n"])
     cif = aj.cumulative_density_.iloc[:, 0]
     ci = aj.confidence_interval_cumulative_density_
     table = aj.event_table
@@ -43,15 +46,17 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
             rows.append((age, 0.0, 0.0, 0.0, at_risk, events))
             continue
         last = idx[-1]
-        rows.append((age, float(cif.loc[last]), float(ci.loc[last].iloc[0]), float(ci.loc[last].iloc[1]), at_risk,
-                     events))
+        rows.append(
+            (age, float(cif.loc[last]), float(ci.loc[last].iloc[0]), float(ci.loc[last].iloc[1]), at_risk, events)
+        )
     out = pd.DataFrame(rows, columns=["age", "cumulative_incidence", "lower", "upper", "at_risk", "events"])
     out[["lower", "upper"]] = out[["lower", "upper"]].clip(0, 1)
     return out
 
 
-def landmark_frame(pop: pd.DataFrame, landmark_years: float, study_start: pd.Timestamp,
-                   study_end: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, int]]:
+def landmark_frame(
+    pop: pd.DataFrame, landmark_years: float, study_start: pd.Timestamp, study_end: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Follow-up from the landmark age: entry, exit (ages in days), event type, and counts of who is excluded.
 
     Children enter at the landmark age, or later when records (or residence) begin later; those who had a request,
@@ -67,14 +72,23 @@ def landmark_frame(pop: pd.DataFrame, landmark_years: float, study_start: pd.Tim
     gone = ~not_yet & (leave <= start)
     before = ~not_yet & ~gone & request.notna() & (request <= start)
     keep = ~(not_yet | gone | before) & (start < end)
-    excluded = {"not yet at the landmark age by the extract date": int(not_yet.sum()),
-                "left the area before follow-up began": int(gone.sum()),
-                "requested an assessment before follow-up began": int(before.sum()),
-                "no follow-up time": int((~(not_yet | gone | before) & (start >= end)).sum())}
+    excluded = {
+        "not yet at the landmark age by the extract date": int(not_yet.sum()),
+        "left the area before follow-up began": int(gone.sum()),
+        "requested an assessment before follow-up began": int(before.sum()),
+        "no follow-up time": int((~(not_yet | gone | before) & (start >= end)).sum()),
+    }
     p = pop[keep]
     stop = pd.concat([end[keep], request[keep].fillna(pd.Timestamp.max)], axis=1).min(axis=1)
-    event = np.where(request[keep].notna() & (request[keep] <= stop), EVENT,
-                     np.where(leave[keep] <= stop, COMPETING, CENSORED))
-    frame = pd.DataFrame({"entry": (start[keep] - p["dob"]).dt.days.astype(float),
-                          "exit": (stop - p["dob"]).dt.days.astype(float), "event": event}, index=p.index)
+    event = np.where(
+        request[keep].notna() & (request[keep] <= stop), EVENT, np.where(leave[keep] <= stop, COMPETING, CENSORED)
+    )
+    frame = pd.DataFrame(
+        {
+            "entry": (start[keep] - p["dob"]).dt.days.astype(float),
+            "exit": (stop - p["dob"]).dt.days.astype(float),
+            "event": event,
+        },
+        index=p.index,
+    )
     return frame, excluded

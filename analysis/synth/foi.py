@@ -16,18 +16,43 @@ from analysis.privacy import disclosure
 SYNTH_YEAR = "2024-25"
 SYNTH_TARGETS = {"known_to_csc": 0.50, "with_adversity": 0.42, "first_adversity_before_5": 0.75}
 # Domain prevalence among children with a request (domestic abuse, mental illness and separation commonest).
-SYNTH_DOMAINS = {"domestic_abuse": 0.20, "parental_mental_illness": 0.17, "parental_separation": 0.15,
-                 "parental_substance_misuse": 0.09, "neglect": 0.08, "emotional_abuse": 0.07,
-                 "physical_abuse": 0.05, "parental_imprisonment": 0.03, "sexual_abuse": 0.02}
+SYNTH_DOMAINS = {
+    "domestic_abuse": 0.20,
+    "parental_mental_illness": 0.17,
+    "parental_separation": 0.15,
+    "parental_substance_misuse": 0.09,
+    "neglect": 0.08,
+    "emotional_abuse": 0.07,
+    "physical_abuse": 0.05,
+    "parental_imprisonment": 0.03,
+    "sexual_abuse": 0.02,
+}
 # Primary need of the children requested (new-plan shares, calendar 2024), a quarter with no need recorded.
-_NEW_PLAN_SHARES = {"SLCN": 27.7, "ASD": 27.5, "SEMH": 26.3, "MLD": 7.5, "PD": 2.3, "SPLD": 2.3, "SLD": 1.3,
-                    "OTH": 1.2, "HI": 0.7, "PMLD": 0.6, "VI": 0.5, "MSI": 0.2}
+_NEW_PLAN_SHARES = {
+    "SLCN": 27.7,
+    "ASD": 27.5,
+    "SEMH": 26.3,
+    "MLD": 7.5,
+    "PD": 2.3,
+    "SPLD": 2.3,
+    "SLD": 1.3,
+    "OTH": 1.2,
+    "HI": 0.7,
+    "PMLD": 0.6,
+    "VI": 0.5,
+    "MSI": 0.2,
+}
 SYNTH_NOT_RECORDED = 0.25
 LOGIT_SD = 0.015  # between-LA variation of true proportions (logit scale): chance flags at 99.8% stay near 0.2%
 # (measure column, direction, true proportion) for the planted outliers
-PLANTED = (("known_to_csc", "high", 0.72), ("known_to_csc", "low", 0.30),
-           ("first_adversity_before_5", "high", 0.93), ("first_adversity_before_5", "low", 0.50),
-           ("with_adversity", "high", 0.65), ("domain_domestic_abuse", "high", 0.34))
+PLANTED = (
+    ("known_to_csc", "high", 0.72),
+    ("known_to_csc", "low", 0.30),
+    ("first_adversity_before_5", "high", 0.93),
+    ("first_adversity_before_5", "low", 0.50),
+    ("with_adversity", "high", 0.65),
+    ("domain_domestic_abuse", "high", 0.34),
+)
 # Outliers are planted in LAs of this size: big enough to be far outside the limits, not so big that one outlier
 # moves the pooled target and pushes the largest LAs outside their limits.
 PLANTED_REQUESTS = (500, 1500)
@@ -53,15 +78,16 @@ def synth_returns(n_las: int, seed: int) -> tuple[pd.DataFrame, dict]:
     lo, hi = PLANTED_REQUESTS
     mid = np.flatnonzero((requests >= lo) & (requests <= hi))
     if len(mid) < len(PLANTED):  # a small set of LAs: take those nearest the range
-        mid = np.argsort(np.abs(requests - (lo + hi) / 2))[:len(PLANTED)]
+        mid = np.argsort(np.abs(requests - (lo + hi) / 2))[: len(PLANTED)]
     planted_at = rng.choice(mid, size=len(PLANTED), replace=False)
     truth_p = {m: _jitter(rng, p, n_las) for m, p in SYNTH_TARGETS.items()}
     truth_p.update({f"domain_{d}": _jitter(rng, p, n_las) for d, p in SYNTH_DOMAINS.items()})
     outliers: dict[str, list] = {}
     for (measure, direction, p), i in zip(PLANTED, planted_at):
         truth_p[measure][i] = p
-        outliers.setdefault(measure, []).append({"la_code": codes_[i], "la_name": names[i], "direction": direction,
-                                                 "true_proportion": p})
+        outliers.setdefault(measure, []).append(
+            {"la_code": codes_[i], "la_name": names[i], "direction": direction, "true_proportion": p}
+        )
 
     known = rng.binomial(requests, truth_p["known_to_csc"])
     with_adv = rng.binomial(requests, truth_p["with_adversity"])
@@ -106,11 +132,21 @@ def synth_returns(n_las: int, seed: int) -> tuple[pd.DataFrame, dict]:
     long.loc[small, "count"] = disclosure.SUPPRESSED
     long = long.reset_index(drop=True)
 
-    truth = {"seed": seed, "n_las": n_las, "year": SYNTH_YEAR, "targets": SYNTH_TARGETS,
-             "domain_prevalence": SYNTH_DOMAINS, "logit_sd": LOGIT_SD, "planted_requests": list(PLANTED_REQUESTS),
-             "outliers": outliers, "missing_cells": missing, "suppressed_cells": len(suppressed),
-             "suppressed_by_measure": pd.Series([_column_for(s["measure"], s["category"]) for s in suppressed],
-                                                dtype=object).value_counts().to_dict()}
+    truth = {
+        "seed": seed,
+        "n_las": n_las,
+        "year": SYNTH_YEAR,
+        "targets": SYNTH_TARGETS,
+        "domain_prevalence": SYNTH_DOMAINS,
+        "logit_sd": LOGIT_SD,
+        "planted_requests": list(PLANTED_REQUESTS),
+        "outliers": outliers,
+        "missing_cells": missing,
+        "suppressed_cells": len(suppressed),
+        "suppressed_by_measure": pd.Series([_column_for(s["measure"], s["category"]) for s in suppressed], dtype=object)
+        .value_counts()
+        .to_dict(),
+    }
     return long, truth
 
 

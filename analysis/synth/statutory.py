@@ -43,11 +43,23 @@ def _el(tag: str, value, depth: int) -> list[str]:
 
 def _header(collection: str, year: int, reference_date: str) -> list[str]:
     """The XML declaration, `<Message>` and its `<Header>`."""
-    return ['<?xml version="1.0" encoding="UTF-8"?>', "<Message>", "  <Header>", "    <CollectionDetails>",
-            *_el("Collection", collection, 3), *_el("Year", year, 3), *_el("ReferenceDate", reference_date, 3),
-            "    </CollectionDetails>", "    <Source>", *_el("SourceLevel", "L", 3), *_el("LEA", "999", 3),
-            *_el("SoftwareCode", "adversity-report synth", 3), *_el("DateTime", f"{reference_date}T00:00:00", 3),
-            "    </Source>", "  </Header>"]
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<Message>",
+        "  <Header>",
+        "    <CollectionDetails>",
+        *_el("Collection", collection, 3),
+        *_el("Year", year, 3),
+        *_el("ReferenceDate", reference_date, 3),
+        "    </CollectionDetails>",
+        "    <Source>",
+        *_el("SourceLevel", "L", 3),
+        *_el("LEA", "999", 3),
+        *_el("SoftwareCode", "adversity-report synth", 3),
+        *_el("DateTime", f"{reference_date}T00:00:00", 3),
+        "    </Source>",
+        "  </Header>",
+    ]
 
 
 def _census_year(date: str) -> int:
@@ -76,10 +88,13 @@ def write_returns(la: synth.SyntheticLA, out: Path) -> list[Path]:
 
 # --- CIN census ---------------------------------------------------------------------------------------------------
 
+
 def _write_cin(la: synth.SyntheticLA, out: Path) -> list[Path]:
     """One `CIN_census_{year}.xml` per census year from the first referral's year to the extract date's."""
-    t = {name: _iso(la.tables[name]) for name in ("ssd_person", "ssd_cin_episodes", "ssd_cin_plans",
-                                                     "ssd_s47_enquiry", "ssd_cp_plans")}
+    t = {
+        name: _iso(la.tables[name])
+        for name in ("ssd_person", "ssd_cin_episodes", "ssd_cin_plans", "ssd_s47_enquiry", "ssd_cp_plans")
+    }
     factors = la.tables["ssd_assessment_factors"].set_index("cinf_assessment_id")["cinf_assessment_factors_json"]
     asm = la.tables["ssd_cin_assessments"]
     t["ssd_cin_assessments"] = _iso(asm.assign(_factors=asm["cina_assessment_id"].map(factors)))
@@ -87,12 +102,23 @@ def _write_cin(la: synth.SyntheticLA, out: Path) -> list[Path]:
     # the parts of each referral: (tag, start, end used to decide the years it is active in, record)
     parts: dict[str, list[tuple]] = {}
     for name, tag, ref_col, start, end in (
-            ("ssd_cin_assessments", "Assessments", "cina_referral_id", "cina_assessment_start_date",
-             "cina_assessment_auth_date"),
-            ("ssd_cin_plans", "CINPlanDates", "cinp_referral_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
-            ("ssd_s47_enquiry", "Section47", "s47e_referral_id", "s47e_s47_start_date", "s47e_s47_start_date"),
-            ("ssd_cp_plans", "ChildProtectionPlans", "cppl_referral_id", "cppl_cp_plan_start_date",
-             "cppl_cp_plan_end_date")):
+        (
+            "ssd_cin_assessments",
+            "Assessments",
+            "cina_referral_id",
+            "cina_assessment_start_date",
+            "cina_assessment_auth_date",
+        ),
+        ("ssd_cin_plans", "CINPlanDates", "cinp_referral_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
+        ("ssd_s47_enquiry", "Section47", "s47e_referral_id", "s47e_s47_start_date", "s47e_s47_start_date"),
+        (
+            "ssd_cp_plans",
+            "ChildProtectionPlans",
+            "cppl_referral_id",
+            "cppl_cp_plan_start_date",
+            "cppl_cp_plan_end_date",
+        ),
+    ):
         for r in t[name].sort_values(start, kind="stable").to_dict("records"):
             parts.setdefault(r[ref_col], []).append((tag, r[start], r[end], r))
     referrals = t["ssd_cin_episodes"].sort_values(["cine_person_id", "cine_referral_date"], kind="stable")
@@ -119,19 +145,30 @@ def _write_cin(la: synth.SyntheticLA, out: Path) -> list[Path]:
     return paths
 
 
-def _cin_child(person: dict, referrals: list[dict], parts: dict[str, list[tuple]], period: tuple[str, str]
-               ) -> list[str]:
+def _cin_child(
+    person: dict, referrals: list[dict], parts: dict[str, list[tuple]], period: tuple[str, str]
+) -> list[str]:
     """One `Child` element with its referrals and what was active in the period."""
-    lines = ["    <Child>", "      <ChildIdentifiers>", *_el("LAchildID", person["pers_person_id"], 4),
-             *_el("UPN", person["pers_upn"], 4), *_el("PersonBirthDate", person["pers_dob"], 4),
-             *_el("GenderCurrent", GENDER_OF_SEX.get(person["pers_sex"], "0"), 4), "      </ChildIdentifiers>",
-             "      <ChildCharacteristics>", *_el("Ethnicity", person["pers_ethnicity"], 4),
-             "      </ChildCharacteristics>"]
+    lines = [
+        "    <Child>",
+        "      <ChildIdentifiers>",
+        *_el("LAchildID", person["pers_person_id"], 4),
+        *_el("UPN", person["pers_upn"], 4),
+        *_el("PersonBirthDate", person["pers_dob"], 4),
+        *_el("GenderCurrent", GENDER_OF_SEX.get(person["pers_sex"], "0"), 4),
+        "      </ChildIdentifiers>",
+        "      <ChildCharacteristics>",
+        *_el("Ethnicity", person["pers_ethnicity"], 4),
+        "      </ChildCharacteristics>",
+    ]
     for ref in referrals:
-        lines += ["      <CINdetails>", *_el("CINreferralDate", ref["cine_referral_date"], 4),
-                  *_el("ReferralSource", ref["cine_referral_source_code"], 4),
-                  *_el("PrimaryNeedCode", ref["cine_cin_primary_need_code"], 4),
-                  *_el("CINclosureDate", _by_date(ref["cine_close_date"], period), 4)]
+        lines += [
+            "      <CINdetails>",
+            *_el("CINreferralDate", ref["cine_referral_date"], 4),
+            *_el("ReferralSource", ref["cine_referral_source_code"], 4),
+            *_el("PrimaryNeedCode", ref["cine_cin_primary_need_code"], 4),
+            *_el("CINclosureDate", _by_date(ref["cine_close_date"], period), 4),
+        ]
         for tag, start, end, r in parts.get(ref["cine_referral_id"], []):
             if _active(start, end, period):
                 lines += [f"        <{tag}>", *_CIN_PART[tag](r, period), f"        </{tag}>"]
@@ -143,32 +180,53 @@ def _assessment(r: dict, period: tuple[str, str]) -> list[str]:
     """An assessment's fields; its factors only once it has been authorised."""
     auth = _by_date(r["cina_assessment_auth_date"], period)
     codes = json.loads(r["_factors"]) if auth and r["_factors"] else []
-    return [*_el("AssessmentActualStartDate", r["cina_assessment_start_date"], 5),
-            *_el("AssessmentAuthorisationDate", auth, 5),
-            *(["          <FactorsIdentifiedAtAssessment>",
-               *[f for c in codes for f in _el("AssessmentFactors", c, 6)],
-               "          </FactorsIdentifiedAtAssessment>"] if codes else [])]
+    return [
+        *_el("AssessmentActualStartDate", r["cina_assessment_start_date"], 5),
+        *_el("AssessmentAuthorisationDate", auth, 5),
+        *(
+            [
+                "          <FactorsIdentifiedAtAssessment>",
+                *[f for c in codes for f in _el("AssessmentFactors", c, 6)],
+                "          </FactorsIdentifiedAtAssessment>",
+            ]
+            if codes
+            else []
+        ),
+    ]
 
 
 _CIN_PART = {
     "Assessments": _assessment,
-    "CINPlanDates": lambda r, period: [*_el("CINPlanStartDate", r["cinp_cin_plan_start_date"], 5),
-                                       *_el("CINPlanEndDate", _by_date(r["cinp_cin_plan_end_date"], period), 5)],
+    "CINPlanDates": lambda r, period: [
+        *_el("CINPlanStartDate", r["cinp_cin_plan_start_date"], 5),
+        *_el("CINPlanEndDate", _by_date(r["cinp_cin_plan_end_date"], period), 5),
+    ],
     "Section47": lambda r, period: _el("S47ActualStartDate", r["s47e_s47_start_date"], 5),
     "ChildProtectionPlans": lambda r, period: [
         *_el("CPPstartDate", r["cppl_cp_plan_start_date"], 5),
         *_el("CPPendDate", _by_date(r["cppl_cp_plan_end_date"], period), 5),
         *_el("InitialCategoryOfAbuse", r["cppl_cp_plan_initial_category"], 5),
-        *_el("LatestCategoryOfAbuse", r["cppl_cp_plan_latest_category"], 5)],
+        *_el("LatestCategoryOfAbuse", r["cppl_cp_plan_latest_category"], 5),
+    ],
 }
 
 
 # --- SEN2 ---------------------------------------------------------------------------------------------------------
 
+
 def _write_sen2(la: synth.SyntheticLA, out: Path) -> Path:
     """One SEN2 person-level return holding every person, request, assessment and plan."""
-    t = {name: _iso(la.tables[name]) for name in ("sen2_person", "sen2_requests", "sen2_assessment",
-                                                     "sen2_named_plan", "sen2_active_plans", "sen2_sen_need")}
+    t = {
+        name: _iso(la.tables[name])
+        for name in (
+            "sen2_person",
+            "sen2_requests",
+            "sen2_assessment",
+            "sen2_named_plan",
+            "sen2_active_plans",
+            "sen2_sen_need",
+        )
+    }
     requests = _records(t["sen2_requests"], "person_table_id")
     assessments = _records(t["sen2_assessment"], "requests_table_id")
     plans = _records(t["sen2_named_plan"], "assessment_table_id")
@@ -177,29 +235,50 @@ def _write_sen2(la: synth.SyntheticLA, out: Path) -> Path:
     year = la.extract_date.year
     lines = _header("SEN2", year, la.extract_date.isoformat()) + ["  <Persons>"]
     for p in t["sen2_person"].to_dict("records"):
-        lines += ["    <Person>", *_el("Surname", p["surname"], 3), *_el("Forename", p["forename"], 3),
-                  *_el("PersonBirthDate", p["person_birth_date"], 3), *_el("Sex", p["sex"], 3),
-                  *_el("Ethnicity", p["ethnicity"], 3), *_el("PostCode", p["postcode"], 3),
-                  *_el("UPN", p["upn"], 3), *_el("UPNunknown", p["upn_unknown"], 3)]
+        lines += [
+            "    <Person>",
+            *_el("Surname", p["surname"], 3),
+            *_el("Forename", p["forename"], 3),
+            *_el("PersonBirthDate", p["person_birth_date"], 3),
+            *_el("Sex", p["sex"], 3),
+            *_el("Ethnicity", p["ethnicity"], 3),
+            *_el("PostCode", p["postcode"], 3),
+            *_el("UPN", p["upn"], 3),
+            *_el("UPNunknown", p["upn_unknown"], 3),
+        ]
         for q in requests.get(p["person_table_id"], []):
-            lines += ["      <Requests>", *_el("ReceivedDate", q["received_date"], 4),
-                      *_el("RequestSource", q["request_source"], 4),
-                      *_el("RequestOutcomeDate", q["request_outcome_date"], 4),
-                      *_el("RequestOutcome", q["request_outcome"], 4)]
+            lines += [
+                "      <Requests>",
+                *_el("ReceivedDate", q["received_date"], 4),
+                *_el("RequestSource", q["request_source"], 4),
+                *_el("RequestOutcomeDate", q["request_outcome_date"], 4),
+                *_el("RequestOutcome", q["request_outcome"], 4),
+            ]
             for a in assessments.get(q["requests_table_id"], []):
-                lines += ["        <Assessment>", *_el("AssessmentOutcome", a["assessment_outcome"], 5),
-                          *_el("AssessmentOutcomeDate", a["assessment_outcome_date"], 5),
-                          *_el("Week20", a["week20"], 5)]
+                lines += [
+                    "        <Assessment>",
+                    *_el("AssessmentOutcome", a["assessment_outcome"], 5),
+                    *_el("AssessmentOutcomeDate", a["assessment_outcome_date"], 5),
+                    *_el("Week20", a["week20"], 5),
+                ]
                 for n in plans.get(a["assessment_table_id"], []):
-                    lines += ["          <NamedPlan>", *_el("StartDate", n["start_date"], 6),
-                              *_el("CeaseDate", n["cease_date"], 6), *_el("CeaseReason", n["cease_reason"], 6),
-                              "          </NamedPlan>"]
+                    lines += [
+                        "          <NamedPlan>",
+                        *_el("StartDate", n["start_date"], 6),
+                        *_el("CeaseDate", n["cease_date"], 6),
+                        *_el("CeaseReason", n["cease_reason"], 6),
+                        "          </NamedPlan>",
+                    ]
                 lines.append("        </Assessment>")
             for ap in active.get(q["requests_table_id"], []):
                 lines += ["        <ActivePlans>", *_el("LastReview", ap["last_review"], 5)]
                 for s in needs.get(ap["active_plans_table_id"], []):
-                    lines += ["          <SENneed>", *_el("SENtype", s["sen_type"], 6),
-                              *_el("SENtypeRank", s["sen_type_rank"], 6), "          </SENneed>"]
+                    lines += [
+                        "          <SENneed>",
+                        *_el("SENtype", s["sen_type"], 6),
+                        *_el("SENtypeRank", s["sen_type_rank"], 6),
+                        "          </SENneed>",
+                    ]
                 lines.append("        </ActivePlans>")
             lines.append("      </Requests>")
         lines.append("    </Person>")

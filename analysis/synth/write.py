@@ -22,7 +22,8 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
         # the census holds only children with a referral, and SEN2 has no person id of its own
         in_census = la.tables["population"]["pers_person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])
         population = la.tables["population"].assign(
-            pers_person_id=la.tables["population"]["pers_person_id"].where(in_census), person_table_id=None)
+            pers_person_id=la.tables["population"]["pers_person_id"].where(in_census), person_table_id=None
+        )
         review = la.tables["adversity_review"]
         review = review[review["person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])]
         for name, frame in (("adversity_review", review), ("population", population)):

@@ -13,8 +13,9 @@ from analysis.params import params_from_dict
 
 @pytest.fixture(scope="module")
 def study(la_dir):
-    params = params_from_dict({"la_name": "Back test", "la_code": "997",
-                                        "study_window": {"start": "2016-04-01", "end": "2026-03-31"}})
+    params = params_from_dict(
+        {"la_name": "Back test", "la_code": "997", "study_window": {"start": "2016-04-01", "end": "2026-03-31"}}
+    )
     return pipeline.prepare(params, la_dir / "extract", la_dir / "truth")
 
 
@@ -96,6 +97,7 @@ def test_the_cost_chapter_follows_the_unit_costs_file(tmp_path):
         return row["central"]
 
     assert plan_cost(pipeline.prepare(other, SAMPLE_EXTRACT)) == pytest.approx(
-        2 * plan_cost(pipeline.prepare(params, SAMPLE_EXTRACT)))
+        2 * plan_cost(pipeline.prepare(params, SAMPLE_EXTRACT))
+    )
     files = extract_files(SAMPLE_EXTRACT)
     assert cache_key(params, files, None) != cache_key(other, files, None)

@@ -17,9 +17,14 @@ REFERENCE = dict(n=100, known=54, with_adversity=43, adversity_before_5=34)
 
 def _params():
     # threshold 1 switches suppression off, so every count is visible
-    return params_from_dict({"la_name": "Case series", "la_code": "996",
-                             "study_window": {"start": "2016-04-01", "end": "2026-03-31"},
-                             "disclosure": {"threshold": 1}})
+    return params_from_dict(
+        {
+            "la_name": "Case series",
+            "la_code": "996",
+            "study_window": {"start": "2016-04-01", "end": "2026-03-31"},
+            "disclosure": {"threshold": 1},
+        }
+    )
 
 
 def _prepared(tmp_path, **counts):
@@ -30,8 +35,10 @@ def _prepared(tmp_path, **counts):
 
 def _counts(study):
     m = study.measures
-    return {k: (m[k]["numerator"], m[k]["denominator"])
-            for k in ("known_to_csc", "with_adversity", "first_adversity_before_5")}
+    return {
+        k: (m[k]["numerator"], m[k]["denominator"])
+        for k in ("known_to_csc", "with_adversity", "first_adversity_before_5")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +50,18 @@ def reference(tmp_path_factory):
 def test_reference_study_counts_are_exact(reference):
     _, la, study = reference
     assert study.measures["cohort_size"] == 100
-    assert _counts(study) == {"known_to_csc": (54, 100), "with_adversity": (43, 100),
-                              "first_adversity_before_5": (34, 43)}
+    assert _counts(study) == {
+        "known_to_csc": (54, 100),
+        "with_adversity": (43, 100),
+        "first_adversity_before_5": (34, 43),
+    }
     assert not study.measures["known_to_csc"]["suppressed"]
     assert la.truth_measures["cohort"] == 100
     assert {k: la.truth_measures[k] for k in ("known_to_csc", "with_adversity", "first_adversity_before_5")} == {
-        "known_to_csc": 54, "with_adversity": 43, "first_adversity_before_5": 34}
+        "known_to_csc": 54,
+        "with_adversity": 43,
+        "first_adversity_before_5": 34,
+    }
 
 
 def test_linkage_is_perfect_and_every_child_is_in_the_cohort(reference):
@@ -82,8 +95,9 @@ def test_ages_dates_and_domains_are_realistic(reference):
     # children known without adversity have, before their request, only assessments finding no factors ("21")
     request = t["sen2_requests"].set_index("person_table_id")["received_date"]
     links = la.truth["person_links"].set_index("pers_person_id")["person_table_id"]
-    asm = t["ssd_assessment_factors"].merge(t["ssd_cin_assessments"], left_on="cinf_assessment_id",
-                                            right_on="cina_assessment_id")
+    asm = t["ssd_assessment_factors"].merge(
+        t["ssd_cin_assessments"], left_on="cinf_assessment_id", right_on="cina_assessment_id"
+    )
     asm = asm[asm["cina_assessment_auth_date"] < asm["cina_person_id"].map(links).map(request)]
     no_adversity = ~asm["cina_person_id"].map(links).isin(la.truth["documented_adversity"]["person_table_id"])
     assert no_adversity.any()
@@ -95,24 +109,32 @@ def test_ages_dates_and_domains_are_realistic(reference):
             assert list(t[table.name].columns) == table.column_names, table.name
 
 
-@pytest.mark.parametrize("counts", [dict(n=60, known=20, with_adversity=12, adversity_before_5=5),
-                                    dict(n=30, known=30, with_adversity=30, adversity_before_5=30),
-                                    dict(n=25, known=10, with_adversity=10, adversity_before_5=0)])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        dict(n=60, known=20, with_adversity=12, adversity_before_5=5),
+        dict(n=30, known=30, with_adversity=30, adversity_before_5=30),
+        dict(n=25, known=10, with_adversity=10, adversity_before_5=0),
+    ],
+)
 def test_other_combinations_are_exact(tmp_path, counts):
     _, study = _prepared(tmp_path, **counts)
     n, k, a, b = counts.values()
     assert _counts(study) == {"known_to_csc": (k, n), "with_adversity": (a, n), "first_adversity_before_5": (b, a)}
 
 
-@pytest.mark.parametrize("counts, message", [
-    (dict(n=100, known=101, with_adversity=43, adversity_before_5=34), "--known"),
-    (dict(n=100, known=40, with_adversity=43, adversity_before_5=34), "--with-adversity"),
-    (dict(n=100, known=54, with_adversity=43, adversity_before_5=44), "--adversity-before-5"),
-    (dict(n=0, known=0, with_adversity=0, adversity_before_5=0), "--case-series"),
-    (dict(n=100, known=-1, with_adversity=0, adversity_before_5=0), "--known"),
-    (dict(n=100, known=54.5, with_adversity=43, adversity_before_5=34), "--known"),
-    (dict(n=10**6, known=54, with_adversity=43, adversity_before_5=34), "--case-series"),
-])
+@pytest.mark.parametrize(
+    "counts, message",
+    [
+        (dict(n=100, known=101, with_adversity=43, adversity_before_5=34), "--known"),
+        (dict(n=100, known=40, with_adversity=43, adversity_before_5=34), "--with-adversity"),
+        (dict(n=100, known=54, with_adversity=43, adversity_before_5=44), "--adversity-before-5"),
+        (dict(n=0, known=0, with_adversity=0, adversity_before_5=0), "--case-series"),
+        (dict(n=100, known=-1, with_adversity=0, adversity_before_5=0), "--known"),
+        (dict(n=100, known=54.5, with_adversity=43, adversity_before_5=34), "--known"),
+        (dict(n=10**6, known=54, with_adversity=43, adversity_before_5=34), "--case-series"),
+    ],
+)
 def test_impossible_counts_are_user_errors(counts, message):
     with pytest.raises(UserError, match=message):
         generate_case_series(**counts, seed=1)
@@ -120,8 +142,11 @@ def test_impossible_counts_are_user_errors(counts, message):
 
 def test_same_seed_same_bytes(tmp_path):
     def digest(folder):
-        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(folder.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
 
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     write(generate_case_series(**REFERENCE, seed=3), a)

@@ -12,8 +12,18 @@ from analysis.params import load_params
 from analysis.paths import EXAMPLE_PARAMS, REPO, SAMPLE_EXTRACT
 
 EXPECTED = REPO / "tests" / "fixtures" / "expected"
-TABLES = ("table_1", "domain_prevalence", "first_adversity_age", "csc_routes", "selection_flow", "domain_counts",
-          "lead_time", "sensitivity", "comparison_prevalence", "odds_ratios")
+TABLES = (
+    "table_1",
+    "domain_prevalence",
+    "first_adversity_age",
+    "csc_routes",
+    "selection_flow",
+    "domain_counts",
+    "lead_time",
+    "sensitivity",
+    "comparison_prevalence",
+    "odds_ratios",
+)
 
 
 @pytest.fixture(scope="module")

@@ -36,17 +36,43 @@ from urllib.parse import unquote, urlsplit
 IGNORED_SCHEMES = {"mailto", "javascript", "tel", "sms", "data", "blob", "about"}
 NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
 # <link rel> values that only describe a relation; the browser fetches nothing for them.
-NAVIGATION_RELS = {"alternate", "author", "bookmark", "canonical", "external", "help", "index", "license", "next",
-                   "prev", "previous", "search", "start", "first", "last", "up", "top", "contents", "copyright",
-                   "glossary", "me", "nofollow", "noopener", "noreferrer", "tag"}
+NAVIGATION_RELS = {
+    "alternate",
+    "author",
+    "bookmark",
+    "canonical",
+    "external",
+    "help",
+    "index",
+    "license",
+    "next",
+    "prev",
+    "previous",
+    "search",
+    "start",
+    "first",
+    "last",
+    "up",
+    "top",
+    "contents",
+    "copyright",
+    "glossary",
+    "me",
+    "nofollow",
+    "noopener",
+    "noreferrer",
+    "tag",
+}
 # Elements whose src / srcset / href / poster / data attributes the browser fetches when the page loads.
 SRC_ATTRS = {"src", "poster", "data", "srcset", "imagesrcset"}
 PAGE_DIRS_SKIPPED = {"_static"}
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^'")\s][^)]*?))\s*\)""", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-JS_MODULE_IMPORT = re.compile(r"""(?:\bimport\s*\(\s*|\bimport\b[^"';]*?\bfrom\s*|\bimport\s+"""
-                              r"""|\bimportScripts\s*\(\s*)["']((?:https?:)?//[^"']+)["']""")
+JS_MODULE_IMPORT = re.compile(
+    r"""(?:\bimport\s*\(\s*|\bimport\b[^"';]*?\bfrom\s*|\bimport\s+"""
+    r"""|\bimportScripts\s*\(\s*)["']((?:https?:)?//[^"']+)["']"""
+)
 
 
 @dataclass
@@ -84,8 +110,9 @@ class _Page(HTMLParser):
         if href is not None:
             if tag == "link":
                 rels = set(a.get("rel", "").lower().split())
-                self.refs.append(Reference(href, f"<link rel=\"{a.get('rel', '')}\">",
-                                           fetched=not rels or not rels <= NAVIGATION_RELS))
+                self.refs.append(
+                    Reference(href, f'<link rel="{a.get("rel", "")}">', fetched=not rels or not rels <= NAVIGATION_RELS)
+                )
             elif tag in ("use", "image", "feimage"):  # inline SVG
                 self.refs.append(Reference(href, f"<{tag} href>", fetched=True))
             elif tag in ("a", "area"):
@@ -140,8 +167,7 @@ def is_external(url: str) -> bool:
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html")
-                  if not PAGE_DIRS_SKIPPED & set(p.relative_to(site).parts[:-1]))
+    return sorted(p for p in site.rglob("*.html") if not PAGE_DIRS_SKIPPED & set(p.relative_to(site).parts[:-1]))
 
 
 class _Site:

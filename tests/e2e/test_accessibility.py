@@ -68,8 +68,9 @@ def internal_site(tmp_path_factory) -> Path:
     params.write_text(yaml.safe_dump({**yaml.safe_load(EXAMPLE_PARAMS.read_text()), "edition": "internal"}))
     with pytest.MonkeyPatch.context() as mp:  # the key is set for this build only, not for later tests
         mp.setenv("ADVERSITY_REPORT_KEY", "test-only-key-not-a-secret")
-        rc = cli.main(["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out",
-                       str(folder / "out")])
+        rc = cli.main(
+            ["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out", str(folder / "out")]
+        )
     assert rc == 0, "the internal edition did not build"
     return folder / "out" / "html"
 
@@ -79,8 +80,17 @@ def comparison_site(tmp_path_factory) -> Path:
     """The comparison of 150 synthetic authorities' FOI returns."""
     folder = tmp_path_factory.mktemp("comparison_report")
     assert cli.main(["synth", "--returns", "150", "--seed", "2", "--out", str(folder / "synth")]) == 0
-    rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--compare", str(folder / "synth" / "returns"),
-                   "--out", str(folder / "out")])
+    rc = cli.main(
+        [
+            "build",
+            "--params",
+            str(EXAMPLE_PARAMS),
+            "--compare",
+            str(folder / "synth" / "returns"),
+            "--out",
+            str(folder / "out"),
+        ]
+    )
     assert rc == 0, "the comparison book did not build"
     return folder / "out" / "html"
 
@@ -89,8 +99,10 @@ def _describe(summary: dict) -> str:
     lines = []
     for page, found in summary.get("violations", {}).items():
         for v in found:
-            lines.append(f"  {page}: {v['rule']} ({v['impact']}, {v['nodes']} node(s), {', '.join(v['variants'])}): "
-                         f"{v['help']} -- e.g. {'; '.join(v['targets'])}")
+            lines.append(
+                f"  {page}: {v['rule']} ({v['impact']}, {v['nodes']} node(s), {', '.join(v['variants'])}): "
+                f"{v['help']} -- e.g. {'; '.join(v['targets'])}"
+            )
     for page, urls in summary.get("external_requests", {}).items():
         lines.append(f"  {page}: requested from the network: {', '.join(urls)}")
     for name in summary.get("dialogs_not_opened", []):
@@ -102,13 +114,20 @@ def _describe(summary: dict) -> str:
 def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request, edition):
     require_browser()
     site = request.getfixturevalue(edition)
-    proc = subprocess.run(["node", str(AXE_CHECK), str(site)], capture_output=True, text=True, timeout=TIMEOUT_S,
-                          cwd=BROWSER_DIR, env={**os.environ, "CHROMIUM": str(CHROMIUM)})
+    proc = subprocess.run(
+        ["node", str(AXE_CHECK), str(site)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        cwd=BROWSER_DIR,
+        env={**os.environ, "CHROMIUM": str(CHROMIUM)},
+    )
     assert proc.returncode in (0, 1), f"axe_check.mjs could not run (exit {proc.returncode}):\n{proc.stderr}"
     summary = json.loads(proc.stdout)
     print(json.dumps({k: summary[k] for k in ("pages_checked", "runs", "violations_by_rule", "seconds")}))
-    assert proc.returncode == 0, ("accessibility problems in the built report:\n" + _describe(summary)
-                                  + "\n\nFull summary:\n" + proc.stdout)
+    assert proc.returncode == 0, (
+        "accessibility problems in the built report:\n" + _describe(summary) + "\n\nFull summary:\n" + proc.stdout
+    )
     if edition != "comparison_site":
         assert summary["pages_checked"] >= len(toc_chapters()), summary["pages"]
     assert len(summary["dialogs_checked"]) >= 4, "the search and sidebar dialogs were not checked"

@@ -21,7 +21,7 @@ def built(sample_report):
 
 def _text(html_path):
     s = html_path.read_text()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", s[s.index("<main"):s.index("</main>")]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", s[s.index("<main") : s.index("</main>")]))
 
 
 def test_every_toc_chapter_is_rendered(built):
@@ -50,8 +50,12 @@ def test_measures_json_numbers_are_the_ones_in_the_book(built):
 
 def test_glued_values_come_from_the_study(built):
     nb = nbformat.read(built / ".work" / "book_stage" / "book" / "chapters" / "summary.ipynb", as_version=4)
-    glued = {o["metadata"]["scrapbook"]["name"]: o["data"].get(o["metadata"]["scrapbook"]["mime_prefix"] + "text/plain")
-             for c in nb.cells for o in c.get("outputs", []) if "scrapbook" in o.get("metadata", {})}
+    glued = {
+        o["metadata"]["scrapbook"]["name"]: o["data"].get(o["metadata"]["scrapbook"]["mime_prefix"] + "text/plain")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "scrapbook" in o.get("metadata", {})
+    }
     assert glued["la_name"] == "'Synthetic Borough'"
     assert glued["cohort_size"].strip("'") == str(json.loads((built / "measures.json").read_text())["cohort_size"])
 
@@ -75,11 +79,19 @@ def test_published_tables_are_written_and_disclosure_controlled(built):
 def test_no_identifier_reaches_the_outputs(built):
     person = pd.read_csv(SAMPLE_EXTRACT / "ssd_person.csv", dtype=str)
     send = pd.read_csv(SAMPLE_EXTRACT / "sen2_person.csv", dtype=str)
-    needles = set(person["pers_person_id"]) | set(send["person_table_id"]) | set(send["upn"].dropna()) \
-        | set(person["pers_postcode"].dropna()) | set(send["forename"] + " " + send["surname"])
+    needles = (
+        set(person["pers_person_id"])
+        | set(send["person_table_id"])
+        | set(send["upn"].dropna())
+        | set(person["pers_postcode"].dropna())
+        | set(send["forename"] + " " + send["surname"])
+    )
     needles = {n for n in needles if len(n) >= 6}
-    haystacks = list((built / "html").rglob("*.html")) + list((built / "tables").glob("*.csv")) + \
-        list((built / ".work" / "book_stage").rglob("*.ipynb"))
+    haystacks = (
+        list((built / "html").rglob("*.html"))
+        + list((built / "tables").glob("*.csv"))
+        + list((built / ".work" / "book_stage").rglob("*.ipynb"))
+    )
     for path in haystacks:
         text = path.read_text(errors="ignore")
         leaked = [n for n in needles if n in text]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def _text(path):
     s = path.read_text()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", s[s.index("<main"):s.index("</main>")]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", s[s.index("<main") : s.index("</main>")]))
 
 
 def _build(tmp_path, la, changes: dict) -> tuple:
@@ -26,15 +26,19 @@ def _build(tmp_path, la, changes: dict) -> tuple:
     path = tmp_path / "params.yml"
     path.write_text(yaml.safe_dump(params))
     out = tmp_path / "out"
-    assert cli.main(["build", "--params", str(path), "--extract", str(tmp_path / "la" / "extract"),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["build", "--params", str(path), "--extract", str(tmp_path / "la" / "extract"), "--out", str(out)])
+        == 0
+    )
     return out, params
 
 
 def test_a_500_child_authority_with_another_name_window_and_age(tmp_path):
-    out, _ = _build(tmp_path, generate(500, 6, 3), {
-        "la_name": "Little Borough", "age_threshold": 3,
-        "study_window": {"start": "2020-04-01", "end": "2026-03-31"}})
+    out, _ = _build(
+        tmp_path,
+        generate(500, 6, 3),
+        {"la_name": "Little Borough", "age_threshold": 3, "study_window": {"start": "2020-04-01", "end": "2026-03-31"}},
+    )
     summary = _text(out / "html" / "book" / "chapters" / "summary.html")
     assert "Little Borough" in summary and "2020-04-01 to 2026-03-31" in summary
     assert "before age 3" in summary and "before age 5" not in summary
@@ -43,12 +47,18 @@ def test_a_500_child_authority_with_another_name_window_and_age(tmp_path):
 
 def test_the_reference_case_series_in_the_internal_edition(tmp_path, monkeypatch):
     monkeypatch.setenv("ADVERSITY_REPORT_KEY", "a-test-key-kept-out-of-the-repository")
-    out, _ = _build(tmp_path, generate_case_series(100, 54, 43, 34, seed=1), {
-        "la_name": "Case Series Borough", "edition": "internal", "disclosure": {"threshold": 5}})
+    out, _ = _build(
+        tmp_path,
+        generate_case_series(100, 54, 43, 34, seed=1),
+        {"la_name": "Case Series Borough", "edition": "internal", "disclosure": {"threshold": 5}},
+    )
     pages = list((out / "html" / "book" / "chapters").glob("*.html"))
     assert pages and all("INTERNAL EDITION" in p.read_text() for p in pages)
     summary = _text(out / "html" / "book" / "chapters" / "summary.html")
     assert "54 of 100 (54.0%" in summary and "34 of 43 (79.1%" in summary
-    assert "Children left out (internal edition only)" in _text(out / "html" / "book" / "chapters" / "data_quality.html")
+    assert "Children left out (internal edition only)" in _text(
+        out / "html" / "book" / "chapters" / "data_quality.html"
+    )
     assert "Timelines of individual children (internal edition only)" in _text(
-        out / "html" / "book" / "chapters" / "timelines.html")
+        out / "html" / "book" / "chapters" / "timelines.html"
+    )

@@ -34,8 +34,20 @@ def test_the_base_extract_is_valid(tmp_path, capsys):
 
 
 def test_the_corpus_covers_the_issue():
-    assert {"missing_table", "missing_column", "extra_column", "wrong_type", "unparseable_date", "impossible_date",
-            "duplicate_id", "orphan_row", "unknown_code", "empty_file", "wrong_encoding", "truncated_xlsx"} <= set(CASES)
+    assert {
+        "missing_table",
+        "missing_column",
+        "extra_column",
+        "wrong_type",
+        "unparseable_date",
+        "impossible_date",
+        "duplicate_id",
+        "orphan_row",
+        "unknown_code",
+        "empty_file",
+        "wrong_encoding",
+        "truncated_xlsx",
+    } <= set(CASES)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -49,8 +61,11 @@ def test_validate_names_the_problem(case, tmp_path, capsys):
         assert rc == 1 and expected["message"] in err and err.startswith("error: ")
         return
     problems = pd.read_csv(report, dtype=str, keep_default_na=False)
-    hit = problems[(problems["file"] == expected["file"]) & (problems["column"] == expected["column"])
-                   & (problems["rule"] == expected["rule"])]
+    hit = problems[
+        (problems["file"] == expected["file"])
+        & (problems["column"] == expected["column"])
+        & (problems["rule"] == expected["rule"])
+    ]
     assert len(hit) >= 1, problems.head().to_string()
     if "row" in expected:
         assert str(expected["row"]) in set(hit["row"])

@@ -15,8 +15,20 @@ pytestmark = pytest.mark.slow
 def test_comparison_book_flags_the_planted_outliers(tmp_path):
     assert cli.main(["synth", "--returns", "150", "--seed", "4", "--out", str(tmp_path / "synth")]) == 0
     out = tmp_path / "out"
-    assert cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--compare", str(tmp_path / "synth" / "returns"),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "build",
+                "--params",
+                str(EXAMPLE_PARAMS),
+                "--compare",
+                str(tmp_path / "synth" / "returns"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert (out / "html" / "index.html").is_file() and (out / "tables" / "returns.csv").is_file()
     planted = json.loads((tmp_path / "synth" / "truth" / "outliers.json").read_text())["outliers"]
     flagged = flagged_las(out / "compare.json")

@@ -34,7 +34,9 @@ def _snapshot(out: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("publish") / "out"
-    assert cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)]) == 0
+    assert (
+        cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(SAMPLE_EXTRACT), "--out", str(out)]) == 0
+    )
     return out
 
 
@@ -47,27 +49,44 @@ def _other_params(tmp_path: Path) -> Path:
 
 def test_a_second_build_is_refused_while_one_runs(site, tmp_path, capsys):
     with publish.lock(site):
-        rc = cli.main(["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT),
-                       "--out", str(site)])
+        rc = cli.main(
+            ["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT), "--out", str(site)]
+        )
     assert rc == 1 and "Another build is already writing to" in capsys.readouterr().err
 
 
 def test_a_build_refused_by_the_scan_publishes_nothing(site, tmp_path, monkeypatch, capsys):
     before = _snapshot(site)
-    planted = pd.DataFrame([{"page": "book/chapters/summary.html", "kind": "small count", "value": "3",
-                             "detail": "planted"}])
+    planted = pd.DataFrame(
+        [{"page": "book/chapters/summary.html", "kind": "small count", "value": "3", "detail": "planted"}]
+    )
     monkeypatch.setattr(scan, "scan", lambda *a, **k: planted)
-    rc = cli.main(["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT),
-                   "--out", str(site)])
+    rc = cli.main(
+        ["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT), "--out", str(site)]
+    )
     assert rc == 1 and "nothing was published" in capsys.readouterr().err
     assert _snapshot(site) == before
 
 
 def test_killing_a_build_midway_leaves_the_previous_site(site, tmp_path):
     before = _snapshot(site)
-    proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "build", "--params", str(_other_params(tmp_path)),
-                             "--extract", str(SAMPLE_EXTRACT), "--out", str(site)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            "build",
+            "--params",
+            str(_other_params(tmp_path)),
+            "--extract",
+            str(SAMPLE_EXTRACT),
+            "--out",
+            str(site),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     chapters = site / ".work" / "book_stage" / "book" / "chapters"
     while time.time() < deadline and not list(chapters.glob("*.ipynb")):  # wait until chapters are executing
@@ -78,6 +97,10 @@ def test_killing_a_build_midway_leaves_the_previous_site(site, tmp_path):
     assert _snapshot(site) == before
     assert "Synthetic Borough" in (site / "html" / "book" / "chapters" / "summary.html").read_text()
     # the lock died with the build: the next build runs and publishes the new site
-    assert cli.main(["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT),
-                     "--out", str(site)]) == 0
+    assert (
+        cli.main(
+            ["build", "--params", str(_other_params(tmp_path)), "--extract", str(SAMPLE_EXTRACT), "--out", str(site)]
+        )
+        == 0
+    )
     assert "Another Borough" in (site / "html" / "book" / "chapters" / "summary.html").read_text()

@@ -41,22 +41,37 @@ def test_every_budget_met_when_results_are_within_them():
     assert {v["result"] for v in verdicts.values()} == {"met"}
 
 
-@pytest.mark.parametrize("key, value, budget, reason", [
-    ("make book (after set-up)@60000", (61.0, 3000.0, ""), "make book on 60,000 children, after set-up", "over 60 s"),
-    ("prose-only rebuild@60000", (15.5, 2000.0, ""), "prose-only rebuild (60,000 children)", "over 15 s"),
-    ("derive@2000000", (130.0, 6000.0, ""), "derive on 2,000,000 children", "over 120 s"),
-    ("derive@2000000", (50.0, 9000.0, ""), "derive on 2,000,000 children", "over 8 GB"),
-    ("derive@2000000", (70.0, 6000.0, ""), "derive on 2,000,000 children", "over 3x"),  # floor is 20 s
-    (f"{bench.LINK_100K}@100000", (60.0, 4500.0, ""), "link 100k x 100k", "over 4 GB"),
-    ("validate@2000000", (45.0, 3000.0, ""), "prepare (ingest + validate + link + derive) on 2,000,000 children",
-     "over 120 s"),  # 10 + 45 + 30 + 50 = 135 s
-])
+@pytest.mark.parametrize(
+    "key, value, budget, reason",
+    [
+        (
+            "make book (after set-up)@60000",
+            (61.0, 3000.0, ""),
+            "make book on 60,000 children, after set-up",
+            "over 60 s",
+        ),
+        ("prose-only rebuild@60000", (15.5, 2000.0, ""), "prose-only rebuild (60,000 children)", "over 15 s"),
+        ("derive@2000000", (130.0, 6000.0, ""), "derive on 2,000,000 children", "over 120 s"),
+        ("derive@2000000", (50.0, 9000.0, ""), "derive on 2,000,000 children", "over 8 GB"),
+        ("derive@2000000", (70.0, 6000.0, ""), "derive on 2,000,000 children", "over 3x"),  # floor is 20 s
+        (f"{bench.LINK_100K}@100000", (60.0, 4500.0, ""), "link 100k x 100k", "over 4 GB"),
+        (
+            "validate@2000000",
+            (45.0, 3000.0, ""),
+            "prepare (ingest + validate + link + derive) on 2,000,000 children",
+            "over 120 s",
+        ),  # 10 + 45 + 30 + 50 = 135 s
+    ],
+)
 def test_a_budget_exceeded_is_not_met_and_says_why(key, value, budget, reason):
     verdicts = _verdicts(_records(**{key: value}))
     assert verdicts[budget]["result"] == "not met"
     assert reason in verdicts[budget]["why"]
-    unrelated = {"make book on 60,000 children, after set-up", "prose-only rebuild (60,000 children)",
-                 "link 100k x 100k"} - {budget}
+    unrelated = {
+        "make book on 60,000 children, after set-up",
+        "prose-only rebuild (60,000 children)",
+        "link 100k x 100k",
+    } - {budget}
     assert all(verdicts[u]["result"] == "met" for u in unrelated), verdicts
 
 
@@ -71,8 +86,12 @@ def test_a_failed_stage_is_not_met_and_a_missing_one_not_measured():
 
 
 def test_results_are_written_in_the_agreed_shape(tmp_path):
-    records = _records(**{"derive@2000000": (None, None, "killed (signal 9: out of memory?)"),
-                          "make book (after set-up)@60000": (75.0, 3000.0, "")})
+    records = _records(
+        **{
+            "derive@2000000": (None, None, "killed (signal 9: out of memory?)"),
+            "make book (after set-up)@60000": (75.0, 3000.0, ""),
+        }
+    )
     csv, md = bench.write_results(records, tmp_path)
     frame = pd.read_csv(csv)
     assert list(frame.columns) == ["stage", "children", "seconds", "peak_mb"]
@@ -89,8 +108,13 @@ def test_results_are_written_in_the_agreed_shape(tmp_path):
 
 def test_quick_run_writes_positive_times(tmp_path):
     out = tmp_path / "bench"
-    proc = subprocess.run([sys.executable, "-m", "analysis.bench", "--sizes", "2000", "--out", str(out), "--quick"],
-                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.bench", "--sizes", "2000", "--out", str(out), "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     frame = pd.read_csv(out / "results.csv")
     assert list(frame.columns) == ["stage", "children", "seconds", "peak_mb"]
@@ -103,9 +127,16 @@ def test_quick_run_writes_positive_times(tmp_path):
 
 
 def test_runs_either_side_of_a_budget_and_stopped_stages_are_shown(tmp_path):
-    records = _records(**{"prose-only rebuild@60000": (14.9, 900.0, "fastest of 3 runs (14.9, 16.0, 15.6 s)"),
-                          f"{bench.LINK_100K}@100000": (None, 16_400.0, "stopped: the process tree used 16.0 GB, "
-                                                        "over the 16 GB limit")})
+    records = _records(
+        **{
+            "prose-only rebuild@60000": (14.9, 900.0, "fastest of 3 runs (14.9, 16.0, 15.6 s)"),
+            f"{bench.LINK_100K}@100000": (
+                None,
+                16_400.0,
+                "stopped: the process tree used 16.0 GB, over the 16 GB limit",
+            ),
+        }
+    )
     prose = _verdicts(records)["prose-only rebuild (60,000 children)"]
     assert prose["result"] == "met"
     assert prose["caveat"].startswith("2 of 3 runs took 15 s or more")

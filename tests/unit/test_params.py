@@ -15,14 +15,20 @@ def test_example_parameters_load():
     assert p.study_start.isoformat() == "2016-04-01"
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"study_window": {"start": "2026-04-01", "end": "2016-03-31"}}, "must be before"),
-    ({"study_window": {"start": "01/04/2016", "end": "2026-03-31"}}, "study_window.start: '01/04/2016' is not a date"),
-    ({"edition": "draft"}, "edition 'draft' must be one of public, internal"),
-    ({"age_threshold": 0}, "age_threshold: '0' must be a whole number from 1 to 17"),
-    ({"colour": "red"}, "unknown key 'colour'"),
-    ({"linkage": {"salt": "abc"}}, "'salt' looks like a secret"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"study_window": {"start": "2026-04-01", "end": "2016-03-31"}}, "must be before"),
+        (
+            {"study_window": {"start": "01/04/2016", "end": "2026-03-31"}},
+            "study_window.start: '01/04/2016' is not a date",
+        ),
+        ({"edition": "draft"}, "edition 'draft' must be one of public, internal"),
+        ({"age_threshold": 0}, "age_threshold: '0' must be a whole number from 1 to 17"),
+        ({"colour": "red"}, "unknown key 'colour'"),
+        ({"linkage": {"salt": "abc"}}, "'salt' looks like a secret"),
+    ],
+)
 def test_bad_parameters_are_named(change, message, tmp_path):
     path = tmp_path / "p.yml"
     import yaml

@@ -43,6 +43,7 @@ def _rules(problems: pd.DataFrame, severity: str = "error") -> list[str]:
 
 # ---------------------------------------------------------------- template and letter
 
+
 def test_template_has_the_columns_every_measure_and_only_example_rows(tmp_path):
     t = pd.read_csv(TEMPLATE, dtype=str, keep_default_na=False)
     assert list(t.columns) == foi.COLUMNS
@@ -71,12 +72,27 @@ def test_letter_cites_the_act_and_the_suppression_promise():
 
 # ---------------------------------------------------------------- reading
 
+
 def test_reads_many_las_in_many_files_into_one_row_each(tmp_path):
-    _write(tmp_path, "a.csv", HEADER + _la("201", "Alpha", requests=400, known_to_csc=200, with_adversity=150,
-                                            first_adversity_before_5=110, domain_domestic_abuse=80,
-                                            domain_sexual_abuse="c", need_ASD=120, need_not_recorded=90)
-           + _la("202", "Beta", requests=1000, known_to_csc=480, with_adversity=""))
-    _write(tmp_path, "b.csv", HEADER + _la("E06000001", "Gamma", requests="\"1,250\"", known_to_csc=700))
+    _write(
+        tmp_path,
+        "a.csv",
+        HEADER
+        + _la(
+            "201",
+            "Alpha",
+            requests=400,
+            known_to_csc=200,
+            with_adversity=150,
+            first_adversity_before_5=110,
+            domain_domestic_abuse=80,
+            domain_sexual_abuse="c",
+            need_ASD=120,
+            need_not_recorded=90,
+        )
+        + _la("202", "Beta", requests=1000, known_to_csc=480, with_adversity=""),
+    )
+    _write(tmp_path, "b.csv", HEADER + _la("E06000001", "Gamma", requests='"1,250"', known_to_csc=700))
     table, problems = foi.read_returns(tmp_path)
     assert _rules(problems) == []
     assert table["la_code"].tolist() == ["201", "202", "E06000001"]
@@ -95,28 +111,34 @@ def test_reads_many_las_in_many_files_into_one_row_each(tmp_path):
 
 
 def test_every_rule_names_file_row_column_and_value(tmp_path):
-    rows = HEADER + "\n".join([
-        "301,Bad,2024-25,requests,,500",                     # line 2
-        "301,Bad,2024-25,known_to_cs,,100",                  # 3 unknown measure
-        "301,Bad,2024-25,domain,bullying,10",                # 4 unknown domain
-        "301,Bad,2024-25,primary_need,ADHD,10",              # 5 unknown need
-        "301,Bad,2024-25,with_adversity,all,100",            # 6 category on a headline measure
-        "301,Bad,2024-25,domain,neglect,-3",                 # 7 negative
-        "301,Bad,2024-25,domain,emotional_abuse,lots",       # 8 non-numeric
-        "301,Bad,2024-25,domain,physical_abuse,4.5",         # 9 not whole
-        "301,Bad,2024-25,known_to_csc,,600",                 # 10 numerator above denominator
-        "302,Other,2024-25,requests,,200",                   # 11
-        "302,Other,2024-25,with_adversity,,80",              # 12
-        "302,Other,2024-25,first_adversity_before_5,,90",    # 13 above with_adversity
-        "302,Other,2024-25,domain,domestic_abuse,40",        # 14
-        "302,Other,2024-25,domain,domestic_abuse,41",        # 15 conflicting duplicate
-        "302,Other,2024-25,domain,neglect,12",               # 16
-        "302,Other,2024-25,domain,neglect,12",               # 17 identical duplicate (warning)
-        "303,No requests,2024-25,known_to_csc,,50",          # 18 LA without a requests row
-        "304,Bad year,2024/25,requests,,100",                # 19 bad year
-        "305,Small,2024-25,requests,,100",                   # 20
-        "305,Small,2024-25,domain,sexual_abuse,3",           # 21 small count unsuppressed (warning)
-    ]) + "\n"
+    rows = (
+        HEADER
+        + "\n".join(
+            [
+                "301,Bad,2024-25,requests,,500",  # line 2
+                "301,Bad,2024-25,known_to_cs,,100",  # 3 unknown measure
+                "301,Bad,2024-25,domain,bullying,10",  # 4 unknown domain
+                "301,Bad,2024-25,primary_need,ADHD,10",  # 5 unknown need
+                "301,Bad,2024-25,with_adversity,all,100",  # 6 category on a headline measure
+                "301,Bad,2024-25,domain,neglect,-3",  # 7 negative
+                "301,Bad,2024-25,domain,emotional_abuse,lots",  # 8 non-numeric
+                "301,Bad,2024-25,domain,physical_abuse,4.5",  # 9 not whole
+                "301,Bad,2024-25,known_to_csc,,600",  # 10 numerator above denominator
+                "302,Other,2024-25,requests,,200",  # 11
+                "302,Other,2024-25,with_adversity,,80",  # 12
+                "302,Other,2024-25,first_adversity_before_5,,90",  # 13 above with_adversity
+                "302,Other,2024-25,domain,domestic_abuse,40",  # 14
+                "302,Other,2024-25,domain,domestic_abuse,41",  # 15 conflicting duplicate
+                "302,Other,2024-25,domain,neglect,12",  # 16
+                "302,Other,2024-25,domain,neglect,12",  # 17 identical duplicate (warning)
+                "303,No requests,2024-25,known_to_csc,,50",  # 18 LA without a requests row
+                "304,Bad year,2024/25,requests,,100",  # 19 bad year
+                "305,Small,2024-25,requests,,100",  # 20
+                "305,Small,2024-25,domain,sexual_abuse,3",  # 21 small count unsuppressed (warning)
+            ]
+        )
+        + "\n"
+    )
     _write(tmp_path, "bad.csv", rows)
     table, problems = foi.read_returns(tmp_path)
     assert list(problems.columns) == ["table", "file", "row", "column", "value", "rule", "severity"]
@@ -146,8 +168,13 @@ def test_every_rule_names_file_row_column_and_value(tmp_path):
 
     t, status = table.set_index("la_code"), foi.cell_status(table)
     # bad values are never used: empty and marked invalid
-    for code, col in [("301", "known_to_csc"), ("301", "domain_neglect"), ("301", "domain_emotional_abuse"),
-                      ("302", "first_adversity_before_5"), ("302", "domain_domestic_abuse")]:
+    for code, col in [
+        ("301", "known_to_csc"),
+        ("301", "domain_neglect"),
+        ("301", "domain_emotional_abuse"),
+        ("302", "first_adversity_before_5"),
+        ("302", "domain_domestic_abuse"),
+    ]:
         assert pd.isna(t.loc[code, col]) and status.loc[code, col] == "invalid", (code, col)
     assert t.loc["302", "domain_neglect"] == 12
     assert "304" not in t.index
@@ -163,8 +190,9 @@ def test_a_file_without_the_template_header_is_an_error(tmp_path):
 
 
 def test_the_same_la_in_two_years_needs_a_year_chosen(tmp_path):
-    _write(tmp_path, "a.csv", HEADER + _la("201", year="2023-24", requests=100) + _la("201", year="2024-25",
-                                                                                     requests=120))
+    _write(
+        tmp_path, "a.csv", HEADER + _la("201", year="2023-24", requests=100) + _la("201", year="2024-25", requests=120)
+    )
     _, problems = foi.read_returns(tmp_path)
     assert any("more than one year" in r for r in _rules(problems))
     table, problems = foi.read_returns(tmp_path, year="2024-25")
@@ -179,6 +207,7 @@ def test_empty_or_absent_folders_are_user_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- synthetic returns
+
 
 def test_synthetic_returns_are_reproducible_and_realistic():
     long, truth = synth_foi.synth_returns(150, 3)
@@ -253,6 +282,7 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- comparison output
 
+
 def test_compare_summary_lists_las_outside_99_8_percent(tmp_path):
     long, truth = synth_foi.synth_returns(150, 2)
     table = _wide(long)
@@ -274,8 +304,14 @@ def test_compare_summary_lists_las_outside_99_8_percent(tmp_path):
 
 
 def test_compare_summary_withholds_small_counts():
-    table = pd.DataFrame({"la_code": [f"L{i}" for i in range(30)], "la_name": "x",
-                          "requests": [400] * 30, "known_to_csc": [200] * 29 + [3]})
+    table = pd.DataFrame(
+        {
+            "la_code": [f"L{i}" for i in range(30)],
+            "la_name": "x",
+            "requests": [400] * 30,
+            "known_to_csc": [200] * 29 + [3],
+        }
+    )
     res = flags.compare(table, measures={"known_to_csc": "requests"})
     summary = flags.compare_summary(res, table.assign(year="2024-25"), la_code="L29", threshold=10)
     entry = summary["measures"]["known_to_csc"]["outside_998"][0]

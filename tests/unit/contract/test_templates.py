@@ -25,8 +25,11 @@ def test_check_drift_reports_changed_missing_and_stale_files(tmp_path):
     (tmp_path / "templates" / "ssd_person.csv").write_text("pers_person_id\n")
     (tmp_path / templates.DICTIONARY).unlink()
     (tmp_path / "templates" / "ssd_gone.csv").write_text("x\n")
-    assert templates.check_drift(tmp_path) == ["templates/ssd_person.csv", templates.DICTIONARY,
-                                               "templates/ssd_gone.csv"]
+    assert templates.check_drift(tmp_path) == [
+        "templates/ssd_person.csv",
+        templates.DICTIONARY,
+        "templates/ssd_gone.csv",
+    ]
 
 
 @pytest.mark.parametrize("table", schema.TABLES, ids=lambda t: t.name)

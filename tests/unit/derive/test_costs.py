@@ -83,14 +83,17 @@ def test_a_missing_field_is_a_clear_error_naming_file_and_item(tmp_path, field):
     assert str(path) in message and "cla_week" in message and field in message
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"value": -5}, "positive number"),
-    ({"value": "a lot"}, "positive number"),
-    ({"unit": "per fortnight"}, "unit must be one of"),
-    ({"sensitivity": {"low": 1.2, "high": 2}}, "multipliers"),
-    ({"sensitivity": {"range": [700, 900]}}, "sensitivity range"),
-    ({"sensitivity": "wide"}, "sensitivity must be"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"value": -5}, "positive number"),
+        ({"value": "a lot"}, "positive number"),
+        ({"unit": "per fortnight"}, "unit must be one of"),
+        ({"sensitivity": {"low": 1.2, "high": 2}}, "multipliers"),
+        ({"sensitivity": {"range": [700, 900]}}, "sensitivity range"),
+        ({"sensitivity": "wide"}, "sensitivity must be"),
+    ],
+)
 def test_bad_values_are_clear_errors(tmp_path, change, words):
     data = _example()
     data["items"]["cla_week"].update(change)
@@ -121,7 +124,8 @@ def test_unreadable_files_are_errors(tmp_path):
 def test_costs_by_primary_need_fall_back_to_the_overall_cost(tmp_path):
     data = _example()
     data["items"]["ehc_plan"]["by_primary_need"] = {
-        "ASD": {"value": 25000, "source": "LA finance, 2024", "price_year": "2023-24"}}
+        "ASD": {"value": 25000, "source": "LA finance, 2024", "price_year": "2023-24"}
+    }
     est = costs.estimate({"ehc_plan": {"ASD": 10, "SEMH": 4}}, _yaml(tmp_path, data))
     rows = est.set_index("primary_need").loc[["ASD", "SEMH"]]
     assert rows.loc["ASD", "central"] == pytest.approx(250_000) and rows.loc["ASD", "source"] == "LA finance, 2024"

@@ -53,12 +53,14 @@ def test_prevalence_by_plan_counts(pop):
 
 
 def test_sensitivity_variants():
-    cohort = pd.DataFrame({
-        "known_to_csc": [True, True, False, True],
-        "link_method": ["UPN", "probabilistic", "not linked", "UPN"],
-        "first_adversity_age": [2.0, 3.0, np.nan, 6.0],
-        "early_childhood_observed": [True, False, True, True],
-    })
+    cohort = pd.DataFrame(
+        {
+            "known_to_csc": [True, True, False, True],
+            "link_method": ["UPN", "probabilistic", "not linked", "UPN"],
+            "first_adversity_age": [2.0, 3.0, np.nan, 6.0],
+            "early_childhood_observed": [True, False, True, True],
+        }
+    )
     v = sensitivity.headline_variants(cohort, 5).set_index(["Analysis", "Measure"])[["Children", "Of"]]
     known, early = sensitivity.KNOWN, sensitivity.EARLY
     assert v.loc[("Main analysis", known)].tolist() == [3, 4]

@@ -34,22 +34,26 @@ def test_parquet_gives_the_same_tables(la_dir, tmp_path):
 
 def test_typed_parquet_columns_read_as_the_csv_text_would(tmp_path):
     """Parquet written by a database keeps dates, times and numbers typed: they become the text a CSV would hold."""
-    pd.DataFrame({
-        "day": pd.to_datetime(["2019-03-01", None, "2020-12-31"]),
-        "stamp": pd.to_datetime(["2019-03-01 09:30:00", "2019-03-02 00:00:00", None]),
-        "date": pd.to_datetime(["2019-03-01", "2019-03-02", "2019-03-03"]).date,
-        "number": [1, 22, None],
-        "text": ["  padded ", "", None],
-    }).to_parquet(tmp_path / "t.parquet", index=False)
+    pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2019-03-01", None, "2020-12-31"]),
+            "stamp": pd.to_datetime(["2019-03-01 09:30:00", "2019-03-02 00:00:00", None]),
+            "date": pd.to_datetime(["2019-03-01", "2019-03-02", "2019-03-03"]).date,
+            "number": [1, 22, None],
+            "text": ["  padded ", "", None],
+        }
+    ).to_parquet(tmp_path / "t.parquet", index=False)
     got = ingest._clean(ingest._read_parquet(tmp_path / "t.parquet"), first_row=1)
-    expected = pd.DataFrame({
-        "_row": [1, 2, 3],
-        "day": ["2019-03-01", pd.NA, "2020-12-31"],
-        "stamp": ["2019-03-01 09:30:00", "2019-03-02 00:00:00", pd.NA],
-        "date": ["2019-03-01", "2019-03-02", "2019-03-03"],
-        "number": ["1", "22", pd.NA],
-        "text": ["padded", pd.NA, pd.NA],
-    }).astype({c: "string" for c in ("day", "stamp", "date", "number", "text")})
+    expected = pd.DataFrame(
+        {
+            "_row": [1, 2, 3],
+            "day": ["2019-03-01", pd.NA, "2020-12-31"],
+            "stamp": ["2019-03-01 09:30:00", "2019-03-02 00:00:00", pd.NA],
+            "date": ["2019-03-01", "2019-03-02", "2019-03-03"],
+            "number": ["1", "22", pd.NA],
+            "text": ["padded", pd.NA, pd.NA],
+        }
+    ).astype({c: "string" for c in ("day", "stamp", "date", "number", "text")})
     pd.testing.assert_frame_equal(got, expected)
 
 
@@ -78,14 +82,20 @@ def test_long_form_factors_equal_the_json_form(la_dir, tmp_path):
     shutil.copytree(la_dir / "extract", tmp_path / "x")
     path = tmp_path / "x" / "ssd_assessment_factors.csv"
     wide = pd.read_csv(path, dtype=str)
-    long = wide.assign(cinf_assessment_factor=wide["cinf_assessment_factors_json"].map(json.loads)).explode(
-        "cinf_assessment_factor").drop(columns="cinf_assessment_factors_json")
+    long = (
+        wide.assign(cinf_assessment_factor=wide["cinf_assessment_factors_json"].map(json.loads))
+        .explode("cinf_assessment_factor")
+        .drop(columns="cinf_assessment_factors_json")
+    )
     long["cinf_table_id"] = [f"L{i}" for i in range(len(long))]
     long.to_csv(path, index=False)
     a = _typed(la_dir / "extract")["ssd_assessment_factors"].set_index("cinf_assessment_id")
     b = _typed(tmp_path / "x")["ssd_assessment_factors"].set_index("cinf_assessment_id")
-    pd.testing.assert_series_equal(a["cinf_assessment_factors_json"].sort_index(),
-                                   b["cinf_assessment_factors_json"].sort_index(), check_dtype=False)
+    pd.testing.assert_series_equal(
+        a["cinf_assessment_factors_json"].sort_index(),
+        b["cinf_assessment_factors_json"].sort_index(),
+        check_dtype=False,
+    )
 
 
 def test_factor_codes_are_checked(extract_copy):
@@ -98,7 +108,8 @@ def test_factor_codes_are_checked(extract_copy):
     errors = p[p["severity"] == "error"]
     assert errors[["row", "value", "rule"]].values.tolist() == [
         [2, "99Z", "not a CIN assessment factor code"],
-        [3, "3B; 4B", 'not a JSON array of factor codes, e.g. ["3B", "4B"]']]
+        [3, "3B; 4B", 'not a JSON array of factor codes, e.g. ["3B", "4B"]'],
+    ]
 
 
 def test_factor_code_out_of_its_years_is_a_warning(extract_copy):

@@ -15,11 +15,20 @@ from analysis.synth.la import generate
 from analysis.synth.write import write
 
 FIXTURES = REPO / "tests" / "fixtures" / "returns"
-CSC_CARRIED = ("ssd_person", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_assessment_factors", "ssd_cin_plans",
-               "ssd_s47_enquiry", "ssd_cp_plans")
+CSC_CARRIED = (
+    "ssd_person",
+    "ssd_cin_episodes",
+    "ssd_cin_assessments",
+    "ssd_assessment_factors",
+    "ssd_cin_plans",
+    "ssd_s47_enquiry",
+    "ssd_cp_plans",
+)
 SEN2 = ("sen2_person", "sen2_requests", "sen2_assessment", "sen2_named_plan", "sen2_active_plans", "sen2_sen_need")
-NOT_CARRIED = {"ssd_person": ["pers_forename", "pers_surname", "pers_postcode"],
-               "ssd_s47_enquiry": ["s47e_s47_end_date"]}
+NOT_CARRIED = {
+    "ssd_person": ["pers_forename", "pers_surname", "pers_postcode"],
+    "ssd_s47_enquiry": ["s47e_s47_end_date"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +52,12 @@ def read_back(la, written):
 def _canon(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """A table in one form for comparison: contract columns, dates as datetime64[ns], text as string, sorted by key."""
     table = schema.TABLE[name]
-    out = pd.DataFrame({c.name: frame[c.name].astype("datetime64[ns]") if c.kind == schema.DATE
-                        else frame[c.name].astype("string") for c in table.columns})
+    out = pd.DataFrame(
+        {
+            c.name: frame[c.name].astype("datetime64[ns]") if c.kind == schema.DATE else frame[c.name].astype("string")
+            for c in table.columns
+        }
+    )
     return out.sort_values(table.key, ignore_index=True)
 
 
@@ -74,13 +87,16 @@ def _expected_csc(la) -> dict[str, pd.DataFrame]:
     referral = dict(zip(ref["cine_referral_id"], ref["cine_person_id"] + "/" + _day(ref["cine_referral_date"])))
     ref["cine_referral_id"] = ref["cine_referral_id"].map(referral)
     a = t["ssd_cin_assessments"]
-    assessment = _rekey(a, "cina_assessment_id", "cina_referral_id", referral,
-                        "/A/" + _day(a["cina_assessment_start_date"]))
+    assessment = _rekey(
+        a, "cina_assessment_id", "cina_referral_id", referral, "/A/" + _day(a["cina_assessment_start_date"])
+    )
     f = t["ssd_assessment_factors"]
     _rekey(f, "cinf_table_id", "cinf_assessment_id", assessment, pd.Series("/factors", index=f.index))
-    for name, ref_col, tag, start in (("ssd_cin_plans", "cinp_referral_id", "CINP", "cinp_cin_plan_start_date"),
-                                      ("ssd_s47_enquiry", "s47e_referral_id", "S47", "s47e_s47_start_date"),
-                                      ("ssd_cp_plans", "cppl_referral_id", "CPP", "cppl_cp_plan_start_date")):
+    for name, ref_col, tag, start in (
+        ("ssd_cin_plans", "cinp_referral_id", "CINP", "cinp_cin_plan_start_date"),
+        ("ssd_s47_enquiry", "s47e_referral_id", "S47", "s47e_s47_start_date"),
+        ("ssd_cp_plans", "cppl_referral_id", "CPP", "cppl_cp_plan_start_date"),
+    ):
         _rekey(t[name], schema.TABLE[name].key, ref_col, referral, f"/{tag}/" + _day(t[name][start]))
     t["ssd_person"] = t["ssd_person"][t["ssd_person"]["pers_person_id"].isin(ref["cine_person_id"])]
     for name, cols in NOT_CARRIED.items():
@@ -118,6 +134,7 @@ def _without(frame: pd.DataFrame, name: str, children: set[str]) -> pd.DataFrame
 
 
 # --- (a) back test --------------------------------------------------------------------------------------------
+
 
 def test_the_returns_read_back_without_problems(la, read_back):
     _, problems, result = read_back
@@ -169,6 +186,7 @@ def test_the_same_la_gives_the_same_bytes(la, written, tmp_path):
 
 # --- (b) messy and broken files -------------------------------------------------------------------------------
 
+
 def _problems(problems: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(problems, columns=validate.PROBLEM_COLUMNS)
 
@@ -191,7 +209,9 @@ def test_a_messy_census_file_gives_problems_not_exceptions():
     assert _has(found, "warning", "expected birth date is used", row="child 4", value="2023-05-01")
     assert list(tables["ssd_person"].frame["pers_person_id"]) == ["C1", "C2", "C4"]
     assert tables["ssd_assessment_factors"].frame["cinf_assessment_factors_json"].tolist() == [
-        '["18A", "3B", "4B"]', '["99Z"]']
+        '["18A", "3B", "4B"]',
+        '["99Z"]',
+    ]
 
     typed = validate.validate(tables, pd.Timestamp("2026-03-31")).problems
     assert _has(typed, "error", "assessment authorised before it started", row=2023000001, file=f)
@@ -204,19 +224,27 @@ def test_a_messy_census_file_gives_problems_not_exceptions():
 def test_a_truncated_file_keeps_the_children_read_before_it_broke():
     tables, found = returns.read_cin_census([FIXTURES / "cin_2022_truncated.xml"])
     found = _problems(found)
-    assert _has(found, "error", "the 2 Child records before it were read", file="cin_2022_truncated.xml",
-                row="line 17, column 45")
+    assert _has(
+        found,
+        "error",
+        "the 2 Child records before it were read",
+        file="cin_2022_truncated.xml",
+        row="line 17, column 45",
+    )
     assert list(tables["ssd_person"].frame["pers_person_id"]) == ["T1", "T2"]
     assert len(tables["ssd_cin_episodes"].frame) == 2
 
 
-@pytest.mark.parametrize("name, rule", [
-    ("not_xml.xml", "not well-formed XML"),
-    ("looked_after_903.xml", "not a CIN return"),
-    ("sen2_messy.xml", "not a CIN return"),
-    ("empty.xml", "not well-formed XML"),
-    ("missing.xml", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "name, rule",
+    [
+        ("not_xml.xml", "not well-formed XML"),
+        ("looked_after_903.xml", "not a CIN return"),
+        ("sen2_messy.xml", "not a CIN return"),
+        ("empty.xml", "not well-formed XML"),
+        ("missing.xml", "cannot be read"),
+    ],
+)
 def test_a_file_that_is_not_a_census_return_is_an_error_and_skipped(name, rule, tmp_path):
     (tmp_path / "empty.xml").write_bytes(b"")
     path = FIXTURES / name if (FIXTURES / name).exists() else tmp_path / name
@@ -244,8 +272,12 @@ def test_a_messy_sen2_file_gives_problems_not_exceptions():
 
 
 def test_read_returns_tells_files_apart_by_content_and_reports_the_rest(tmp_path):
-    for src, dest in (("sen2_messy.xml", "CIN_census_2024.xml"), ("cin_2023_messy.xml", "sen2.xml"),
-                      ("looked_after_903.xml", "x.xml"), ("not_xml.xml", "y.xml")):
+    for src, dest in (
+        ("sen2_messy.xml", "CIN_census_2024.xml"),
+        ("cin_2023_messy.xml", "sen2.xml"),
+        ("looked_after_903.xml", "x.xml"),
+        ("not_xml.xml", "y.xml"),
+    ):
         shutil.copy(FIXTURES / src, tmp_path / dest)
     (tmp_path / "notes.txt").write_text("not a return")
     tables, found = returns.read_returns(tmp_path)
@@ -268,30 +300,51 @@ CHILD = """<Child><ChildIdentifiers><LAchildID>K1</LAchildID>{ids}</ChildIdentif
 
 
 def _census(path: Path, year: int, *children: str) -> Path:
-    path.write_text(f"<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year>"
-                    f"</CollectionDetails></Header><Children>{''.join(children)}</Children></Message>")
+    path.write_text(
+        f"<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year>"
+        f"</CollectionDetails></Header><Children>{''.join(children)}</Children></Message>"
+    )
     return path
 
 
 def test_overlapping_years_keep_the_latest_version_and_report_conflicts(tmp_path):
-    first = _census(tmp_path / "a.xml", 2022, CHILD.format(
-        ids="<UPN>A1</UPN><PersonBirthDate>2015-01-02</PersonBirthDate><GenderCurrent>1</GenderCurrent>",
-        cin="<CINdetails><CINreferralDate>2021-06-01</CINreferralDate><PrimaryNeedCode>N4</PrimaryNeedCode>"
-            "<CINPlanDates><CINPlanStartDate>2021-07-01</CINPlanStartDate></CINPlanDates></CINdetails>"))
-    second = _census(tmp_path / "b.xml", 2023, CHILD.format(
-        ids="<PersonBirthDate>2015-02-01</PersonBirthDate><GenderCurrent>1</GenderCurrent>",
-        cin="<CINdetails><CINreferralDate>2021-06-01</CINreferralDate><PrimaryNeedCode>N1</PrimaryNeedCode>"
-            "<CINclosureDate>2022-05-01</CINclosureDate></CINdetails>"), CHILD.format(ids="", cin=""))
+    first = _census(
+        tmp_path / "a.xml",
+        2022,
+        CHILD.format(
+            ids="<UPN>A1</UPN><PersonBirthDate>2015-01-02</PersonBirthDate><GenderCurrent>1</GenderCurrent>",
+            cin="<CINdetails><CINreferralDate>2021-06-01</CINreferralDate><PrimaryNeedCode>N4</PrimaryNeedCode>"
+            "<CINPlanDates><CINPlanStartDate>2021-07-01</CINPlanStartDate></CINPlanDates></CINdetails>",
+        ),
+    )
+    second = _census(
+        tmp_path / "b.xml",
+        2023,
+        CHILD.format(
+            ids="<PersonBirthDate>2015-02-01</PersonBirthDate><GenderCurrent>1</GenderCurrent>",
+            cin="<CINdetails><CINreferralDate>2021-06-01</CINreferralDate><PrimaryNeedCode>N1</PrimaryNeedCode>"
+            "<CINclosureDate>2022-05-01</CINclosureDate></CINdetails>",
+        ),
+        CHILD.format(ids="", cin=""),
+    )
     for paths in ([first, second], [second, first]):  # the census year decides, not the order of the files
         tables, found = returns.read_cin_census(paths)
         person = tables["ssd_person"].frame.iloc[0]
         assert (person["pers_upn"], person["pers_dob"]) == ("A1", "2015-02-01")
-        assert _has(_problems(found), "warning", "differs between census years", column="pers_dob",
-                    value="2015-01-02 (2022), 2015-02-01 (2023)", file="b.xml", row="child 2")
+        assert _has(
+            _problems(found),
+            "warning",
+            "differs between census years",
+            column="pers_dob",
+            value="2015-01-02 (2022), 2015-02-01 (2023)",
+            file="b.xml",
+            row="child 2",
+        )
         assert _has(_problems(found), "warning", "more than once in one return", file="b.xml", row="child 2")
         ref = tables["ssd_cin_episodes"].frame
         assert ref[["cine_referral_id", "cine_cin_primary_need_code", "cine_close_date"]].values.tolist() == [
-            ["K1/2021-06-01", "N1", "2022-05-01"]]
+            ["K1/2021-06-01", "N1", "2022-05-01"]
+        ]
         assert ref["_row"].tolist() == [2023000001]
         assert tables["ssd_cin_plans"].frame["cinp_cin_plan_id"].tolist() == ["K1/2021-06-01/CINP/2021-07-01"]
 

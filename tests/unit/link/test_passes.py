@@ -20,8 +20,12 @@ def _quality(crosswalk, truth):
     found = truth.merge(crosswalk, on=["pers_person_id", "person_table_id"], how="left", indicator=True)
     hit = found["_merge"] == "both"
     young = found["age_first_known_to_csc"] < 5
-    return {"precision": hit.sum() / len(crosswalk), "recall": hit.mean(),
-            "under_5": hit[young].mean(), "5_plus": hit[~young].mean()}
+    return {
+        "precision": hit.sum() / len(crosswalk),
+        "recall": hit.mean(),
+        "under_5": hit[young].mean(),
+        "5_plus": hit[~young].mean(),
+    }
 
 
 def test_linkage_meets_the_quality_targets(people):
@@ -34,8 +38,13 @@ def test_linkage_meets_the_quality_targets(people):
     assert set(result.crosswalk["method"]) == {"UPN", "name and birth date", "probabilistic"}
     probabilistic = result.crosswalk[result.crosswalk["method"] == "probabilistic"]
     assert probabilistic["match_probability"].between(0.9, 1).all()
-    assert {c["output_column_name"] for c in result.model["comparisons"]} == {"forename", "surname", "dob", "sex",
-                                                                               "postcode"}
+    assert {c["output_column_name"] for c in result.model["comparisons"]} == {
+        "forename",
+        "surname",
+        "dob",
+        "sex",
+        "postcode",
+    }
     assert 0.98 <= result.expected_precision() <= 1
 
 
@@ -47,34 +56,58 @@ def test_the_probabilistic_pass_adds_what_exact_passes_miss(people):
 
 
 def _person(ids, forenames, dob):
-    return pd.DataFrame({"pers_person_id": ids, "pers_upn": [None] * len(ids), "pers_forename": forenames,
-                         "pers_surname": ["Shaw"] * len(ids), "pers_dob": [dob] * len(ids), "pers_sex": ["F"] * len(ids),
-                         "pers_postcode": ["ZZ1 1AA"] * len(ids)})
+    return pd.DataFrame(
+        {
+            "pers_person_id": ids,
+            "pers_upn": [None] * len(ids),
+            "pers_forename": forenames,
+            "pers_surname": ["Shaw"] * len(ids),
+            "pers_dob": [dob] * len(ids),
+            "pers_sex": ["F"] * len(ids),
+            "pers_postcode": ["ZZ1 1AA"] * len(ids),
+        }
+    )
 
 
 def _send(ids, dob, upn=None):
-    return pd.DataFrame({"person_table_id": ids, "upn": [upn] * len(ids), "forename": ["AMY"] * len(ids),
-                         "surname": ["shaw"] * len(ids), "person_birth_date": [dob] * len(ids), "sex": ["F"] * len(ids),
-                         "postcode": ["zz1 1aa"] * len(ids)})
+    return pd.DataFrame(
+        {
+            "person_table_id": ids,
+            "upn": [upn] * len(ids),
+            "forename": ["AMY"] * len(ids),
+            "surname": ["shaw"] * len(ids),
+            "person_birth_date": [dob] * len(ids),
+            "sex": ["F"] * len(ids),
+            "postcode": ["zz1 1aa"] * len(ids),
+        }
+    )
 
 
 def test_ambiguous_name_matches_are_not_linked():
     dob = pd.Timestamp("2015-01-01")
-    assert link.link(_person(["P1", "P2"], ["Amy", "Amy"], dob), _send(["S1"], dob), probabilistic=False).crosswalk.empty
+    assert link.link(
+        _person(["P1", "P2"], ["Amy", "Amy"], dob), _send(["S1"], dob), probabilistic=False
+    ).crosswalk.empty
     one = link.link(_person(["P1"], ["Amy"], dob), _send(["S1"], dob), probabilistic=False).crosswalk
     assert one[["pers_person_id", "person_table_id", "method"]].values.tolist() == [["P1", "S1", "name and birth date"]]
 
 
 def test_crosswalk_and_former_upn_passes_come_first():
     dob = pd.Timestamp("2015-01-01")
-    ids = pd.DataFrame({"link_person_id": ["P1", "P2"], "link_identifier_type": ["SEND Person ID",
-                                                                                 "Former Unique Pupil Number"],
-                        "link_identifier_value": ["S1", "A000000000042"]})
+    ids = pd.DataFrame(
+        {
+            "link_person_id": ["P1", "P2"],
+            "link_identifier_type": ["SEND Person ID", "Former Unique Pupil Number"],
+            "link_identifier_value": ["S1", "A000000000042"],
+        }
+    )
     csc = _person(["P1", "P2"], ["Zed", "Amy"], dob)
     send = pd.concat([_send(["S1"], dob), _send(["S2"], dob, upn="A000000000042")], ignore_index=True)
     out = link.link(csc, send, ids, probabilistic=False).crosswalk
     assert out[["pers_person_id", "person_table_id", "method"]].values.tolist() == [
-        ["P1", "S1", "LA crosswalk"], ["P2", "S2", "UPN"]]
+        ["P1", "S1", "LA crosswalk"],
+        ["P2", "S2", "UPN"],
+    ]
 
 
 def test_the_spark_backend_links_as_duckdb_does(people):
@@ -87,11 +120,16 @@ def test_the_spark_backend_links_as_duckdb_does(people):
     pd.testing.assert_frame_equal(spark.crosswalk[keys], duck.crosswalk[keys])
     assert (spark.crosswalk["method"] == "probabilistic").sum() > 0
     np.testing.assert_allclose(spark.crosswalk["match_probability"], duck.crosswalk["match_probability"], atol=0.01)
-    levels = [(d, s) for cd, cs in zip(duck.model["comparisons"], spark.model["comparisons"])
-              for d, s in zip(cd["comparison_levels"], cs["comparison_levels"]) if d.get("m_probability") is not None]
+    levels = [
+        (d, s)
+        for cd, cs in zip(duck.model["comparisons"], spark.model["comparisons"])
+        for d, s in zip(cd["comparison_levels"], cs["comparison_levels"])
+        if d.get("m_probability") is not None
+    ]
     assert len(levels) >= 10
-    np.testing.assert_allclose([s["m_probability"] for _, s in levels], [d["m_probability"] for d, _ in levels],
-                               atol=0.01)
+    np.testing.assert_allclose(
+        [s["m_probability"] for _, s in levels], [d["m_probability"] for d, _ in levels], atol=0.01
+    )
 
 
 def test_spark_backend_without_pyspark_is_a_clear_user_error(people, monkeypatch):

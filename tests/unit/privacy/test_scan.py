@@ -58,8 +58,12 @@ def plants(people) -> dict:
     allowed = set(ALLOW)
     dob = next(d for d in people["pers_dob"] if d not in allowed)
     y, m, d = dob.split("-")
-    return {"upn": upn, "name": f"{short['pers_forename']} {short['pers_surname']}", "dob": dob,
-            "dob_uk": f"{d}/{m}/{y}"}
+    return {
+        "upn": upn,
+        "name": f"{short['pers_forename']} {short['pers_surname']}",
+        "dob": dob,
+        "dob_uk": f"{d}/{m}/{y}",
+    }
 
 
 def _insert_before(path: Path, marker: str, text: str) -> None:
@@ -77,8 +81,11 @@ def planted(built, plants, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     # (a) a real UPN in a page's text
     _insert_before(html / "book/chapters/cohort.html", "</main>", f"<p>Pupil {plants['upn']} was included.</p>")
     # (b) a real child's full name in an alt attribute
-    _insert_before(html / "book/chapters/summary.html", "</main>",
-                   f'<img src="_static/photo.png" alt="Photograph of {plants["name"]}"/>')
+    _insert_before(
+        html / "book/chapters/summary.html",
+        "</main>",
+        f'<img src="_static/photo.png" alt="Photograph of {plants["name"]}"/>',
+    )
     # (c) a birth date in UK form in a CSV
     flow = out / "tables/selection_flow.csv"
     flow.write_text(flow.read_text() + f"born {plants['dob_uk']},c\n")
@@ -90,14 +97,22 @@ def planted(built, plants, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     # (e) a glued "3 of 40" in an executed notebook
     nb_path = out / NOTEBOOKS / "summary.ipynb"
     nb = json.loads(nb_path.read_text())
-    glued = [o for c in nb["cells"] for o in c.get("outputs", [])
-             if o.get("metadata", {}).get("scrapbook", {}).get("name") == "known"]
+    glued = [
+        o
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if o.get("metadata", {}).get("scrapbook", {}).get("name") == "known"
+    ]
     assert glued, "the summary chapter no longer glues 'known'"
     glued[0]["data"]["application/papermill.record/text/plain"] = repr("3 of 40 (7.5%; 95% CI 2.6% to 19.9%)")
     nb_path.write_text(json.dumps(nb))
     # (f) a child-level table: one row per child, keyed by pseudonym
-    pd.DataFrame({"child": ["c_0123456789abcdef", "c_fedcba9876543210", "c_00112233445566aa"],
-                  "first_adversity_age": [2.5, 4.1, 7.0]}).to_csv(out / "tables/children.csv", index=False)
+    pd.DataFrame(
+        {
+            "child": ["c_0123456789abcdef", "c_fedcba9876543210", "c_00112233445566aa"],
+            "first_adversity_age": [2.5, 4.1, 7.0],
+        }
+    ).to_csv(out / "tables/children.csv", index=False)
     return out, _scan(out)
 
 
@@ -156,10 +171,14 @@ def test_planted_child_level_table(planted):
 def test_nothing_else_was_found(planted):
     _, found = planted
     new = found
-    expected = {("book/chapters/cohort.html", "identifier"), ("book/chapters/summary.html", "identifier"),
-                ("../tables/selection_flow.csv", "identifier"), ("../tables/table_1.csv", "small count"),
-                ("../.work/book_stage/book/chapters/summary.ipynb", "small count"),
-                ("../tables/children.csv", "child-level row")}
+    expected = {
+        ("book/chapters/cohort.html", "identifier"),
+        ("book/chapters/summary.html", "identifier"),
+        ("../tables/selection_flow.csv", "identifier"),
+        ("../tables/table_1.csv", "small count"),
+        ("../.work/book_stage/book/chapters/summary.ipynb", "small count"),
+        ("../tables/children.csv", "child-level row"),
+    }
     assert set(zip(new["page"], new["kind"])) == expected, summarise(new)
 
 
@@ -175,8 +194,14 @@ def test_refuse_if_unsafe_names_every_page(planted, plants):
     with pytest.raises(UserError) as exc:
         refuse_if_unsafe(found)
     message = str(exc.value)
-    for page in ("book/chapters/cohort.html", "book/chapters/summary.html", "../tables/selection_flow.csv",
-                 "../tables/table_1.csv", "../.work/book_stage/book/chapters/summary.ipynb", "../tables/children.csv"):
+    for page in (
+        "book/chapters/cohort.html",
+        "book/chapters/summary.html",
+        "../tables/selection_flow.csv",
+        "../tables/table_1.csv",
+        "../.work/book_stage/book/chapters/summary.ipynb",
+        "../tables/children.csv",
+    ):
         assert page in message
     assert plants["upn"] not in message and "nothing was published" in message
 
@@ -203,8 +228,10 @@ def _site(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_count_columns_rule():
     assert count_columns(["Characteristic", "Category", "Children", "Percent"], [["Sex", "Male", "c", "c"]]) == [2]
-    assert count_columns(["Rank", "Domain", "Children", "Cohort", "Share", "Lower 95%", "Upper 95%"],
-                         [["1", "Neglect", "11", "148", "0.07", "0.04", "0.12"]]) == [2, 3]
+    assert count_columns(
+        ["Rank", "Domain", "Children", "Cohort", "Share", "Lower 95%", "Upper 95%"],
+        [["1", "Neglect", "11", "148", "0.07", "0.04", "0.12"]],
+    ) == [2, 3]
     assert count_columns(["Match weight from", "Pairs"], [["-8", "c"], ["4", "12"]]) == [1]
     assert count_columns(["Year of request", "Children", "Linked"], [["2016", "c", "0"]]) == [1, 2]
     assert count_columns(["file", "sha256", "rows"], [["ssd_person.csv", "0123abcd", "3"]]) == []
@@ -214,9 +241,14 @@ def test_count_columns_rule():
 def test_postcode_without_space_and_iso_date_but_not_a_build_timestamp(tmp_path):
     people = pd.read_csv(SAMPLE_EXTRACT / "ssd_person.csv", dtype=str).dropna(subset=["pers_postcode"])
     pc, dob = people["pers_postcode"].iloc[0], people["pers_dob"].iloc[1]
-    site = _site(tmp_path, {"a.html": f"<p>Lives at {pc.replace(' ', '')}.</p>",
-                            "b.html": f"<p>Built {dob}T13:42:13+00:00.</p>",
-                            "c.html": f"<p>Born {dob}.</p>"})
+    site = _site(
+        tmp_path,
+        {
+            "a.html": f"<p>Lives at {pc.replace(' ', '')}.</p>",
+            "b.html": f"<p>Built {dob}T13:42:13+00:00.</p>",
+            "c.html": f"<p>Born {dob}.</p>",
+        },
+    )
     found = scan(site, SAMPLE_EXTRACT)
     assert set(found["page"]) == {"a.html", "c.html"}
     assert found.set_index("page").loc["a.html", "detail"].startswith("postcode")
@@ -230,12 +262,14 @@ def test_common_or_authored_single_names_are_not_identifiers(tmp_path):
 
 def test_measures_json(tmp_path):
     site = _site(tmp_path, {"index.html": "<p>Report</p>"})
-    measures = {"cohort_size": 148,
-                "known": {"name": "known", "numerator": 3, "denominator": 148, "suppressed": False},
-                "gap": {"name": "gap", "numerator": 140, "denominator": 148, "suppressed": False},
-                "fine": {"name": "fine", "numerator": 0, "denominator": 148, "suppressed": False},
-                "hidden": {"name": "hidden", "numerator": None, "denominator": None, "suppressed": True},
-                "leaky": {"name": "leaky", "numerator": 4, "denominator": 20, "suppressed": True}}
+    measures = {
+        "cohort_size": 148,
+        "known": {"name": "known", "numerator": 3, "denominator": 148, "suppressed": False},
+        "gap": {"name": "gap", "numerator": 140, "denominator": 148, "suppressed": False},
+        "fine": {"name": "fine", "numerator": 0, "denominator": 148, "suppressed": False},
+        "hidden": {"name": "hidden", "numerator": None, "denominator": None, "suppressed": True},
+        "leaky": {"name": "leaky", "numerator": 4, "denominator": 20, "suppressed": True},
+    }
     (site.parent / "measures.json").write_text(json.dumps(measures))
     found = scan(site, SAMPLE_EXTRACT)
     assert list(found["page"].unique()) == ["../measures.json"]
@@ -245,9 +279,11 @@ def test_measures_json(tmp_path):
 
 
 def test_html_table_small_count_and_shares_of_suppressed_counts(tmp_path):
-    table = ("<table><thead><tr><th>Group</th><th>Children</th><th>Any adversity</th><th>Any adversity %</th>"
-             "</tr></thead><tbody><tr><td>A</td><td>120</td><td>c</td><td>4.2</td></tr>"
-             "<tr><td>B</td><td>5</td><td>0</td><td>0.0</td></tr></tbody></table>")
+    table = (
+        "<table><thead><tr><th>Group</th><th>Children</th><th>Any adversity</th><th>Any adversity %</th>"
+        "</tr></thead><tbody><tr><td>A</td><td>120</td><td>c</td><td>4.2</td></tr>"
+        "<tr><td>B</td><td>5</td><td>0</td><td>0.0</td></tr></tbody></table>"
+    )
     found = scan(_site(tmp_path, {"t.html": table}), SAMPLE_EXTRACT)
     assert sorted(found["value"]) == ["4.2", "5"]
     assert found["detail"].str.contains("can be recovered").sum() == 1

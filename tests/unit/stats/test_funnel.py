@@ -52,20 +52,31 @@ PHE_SIGNIFICANCE = [
     (26882.4969, 32573, "High (0.001)"),
     (49697.2917, 65331, "Low (0.001)"),
 ]
-PHE_LABEL = {"High (0.001)": "high (99.8%)", "High (0.025)": "high (95%)", "Not significant": "within",
-             "Low (0.025)": "low (95%)", "Low (0.001)": "low (99.8%)"}
+PHE_LABEL = {
+    "High (0.001)": "high (99.8%)",
+    "High (0.025)": "high (95%)",
+    "Not significant": "within",
+    "Low (0.025)": "low (95%)",
+    "Low (0.001)": "low (99.8%)",
+}
 
 
 @pytest.mark.parametrize("n, lo95, hi95, lo998, hi998", PHE_LIMITS)
 def test_wilson_limits_match_phe_indicator_methods(n, lo95, hi95, lo998, hi998):
     lim = funnel.limits([n], PHE_BASELINE, "wilson").iloc[0] * 100
-    np.testing.assert_allclose([lim["lower_95"], lim["upper_95"], lim["lower_998"], lim["upper_998"]],
-                               [lo95, hi95, lo998, hi998], atol=2e-6)
+    np.testing.assert_allclose(
+        [lim["lower_95"], lim["upper_95"], lim["lower_998"], lim["upper_998"]], [lo95, hi95, lo998, hi998], atol=2e-6
+    )
 
 
 def test_significance_matches_phe_indicator_methods():
-    table = pd.DataFrame({"la_code": [f"A{i}" for i in range(len(PHE_SIGNIFICANCE))],
-                          "r": [r for r, _, _ in PHE_SIGNIFICANCE], "n": [n for _, n, _ in PHE_SIGNIFICANCE]})
+    table = pd.DataFrame(
+        {
+            "la_code": [f"A{i}" for i in range(len(PHE_SIGNIFICANCE))],
+            "r": [r for r, _, _ in PHE_SIGNIFICANCE],
+            "n": [n for _, n, _ in PHE_SIGNIFICANCE],
+        }
+    )
     res = flags.flag(table, "r", "n", target=PHE_BASELINE, method="wilson")
     assert res.table["flag"].tolist() == [PHE_LABEL[s] for _, _, s in PHE_SIGNIFICANCE]
     assert res.target_source == "external"
@@ -164,15 +175,16 @@ def test_overdispersion_statistics_by_hand():
     q10, q90 = np.percentile(z, [10, 90])
     phi = np.mean(np.clip(z, q10, q90) ** 2)
     w = n / (p0 * (1 - p0))
-    tau2 = (40 * phi - 39) / (w.sum() - (w ** 2).sum() / w.sum())
+    tau2 = (40 * phi - 39) / (w.sum() - (w**2).sum() / w.sum())
     d = funnel.overdispersion(r, n, p0)
     assert d.phi == pytest.approx(phi)
     assert d.critical == pytest.approx(sps.chi2.ppf(0.95, 39))
     assert d.overdispersed == (40 * phi > sps.chi2.ppf(0.95, 39)) and d.overdispersed
     assert d.tau2 == pytest.approx(tau2)
     lim = funnel.limits(n, p0, "random_effects", tau2=d.tau2)
-    np.testing.assert_allclose(lim["upper_998"], np.minimum(1, p0 + sps.norm.ppf(0.999) *
-                                                          np.sqrt(p0 * (1 - p0) / n + tau2)))
+    np.testing.assert_allclose(
+        lim["upper_998"], np.minimum(1, p0 + sps.norm.ppf(0.999) * np.sqrt(p0 * (1 - p0) / n + tau2))
+    )
 
 
 def test_random_effects_with_no_tau_are_the_wilson_limits():
@@ -181,11 +193,14 @@ def test_random_effects_with_no_tau_are_the_wilson_limits():
 
 
 def test_flag_skips_missing_and_suppressed_and_never_counts_them_as_zero():
-    table = pd.DataFrame({
-        "la_code": ["A", "B", "C", "D", "E", "F"], "la_name": list("abcdef"),
-        "num": pd.array([50, 20, 90, pd.NA, 10, pd.NA], dtype="Int64"),
-        "den": pd.array([100, 100, 100, 100, pd.NA, 100], dtype="Int64"),
-    })
+    table = pd.DataFrame(
+        {
+            "la_code": ["A", "B", "C", "D", "E", "F"],
+            "la_name": list("abcdef"),
+            "num": pd.array([50, 20, 90, pd.NA, 10, pd.NA], dtype="Int64"),
+            "den": pd.array([100, 100, 100, 100, pd.NA, 100], dtype="Int64"),
+        }
+    )
     table.attrs["status"] = {"num": {"D": "suppressed", "F": "missing"}, "den": {"E": "suppressed"}}
     res = flags.flag(table, "num", "den", method="wilson")
     assert res.table["la_code"].tolist() == ["A", "B", "C"]
@@ -222,8 +237,9 @@ def test_exact_method_flags():
     # Bin(10, 0.5) by hand: lower 95%: r = 2, alpha = (0.05469 - 0.025) / 0.04395 = 0.6755, limit 0.13245;
     # upper 95%: r = 8, alpha = (0.98926 - 0.975) / 0.04395 = 0.3245, limit 0.76755;
     # upper 99.8%: r = 9, alpha = (0.999023 - 0.999) / 0.009766 = 0.0024, limit 0.89976
-    np.testing.assert_allclose(res.table.loc[0, ["lower_95", "upper_95", "upper_998"]].to_numpy(float),
-                               [0.13245, 0.76755, 0.89976], atol=5e-5)
+    np.testing.assert_allclose(
+        res.table.loc[0, ["lower_95", "upper_95", "upper_998"]].to_numpy(float), [0.13245, 0.76755, 0.89976], atol=5e-5
+    )
     assert res.table["flag"].tolist() == ["within", "high (95%)", "high (99.8%)"]
 
 

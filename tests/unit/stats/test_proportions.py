@@ -30,5 +30,6 @@ def test_odds_ratio_against_the_woolf_formula():
     or_, (low, high) = odds_ratio(a, a + b, c, c + d)
     se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
     assert or_ == pytest.approx(a * d / (b * c))
-    np.testing.assert_allclose((low, high), np.exp(np.log(a * d / (b * c)) + np.array([-1, 1]) *
-                                                   sps.norm.ppf(0.975) * se), rtol=1e-8)
+    np.testing.assert_allclose(
+        (low, high), np.exp(np.log(a * d / (b * c)) + np.array([-1, 1]) * sps.norm.ppf(0.975) * se), rtol=1e-8
+    )

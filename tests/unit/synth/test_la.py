@@ -35,8 +35,9 @@ def test_rates_are_plausible():
     need = la.tables["sen2_sen_need"]["sen_type"].value_counts(normalize=True)
     assert set(need.index[:3]) == {"ASD", "SLCN", "SEMH"}
     # pre-2021 assessments use the old physical/sexual abuse codes, later ones the new
-    f = la.tables["ssd_assessment_factors"].merge(la.tables["ssd_cin_assessments"], left_on="cinf_assessment_id",
-                                                  right_on="cina_assessment_id")
+    f = la.tables["ssd_assessment_factors"].merge(
+        la.tables["ssd_cin_assessments"], left_on="cinf_assessment_id", right_on="cina_assessment_id"
+    )
     old = f["cina_assessment_auth_date"] < pd.Timestamp("2020-04-01")
     assert not f.loc[~old, "cinf_assessment_factors_json"].str.contains('"18A"').any()
     assert not f.loc[old, "cinf_assessment_factors_json"].str.contains('"18C"').any()
