@@ -9,7 +9,7 @@ DEFAULT_PARAMS := data_templates/params.example.yml
 # The default report runs on a synthetic LA, so linkage quality can be measured against its ground truth.
 TRUTH_FLAG := $(if $(filter $(DEFAULT_PARAMS),$(PARAMS)),--truth $(SYNTH)/truth)
 
-.PHONY: help setup spark book test bench sample templates clean
+.PHONY: help setup spark book lint test bench sample templates clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,20 +38,25 @@ $(SYNTH)/extract/ssd_person.csv: $(wildcard analysis/synth/*.py) analysis/contra
 book: $(STAMP) $(SYNTH)/extract/ssd_person.csv  ## build the report (PARAMS=file to use your own parameters)
 	$(BIN)/adversity-report build --params $(PARAMS) $(TRUTH_FLAG)
 
-test: $(STAMP) $(SPARK_STAMP)  ## run every test: unit, back tests, nbval on each chapter, end-to-end build
+lint: $(STAMP)  ## ruff (lint and format) and the import contracts of pyproject.toml
+	$(BIN)/ruff check analysis tests tools
+	$(BIN)/ruff format --check analysis tests tools
+	$(BIN)/lint-imports --no-cache
+
+test: $(STAMP) $(SPARK_STAMP) lint  ## run every test: lint, unit, doctests, back tests, nbval on each chapter, end-to-end
 	rm -rf _build/nbval
-	$(BIN)/python -c "from analysis.book import export_notebooks; export_notebooks('_build/nbval')"
-	$(BIN)/python -m pytest tests _build/nbval --nbval-lax
+	$(BIN)/python -c "from analysis.report.book import export_notebooks; export_notebooks('_build/nbval')"
+	$(BIN)/python -m pytest tests analysis _build/nbval --doctest-modules --nbval-lax
 
 SIZES ?= 10000 60000 500000 2000000
 bench: $(STAMP)  ## time and measure every stage at each size (SIZES="10000 60000" for fewer); see _build/bench/
-	$(BIN)/python -m analysis.bench --sizes $(SIZES) --out _build/bench
+	$(BIN)/python -m tools.bench --sizes $(SIZES) --out _build/bench
 
 sample: $(STAMP)  ## regenerate the committed sample extract in data_templates/
-	$(BIN)/python -c "from analysis.synth import write_sample; write_sample()"
+	$(BIN)/python -c "from analysis.synth.write import write_sample; write_sample()"
 
-templates: $(STAMP)  ## regenerate the CSV/XLSX templates and data dictionary in data_templates/ from analysis/schema.py
-	$(BIN)/python -m analysis.templates
+templates: $(STAMP)  ## regenerate the CSV/XLSX templates and data dictionary in data_templates/ from the schema
+	$(BIN)/python -m analysis.contract.templates
 
 clean:  ## remove build output (keeps .venv)
 	rm -rf _build

@@ -117,7 +117,14 @@ def _scan(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adversity-report", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("synth", help="write a synthetic local authority extract and its ground truth")
+    _synth_command(sub.add_parser("synth", help="write a synthetic local authority extract and its ground truth"))
+    _validate_command(sub.add_parser("validate", help="check an extract against the contract"))
+    _build_command(sub.add_parser("build", help="run the whole pipeline and build the report"))
+    _scan_command(sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows"))
+    return p
+
+
+def _synth_command(s: argparse.ArgumentParser) -> None:
     s.add_argument("--children", type=int, default=10_000)
     s.add_argument("--years", type=int, default=10)
     s.add_argument("--seed", type=int, default=1)
@@ -154,7 +161,9 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)
-    v = sub.add_parser("validate", help="check an extract against the contract")
+
+
+def _validate_command(v: argparse.ArgumentParser) -> None:
     v.add_argument("extract", help="the extract folder")
     v.add_argument("--extract-date", help="events after this date (yyyy-mm-dd) are errors")
     v.add_argument("--report", help="where to write the full CSV report (default EXTRACT/validation_report.csv)")
@@ -165,7 +174,9 @@ def parser() -> argparse.ArgumentParser:
         help="returns reads CIN census and SEN2 XML (also chosen when the folder holds .xml files)",
     )
     v.set_defaults(func=_validate)
-    b = sub.add_parser("build", help="run the whole pipeline and build the report")
+
+
+def _build_command(b: argparse.ArgumentParser) -> None:
     b.add_argument("--params", required=True)
     b.add_argument("--extract")
     b.add_argument("--truth", help="ground truth folder (synthetic data) for linkage precision and recall")
@@ -176,7 +187,9 @@ def parser() -> argparse.ArgumentParser:
         help="compare many authorities' FOI returns instead (writes OUT/compare.json)",
     )
     b.set_defaults(func=_build)
-    sc = sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows")
+
+
+def _scan_command(sc: argparse.ArgumentParser) -> None:
     sc.add_argument("site", help="the site folder (OUT/html)")
     sc.add_argument("--extract", required=True)
     sc.add_argument("--threshold", type=int, help="default: from --params, else 10")
@@ -186,7 +199,6 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--allow", action="append", help="a value published by design (repeatable)")
     sc.add_argument("--report", help="write every finding to this CSV")
     sc.set_defaults(func=_scan)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

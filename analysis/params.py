@@ -80,34 +80,52 @@ def load_params(path: str | Path) -> RunParams:
     return params_from_dict(raw, str(path))
 
 
+KNOWN_KEYS = ("la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold",
+              "edition", "disclosure", "linkage", "out", "unit_costs")  # fmt: skip
+
+
 def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunParams:
     """Validate a mapping (as read from YAML) into RunParams."""
+    _check_keys(raw, source)
+    start, end = _window(raw, source)
+    disclosure, linkage = _section(raw, "disclosure", source), _section(raw, "linkage", source)
+    base = disclosure.get("rounding_base")
+    return RunParams(
+        la_name=str(raw["la_name"]),
+        la_code=str(raw["la_code"]),
+        study_start=start,
+        study_end=end,
+        extract=Path(raw["extract"]) if raw.get("extract") else None,
+        source_kind=_choice(raw, "source_kind", SOURCE_KINDS, source),
+        index_event=_choice(raw, "index_event", ("first_ehcna_request",), source),
+        age_threshold=_int(raw.get("age_threshold", 5), f"{source}: age_threshold", 1, 17),
+        edition=_choice(raw, "edition", EDITIONS, source),
+        disclosure_threshold=_int(disclosure.get("threshold", 10), f"{source}: disclosure.threshold", 1, 100),
+        rounding_base=None if base is None else _int(base, f"{source}: disclosure.rounding_base", 2, 100),
+        match_threshold=_probability(linkage.get("match_threshold", 0.9), f"{source}: linkage.match_threshold"),
+        linkage_backend=_choice(linkage, "backend", ("duckdb", "spark"), f"{source}: linkage"),
+        out=Path(raw.get("out", "_build")),
+        unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
+    )
+
+
+def _check_keys(raw: dict[str, Any], source: str) -> None:
+    """No secrets, no unknown keys, every required key."""
     secret = FORBIDDEN_KEYS & {k.lower() for k in _walk_keys(raw)}
     if secret:
         raise UserError(
             f"{source}: '{sorted(secret)[0]}' looks like a secret. The hashing key must not be in the parameters file; "
             "set ADVERSITY_REPORT_KEY or ADVERSITY_REPORT_KEY_FILE instead."
         )
-    known = {
-        "la_name",
-        "la_code",
-        "extract",
-        "source_kind",
-        "study_window",
-        "index_event",
-        "age_threshold",
-        "edition",
-        "disclosure",
-        "linkage",
-        "out",
-        "unit_costs",
-    }
-    unknown = sorted(set(raw) - known)
+    unknown = sorted(set(raw) - set(KNOWN_KEYS))
     if unknown:
-        raise UserError(f"{source}: unknown key '{unknown[0]}'. Known keys: {', '.join(sorted(known))}.")
+        raise UserError(f"{source}: unknown key '{unknown[0]}'. Known keys: {', '.join(sorted(KNOWN_KEYS))}.")
     for required in ("la_name", "la_code", "study_window"):
         if required not in raw:
             raise UserError(f"{source}: the required key '{required}' is missing.")
+
+
+def _window(raw: dict[str, Any], source: str) -> tuple[dt.date, dt.date]:
     window = raw["study_window"]
     if not isinstance(window, dict) or not {"start", "end"} <= set(window):
         raise UserError(f"{source}: study_window needs 'start' and 'end' dates.")
@@ -115,44 +133,31 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
     end = _date(window["end"], f"{source}: study_window.end")
     if start >= end:
         raise UserError(f"{source}: study_window.start ({start}) must be before study_window.end ({end}).")
-    source_kind = raw.get("source_kind", "ssd")
-    if source_kind not in SOURCE_KINDS:
-        raise UserError(f"{source}: source_kind '{source_kind}' must be one of {', '.join(SOURCE_KINDS)}.")
-    edition = raw.get("edition", "public")
-    if edition not in EDITIONS:
-        raise UserError(f"{source}: edition '{edition}' must be one of {', '.join(EDITIONS)}.")
-    index_event = raw.get("index_event", "first_ehcna_request")
-    if index_event != "first_ehcna_request":
-        raise UserError(f"{source}: index_event '{index_event}' is not supported; use first_ehcna_request.")
-    disclosure = raw.get("disclosure") or {}
-    linkage = raw.get("linkage") or {}
-    threshold = _int(disclosure.get("threshold", 10), f"{source}: disclosure.threshold", 1, 100)
-    base = disclosure.get("rounding_base")
-    if base is not None:
-        base = _int(base, f"{source}: disclosure.rounding_base", 2, 100)
-    match_threshold = linkage.get("match_threshold", 0.9)
-    if not isinstance(match_threshold, (int, float)) or not 0 < float(match_threshold) < 1:
-        raise UserError(f"{source}: linkage.match_threshold '{match_threshold}' must be a probability between 0 and 1.")
-    backend = linkage.get("backend", "duckdb")
-    if backend not in ("duckdb", "spark"):
-        raise UserError(f"{source}: linkage.backend '{backend}' must be duckdb or spark.")
-    return RunParams(
-        la_name=str(raw["la_name"]),
-        la_code=str(raw["la_code"]),
-        study_start=start,
-        study_end=end,
-        extract=Path(raw["extract"]) if raw.get("extract") else None,
-        source_kind=source_kind,
-        index_event=index_event,
-        age_threshold=_int(raw.get("age_threshold", 5), f"{source}: age_threshold", 1, 17),
-        edition=edition,
-        disclosure_threshold=threshold,
-        rounding_base=base,
-        match_threshold=float(match_threshold),
-        linkage_backend=backend,
-        out=Path(raw.get("out", "_build")),
-        unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
-    )
+    return start, end
+
+
+def _section(raw: dict[str, Any], key: str, source: str) -> dict[str, Any]:
+    """A nested mapping such as `disclosure:`; absent or empty is an empty mapping."""
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise UserError(f"{source}: '{key}' must be a mapping of settings (such as threshold: 10), not '{value}'.")
+    return value
+
+
+DEFAULTS = {"source_kind": "ssd", "index_event": "first_ehcna_request", "edition": "public", "backend": "duckdb"}
+
+
+def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], where: str) -> str:
+    value = raw.get(key, DEFAULTS[key])
+    if value not in allowed:
+        raise UserError(f"{where}: {key} '{value}' must be one of {', '.join(allowed)}.")
+    return value
+
+
+def _probability(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < float(value) < 1:
+        raise UserError(f"{where}: '{value}' must be a probability between 0 and 1.")
+    return float(value)
 
 
 def _walk_keys(obj: Any):

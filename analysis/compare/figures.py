@@ -40,8 +40,19 @@ def funnel_plot(
         fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
     else:
         fig = ax.figure
-    n_min = max(1.0, float(t["denominator"].min()) * 0.9)
     n_max = float(t["denominator"].max()) * 1.05
+    lim = _draw_limits(ax, result, n_max, scale, percent)
+    _draw_units(ax, result, highlight, scale)
+    if highlight is not None:
+        _draw_highlight(ax, result, str(highlight), highlight_label, scale)
+    _finish_axes(ax, result, lim, n_max, scale, percent, title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig
+
+
+def _draw_limits(ax, result: FunnelResult, n_max: float, scale: float, percent: bool):
+    """The target line and the 95% and 99.8% limits over a grid of denominators spanning the units (exact
+    limits as steps, since they move only at whole counts); returns the limits for setting the y-axis."""
+    n_min = max(1.0, float(result.table["denominator"].min()) * 0.9)
     grid = np.unique(np.round(np.geomspace(n_min, n_max, 300)))
     lim = result.limits_at(grid)
     ax.axhline(
@@ -66,6 +77,13 @@ def funnel_plot(
                 drawstyle=drawstyle,
                 label=label if i == 0 else None,
             )
+    return lim
+
+
+def _draw_units(ax, result: FunnelResult, highlight: str | None, scale: float) -> None:
+    """One marker per unit, grouped by flag so the legend counts each; the highlighted unit is left to
+    `_draw_highlight`."""
+    t = result.table
     other = t if highlight is None else t[t[result.id_col] != str(highlight)]
     for f in FLAGS:
         pts = other[other["flag"] == f]
@@ -83,33 +101,54 @@ def funnel_plot(
             zorder=3,
             label=f"{f.capitalize()} ({len(pts)})",
         )
-    if highlight is not None:
-        mine = t[t[result.id_col] == str(highlight)]
-        if not mine.empty:
-            row = mine.iloc[0]
-            name = highlight_label or str(row[result.name_col])
-            ax.scatter(
-                [row["denominator"]],
-                [row["proportion"] * scale],
-                marker="D",
-                s=110,
-                facecolors=_HIGHLIGHT,
-                edgecolors="black",
-                linewidths=1.5,
-                zorder=4,
-                label=f"{name} ({row['flag']})",
-            )
-            ax.annotate(
-                name,
-                (row["denominator"], row["proportion"] * scale),
-                xytext=(22, 22),
-                textcoords="offset points",
-                fontsize=9,
-                fontweight="bold",
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black", "linewidth": 0.6},
-                arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
-            )
+
+
+def _draw_highlight(ax, result: FunnelResult, highlight: str, highlight_label: str | None, scale: float) -> None:
+    """The highlighted unit as a large diamond with its name in a box beside it (nothing if it was not compared)."""
+    t = result.table
+    mine = t[t[result.id_col] == highlight]
+    if mine.empty:
+        return
+    row = mine.iloc[0]
+    name = highlight_label or str(row[result.name_col])
+    ax.scatter(
+        [row["denominator"]],
+        [row["proportion"] * scale],
+        marker="D",
+        s=110,
+        facecolors=_HIGHLIGHT,
+        edgecolors="black",
+        linewidths=1.5,
+        zorder=4,
+        label=f"{name} ({row['flag']})",
+    )
+    ax.annotate(
+        name,
+        (row["denominator"], row["proportion"] * scale),
+        xytext=(22, 22),
+        textcoords="offset points",
+        fontsize=9,
+        fontweight="bold",
+        zorder=5,
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black", "linewidth": 0.6},
+        arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
+    )
+
+
+def _finish_axes(
+    ax,
+    result: FunnelResult,
+    lim,
+    n_max: float,
+    scale: float,
+    percent: bool,
+    *,
+    title: str | None,
+    xlabel: str | None,
+    ylabel: str | None,
+) -> None:
+    """Labels, title, legend and limits wide enough for both the 99.8% funnel and every unit, kept within 0-100%."""
+    t = result.table
     ax.set_xlabel(xlabel or f"Denominator ({result.denominator})")
     ax.set_ylabel(ylabel or f"{result.numerator} / {result.denominator}{' (%)' if percent else ''}")
     ax.set_xlim(0, n_max)
@@ -120,4 +159,3 @@ def funnel_plot(
     if title:
         ax.set_title(title)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig

@@ -111,14 +111,7 @@ def flag(
     r = pd.to_numeric(table[measure_num], errors="coerce").astype(float)
     n = pd.to_numeric(table[measure_den], errors="coerce").astype(float)
 
-    reason = pd.Series(pd.NA, index=table.index, dtype="object")
-    for col, values in ((measure_den, n), (measure_num, r)):
-        empty = values.isna() & reason.isna()
-        if empty.any():
-            st = _status(table, col, ids[empty])
-            reason[empty] = st.where(st.isin(["suppressed", "invalid"]), "missing")
-    bad = reason.isna() & ((n <= 0) | (r < 0) | (r > n))
-    reason[bad] = "invalid"
+    reason = _skip_reasons(table, ids, r, n, measure_num, measure_den)
     ok = reason.isna()
     skipped = pd.DataFrame({id_col: ids[~ok], name_col: names[~ok], "reason": reason[~ok]}).reset_index(drop=True)
 
@@ -134,6 +127,33 @@ def flag(
     if method == "auto":
         used = "random_effects" if disp.overdispersed else "wilson"
     lim = limits(n_ok, p0, used, tau2=disp.tau2, phi=disp.phi).reset_index(drop=True)
+    out = _unit_table(ids[ok], names[ok], r_ok, n_ok, id_col, name_col)
+    out = pd.concat([out, lim], axis=1)
+    out["z"] = z_scores(r_ok, n_ok, p0)
+    out["flag"] = classify(out["proportion"].to_numpy(), lim)
+    return FunnelResult(measure_num, measure_den, out, skipped, p0, source, used, method, disp, id_col, name_col)
+
+
+def _skip_reasons(
+    table: pd.DataFrame, ids: pd.Series, r: pd.Series, n: pd.Series, measure_num: str, measure_den: str
+) -> pd.Series:
+    """Why each row cannot be compared (NA where it can): an empty cell keeps the reason `read_returns` recorded
+    (the denominator's first), and impossible counts are "invalid", so that nothing counts as zero."""
+    reason = pd.Series(pd.NA, index=table.index, dtype="object")
+    for col, values in ((measure_den, n), (measure_num, r)):
+        empty = values.isna() & reason.isna()
+        if empty.any():
+            st = _status(table, col, ids[empty])
+            reason[empty] = st.where(st.isin(["suppressed", "invalid"]), "missing")
+    bad = reason.isna() & ((n <= 0) | (r < 0) | (r > n))
+    reason[bad] = "invalid"
+    return reason
+
+
+def _unit_table(
+    ids: pd.Series, names: pd.Series, r_ok: np.ndarray, n_ok: np.ndarray, id_col: str, name_col: str
+) -> pd.DataFrame:
+    """The units compared with their proportion and its Wilson interval (written out for non-integer counts)."""
     y = r_ok / n_ok
     ci = np.array(
         [
@@ -141,10 +161,10 @@ def flag(
             for a, b in zip(r_ok, n_ok)
         ]
     ).reshape(-1, 2)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            id_col: ids[ok].to_numpy(),
-            name_col: names[ok].to_numpy(),
+            id_col: ids.to_numpy(),
+            name_col: names.to_numpy(),
             "numerator": r_ok,
             "denominator": n_ok,
             "proportion": y,
@@ -152,10 +172,6 @@ def flag(
             "ci_high": ci[:, 1],
         }
     )
-    out = pd.concat([out, lim], axis=1)
-    out["z"] = z_scores(r_ok, n_ok, p0)
-    out["flag"] = classify(y, lim)
-    return FunnelResult(measure_num, measure_den, out, skipped, p0, source, used, method, disp, id_col, name_col)
 
 
 def _wilson_float(r: float, n: float, alpha: float = 0.05) -> tuple[float, float]:

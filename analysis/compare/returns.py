@@ -232,12 +232,35 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
     """One template row checked; returns the cell it gives (possibly invalid), or None if it cannot be placed."""
     line = rec["_line"]
     la_code, measure = rec["la_code"].strip(), rec["measure"].strip().lower()
-    category = rec["category"].strip()
-    ok = True
+    ok = _check_la_code(file, line, la_code, problems)
+    m = _YEAR.match(rec["year"].strip())
+    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        problems.append(_problem(file, line, "year", rec["year"], "year must be a financial year written like 2024-25"))
+        ok = False
+    elif year is not None and rec["year"].strip() != year:
+        return None
+    category = _check_measure(file, line, rec, measure, problems)
+    if not ok or category is None:
+        return None
+    status, value = _check_count(file, line, rec, problems)
+    return {
+        "la_code": la_code,
+        "la_name": rec["la_name"].strip(),
+        "year": rec["year"].strip(),
+        "column": _column_for(measure, category),
+        "status": status,
+        "value": value,
+        "file": file,
+        "row": line,
+    }
+
+
+def _check_la_code(file: str, line: int, la_code: str, problems: list[dict]) -> bool:
+    """False if the row has no la_code; an unfamiliar form is only a warning, as LAs write their codes either way."""
     if not la_code:
         problems.append(_problem(file, line, "la_code", "", "la_code is required"))
-        ok = False
-    elif not _LA_CODE.match(la_code):
+        return False
+    if not _LA_CODE.match(la_code):
         problems.append(
             _problem(
                 file,
@@ -248,18 +271,19 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
                 "warning",
             )
         )
-    m = _YEAR.match(rec["year"].strip())
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        problems.append(_problem(file, line, "year", rec["year"], "year must be a financial year written like 2024-25"))
-        ok = False
-    elif year is not None and rec["year"].strip() != year:
-        return None
+    return True
+
+
+def _check_measure(file: str, line: int, rec: dict, measure: str, problems: list[dict]) -> str | None:
+    """The row's category normalised for its measure (blank for the headline measures), or None if the measure
+    or category is not one the template allows."""
+    category = rec["category"].strip()
     if measure not in MEASURES:
         problems.append(
             _problem(file, line, "measure", rec["measure"], f"unknown measure; expected one of {', '.join(MEASURES)}")
         )
-        ok = False
-    elif measure == "domain":
+        return None
+    if measure == "domain":
         category = category.lower().replace(" ", "_").replace("-", "_")
         if category not in DOMAINS:
             problems.append(
@@ -271,7 +295,7 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
                     f"unknown adversity domain; expected one of {', '.join(DOMAINS)}",
                 )
             )
-            ok = False
+            return None
     elif measure == "primary_need":
         norm = category.upper().replace(" ", "_")
         category = NOT_RECORDED if norm == NOT_RECORDED.upper() else norm
@@ -286,12 +310,16 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
                     f"({', '.join(codes.SEN_TYPE)}) or {NOT_RECORDED}",
                 )
             )
-            ok = False
+            return None
     elif category:
         problems.append(_problem(file, line, "category", category, f"category must be blank for measure {measure}"))
-        ok = False
-    if not ok:
         return None
+    return category
+
+
+def _check_count(file: str, line: int, rec: dict, problems: list[dict]) -> tuple[str, int | None]:
+    """The count's status and value; a small count returned unsuppressed is kept but warned about, since it must
+    never be published."""
     status, value, rule, severity = _parse_count(rec["count"])
     if rule:
         problems.append(_problem(file, line, "count", rec["count"], rule, severity))
@@ -306,20 +334,25 @@ def _check_row(file: str, rec: dict, problems: list[dict], year: str | None) -> 
                 "warning",
             )
         )
-    return {
-        "la_code": la_code,
-        "la_name": rec["la_name"].strip(),
-        "year": rec["year"].strip(),
-        "column": _column_for(measure, category),
-        "status": status,
-        "value": value,
-        "file": file,
-        "row": line,
-    }
+    return status, value
 
 
 def _widen(cells: list[dict], problems: list[dict]) -> tuple[pd.DataFrame, dict]:
     """One row per LA; cross-row rules (duplicates, years, names, bounds, a requests row)."""
+    by_la = _group_by_la(cells, problems)
+    rows, status = [], {col: {} for col in VALUE_COLUMNS}
+    for code, la in by_la.items():
+        rows.append(_wide_row(code, la, status, problems))
+    table = pd.DataFrame(rows, columns=list(WIDE_COLUMNS))
+    for col in VALUE_COLUMNS:
+        table[col] = table[col].astype("Int64")
+    table = table.sort_values("la_code", kind="stable").reset_index(drop=True)
+    return table, {col: v for col, v in status.items() if v}
+
+
+def _group_by_la(cells: list[dict], problems: list[dict]) -> dict[str, dict]:
+    """The cells of each LA with the names and years it gave (first row of each kept); a repeated figure is
+    counted once if it agrees and made invalid if it conflicts, so that neither version is guessed at."""
     by_la: dict[str, dict] = {}
     for c in cells:
         la = by_la.setdefault(c["la_code"], {"names": {}, "years": {}, "cells": {}})
@@ -353,55 +386,51 @@ def _widen(cells: list[dict], problems: list[dict]) -> tuple[pd.DataFrame, dict]
                 )
             )
             la["cells"][c["column"]] = {**seen, "status": "invalid", "value": None}
+    return by_la
 
-    rows, status = [], {col: {} for col in VALUE_COLUMNS}
-    for code, la in by_la.items():
-        first = min(la["years"].values(), key=lambda c: (c["file"], c["row"]))
-        if len(la["years"]) > 1:
-            problems.append(
-                _problem(
-                    first["file"],
-                    first["row"],
-                    "year",
-                    ", ".join(sorted(la["years"])),
-                    f"{code} has rows for more than one year; compare one year at a time (read_returns(year=...))",
-                )
+
+def _wide_row(code: str, la: dict, status: dict, problems: list[dict]) -> dict:
+    """One LA's wide row, recording in `status` why each empty cell is empty; checks it gave one year and one
+    name, a requests row and counts within their bounds."""
+    first = min(la["years"].values(), key=lambda c: (c["file"], c["row"]))
+    if len(la["years"]) > 1:
+        problems.append(
+            _problem(
+                first["file"],
+                first["row"],
+                "year",
+                ", ".join(sorted(la["years"])),
+                f"{code} has rows for more than one year; compare one year at a time (read_returns(year=...))",
             )
-        if len(la["names"]) > 1:
-            problems.append(
-                _problem(
-                    first["file"],
-                    first["row"],
-                    "la_name",
-                    " | ".join(la["names"]),
-                    f"{code} is given more than one name; the first is used",
-                    "warning",
-                )
+        )
+    if len(la["names"]) > 1:
+        problems.append(
+            _problem(
+                first["file"],
+                first["row"],
+                "la_name",
+                " | ".join(la["names"]),
+                f"{code} is given more than one name; the first is used",
+                "warning",
             )
-        row = {"la_code": code, "la_name": next(iter(la["names"]), ""), "year": first["year"]}
-        cells_ = la["cells"]
-        for col in VALUE_COLUMNS:
-            c = cells_.get(col)
-            if c is None:
-                row[col] = pd.NA
-                status[col][code] = "missing"
-            else:
-                row[col] = c["value"] if c["status"] == "reported" else pd.NA
-                if c["status"] != "reported":
-                    status[col][code] = c["status"]
-        if "requests" not in cells_:
-            problems.append(
-                _problem(
-                    first["file"], "", "measure", code, f"{code} has no requests row, the denominator of every share"
-                )
-            )
-        _check_bounds(code, row, cells_, status, problems)
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=list(WIDE_COLUMNS))
+        )
+    row = {"la_code": code, "la_name": next(iter(la["names"]), ""), "year": first["year"]}
+    cells_ = la["cells"]
     for col in VALUE_COLUMNS:
-        table[col] = table[col].astype("Int64")
-    table = table.sort_values("la_code", kind="stable").reset_index(drop=True)
-    return table, {col: v for col, v in status.items() if v}
+        c = cells_.get(col)
+        if c is None:
+            row[col] = pd.NA
+            status[col][code] = "missing"
+        else:
+            row[col] = c["value"] if c["status"] == "reported" else pd.NA
+            if c["status"] != "reported":
+                status[col][code] = c["status"]
+    if "requests" not in cells_:
+        problems.append(
+            _problem(first["file"], "", "measure", code, f"{code} has no requests row, the denominator of every share")
+        )
+    _check_bounds(code, row, cells_, status, problems)
+    return row
 
 
 def _bounds(col: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ Three things are written to `data_templates/`, all from `schema.TABLES` and `ana
 * `data_dictionary.md`: the data dictionary.
 
 Every output is byte-for-byte deterministic, so `check_drift` can tell when the committed files no longer match
-the schema. Run `python -m analysis.templates` to regenerate, or `python -m analysis.templates --check` to list drift.
+the schema. Run `python -m analysis.contract.templates` to regenerate, or add `--check` to list drift.
 """
 
 from __future__ import annotations
@@ -157,7 +157,9 @@ def _table_sheet(wb: Workbook, table: schema.Table) -> None:
             )
             dv.add(f"{letter}2:{letter}1048576")
             ws.add_data_validation(dv)
-        cell.comment = Comment(_header_comment(col, bool(formula)), "analysis.templates", width=300, height=120)
+        cell.comment = Comment(
+            _header_comment(col, bool(formula)), "analysis.contract.templates", width=300, height=120
+        )
 
 
 def _save_deterministic(wb: Workbook, path: Path) -> None:
@@ -191,7 +193,7 @@ def write_xlsx(folder: Path) -> None:
 INTRO = f"""\
 # Data dictionary for the extract
 
-<!-- Generated from analysis/schema.py and analysis/codes.py by `python -m analysis.templates`. Do not edit by hand. -->
+<!-- Generated from analysis/contract/ (schema, codes) by `python -m analysis.contract.templates`. Do not edit. -->
 
 The extract is the person-level data a local authority (LA) supplies for this report: records from children's
 social care (CSC) and from special educational needs and disabilities (SEND) services, which the report links
@@ -340,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in drift:
             print(f"out of date: {args.folder / name}")
         if drift:
-            print("Run `python -m analysis.templates` to regenerate.")
+            print("Run `python -m analysis.contract.templates` to regenerate.")
         return 1 if drift else 0
     write_all(args.folder)
     print(f"wrote {len(generated_files())} files to {args.folder}")

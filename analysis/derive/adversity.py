@@ -62,72 +62,60 @@ def load_frame(path: str | Path) -> CodingFrame:
 
 def events(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Adversity events from every coded source, and counts of rows that could not be used."""
-    excluded: dict[str, int] = {}
-    parts = []
+    factors, excluded = _assessment_factors(tables, frame)
+    cp = tables["ssd_cp_plans"]
+    parts = [
+        factors,
+        _coded(
+            cp["cppl_person_id"],
+            cp["cppl_cp_plan_initial_category"],
+            frame.cp_categories,
+            cp["cppl_cp_plan_start_date"],
+            "child protection plan",
+        ),
+    ]
+    for table, person, date, code in (
+        ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_cin_primary_need_code"),
+        ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_primary_need_code"),
+    ):
+        t = tables[table]
+        parts.append(_coded(t[person], t[code], frame.primary_need, t[date], "primary need"))
+    if "adversity_review" in tables:
+        rv = tables["adversity_review"]
+        parts.append(
+            _coded(
+                rv["person_id"], rv["adversity_type"], frame.review_types, rv["date_first_documented"], "case review"
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)[EVENT_COLUMNS]
+    out = out.astype({"pers_person_id": "string", "domain": "string", "source": "string"})
+    return out.sort_values(EVENT_COLUMNS, ignore_index=True), excluded
 
+
+def _coded(person: pd.Series, code: pd.Series, mapping: dict[str, str], date: pd.Series, source: str) -> pd.DataFrame:
+    """Events from one coded field: codes the frame maps to a domain, each dated by its source's rule."""
+    events = pd.DataFrame({"pers_person_id": person, "domain": code.map(mapping), "date": date, "source": source})
+    return events.dropna(subset=["domain"])
+
+
+def _assessment_factors(tables: dict[str, pd.DataFrame], frame: CodingFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Factors identified at the end of an assessment, dated by its authorisation; undated ones are counted."""
     asm = tables["ssd_cin_assessments"][["cina_assessment_id", "cina_person_id", "cina_assessment_auth_date"]]
     fac = tables["ssd_assessment_factors"][["cinf_assessment_id", "cinf_assessment_factors_json"]].copy()
     fac["code"] = fac["cinf_assessment_factors_json"].map(_codes)
     fac = fac.explode("code").dropna(subset=["code"])
     fac = fac.merge(asm, left_on="cinf_assessment_id", right_on="cina_assessment_id")
     undated = fac["cina_assessment_auth_date"].isna()
-    excluded["assessment factors without an authorisation date"] = int(undated.sum())
+    excluded = {"assessment factors without an authorisation date": int(undated.sum())}
     fac = fac[~undated]
-    fac["domain"] = fac["code"].map(frame.assessment_factors)
-    parts.append(
-        pd.DataFrame(
-            {
-                "pers_person_id": fac["cina_person_id"],
-                "domain": fac["domain"],
-                "date": fac["cina_assessment_auth_date"],
-                "source": "assessment factor",
-            }
-        ).dropna(subset=["domain"])
+    coded = _coded(
+        fac["cina_person_id"],
+        fac["code"],
+        frame.assessment_factors,
+        fac["cina_assessment_auth_date"],
+        "assessment factor",
     )
-
-    cp = tables["ssd_cp_plans"]
-    parts.append(
-        pd.DataFrame(
-            {
-                "pers_person_id": cp["cppl_person_id"],
-                "domain": cp["cppl_cp_plan_initial_category"].map(frame.cp_categories),
-                "date": cp["cppl_cp_plan_start_date"],
-                "source": "child protection plan",
-            }
-        ).dropna(subset=["domain"])
-    )
-
-    for table, person, date, code in (
-        ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_cin_primary_need_code"),
-        ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_primary_need_code"),
-    ):
-        t = tables[table]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "pers_person_id": t[person],
-                    "domain": t[code].map(frame.primary_need),
-                    "date": t[date],
-                    "source": "primary need",
-                }
-            ).dropna(subset=["domain"])
-        )
-
-    if "adversity_review" in tables:
-        rv = tables["adversity_review"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "pers_person_id": rv["person_id"],
-                    "domain": rv["adversity_type"].map(frame.review_types),
-                    "date": rv["date_first_documented"],
-                    "source": "case review",
-                }
-            ).dropna(subset=["domain"])
-        )
-    out = pd.concat(parts, ignore_index=True)[EVENT_COLUMNS]
-    out = out.astype({"pers_person_id": "string", "domain": "string", "source": "string"})
-    return out.sort_values(EVENT_COLUMNS, ignore_index=True), excluded
+    return coded, excluded
 
 
 def _codes(text) -> list[str]:

@@ -53,6 +53,21 @@ def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str
     return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
 
 
+class _Selection:
+    """The selection flow and the children left out along the way, step by step."""
+
+    def __init__(self) -> None:
+        self.flow: list[tuple[str, int]] = []
+        self.excluded: list[pd.DataFrame] = []
+
+    def step(self, label: str, n: int) -> None:
+        self.flow.append((label, int(n)))
+
+    def exclude(self, reason: str, ids: pd.Series) -> None:
+        self.step(f"excluded: {reason}", len(ids))
+        self.excluded.append(pd.DataFrame({"person_table_id": ids, "reason": reason}))
+
+
 def build(
     tables: dict[str, pd.DataFrame],
     crosswalk: pd.DataFrame,
@@ -63,69 +78,55 @@ def build(
     age_threshold: int,
 ) -> CohortResult:
     """Build the cohort table and the selection flow."""
-    person = tables["sen2_person"]
+    sel = _Selection()
+    first = _first_requests(tables, study_start, study_end, sel)
+    c = _children(tables, first, study_start)
+    xw = crosswalk.set_index("person_table_id")
+    c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
+    c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
+    sel.step("linked to a social care record", c["pers_person_id"].notna().sum())
+    _known_to_csc(c, tables)
+    ev = _adversity_before_index(c, adversity, age_threshold)
+    service_use = _service_use(c, tables, study_end)
+    return _pseudonymised(c, ev, sel, key, service_use)
+
+
+def _first_requests(
+    tables: dict[str, pd.DataFrame], study_start: pd.Timestamp, study_end: pd.Timestamp, sel: _Selection
+) -> pd.DataFrame:
+    """Each child's first request in the window, for children with no earlier request and a birth date."""
+    person = tables["sen2_person"].drop_duplicates("person_table_id").set_index("person_table_id")
     req = tables["sen2_requests"].dropna(subset=["received_date"])
     first_any = req.groupby("person_table_id")["received_date"].min()
     in_window = req[(req["received_date"] >= study_start) & (req["received_date"] <= study_end)]
     first = in_window.sort_values(["person_table_id", "received_date", "requests_table_id"]).drop_duplicates(
         "person_table_id"
     )
+    sel.step("Children in the SEND extract", len(tables["sen2_person"]))
+    sel.step("with an EHC needs assessment request in the study window", len(first))
     prior = first["person_table_id"].map(first_any) < first["received_date"]
-    flow = [
-        ("Children in the SEND extract", len(person)),
-        ("with an EHC needs assessment request in the study window", len(first)),
-        ("excluded: an earlier request before the study window", int(prior.sum())),
-    ]
-    excluded = [
-        pd.DataFrame(
-            {
-                "person_table_id": first.loc[prior, "person_table_id"],
-                "reason": "an earlier request before the study window",
-            }
-        )
-    ]
-    first = first[~prior]
-    dob = first["person_table_id"].map(
-        person.drop_duplicates("person_table_id").set_index("person_table_id")["person_birth_date"]
+    sel.exclude("an earlier request before the study window", first.loc[prior, "person_table_id"])
+    first = first[~prior].assign(
+        dob=lambda f: f["person_table_id"].map(person["person_birth_date"]),
+        sex=lambda f: f["person_table_id"].map(person["sex"]),
     )
-    sex = first["person_table_id"].map(person.drop_duplicates("person_table_id").set_index("person_table_id")["sex"])
-    no_dob = dob.isna()
-    flow.append(("excluded: no birth date", int(no_dob.sum())))
-    excluded.append(pd.DataFrame({"person_table_id": first.loc[no_dob, "person_table_id"], "reason": "no birth date"}))
-    first, dob, sex = first[~no_dob], dob[~no_dob], sex[~no_dob]
-    flow.append(("Cohort: first request in the window", len(first)))
+    no_dob = first["dob"].isna()
+    sel.exclude("no birth date", first.loc[no_dob, "person_table_id"])
+    first = first[~no_dob]
+    sel.step("Cohort: first request in the window", len(first))
+    return first
 
-    # SEN2 records type of need only on active plans: take the child's primary need from their plan, if any
-    need = (
-        tables["sen2_sen_need"]
-        .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
-        .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id")
-    )
-    primary = (
-        need[need["sen_type_rank"] == "1"]
-        .sort_values(["person_table_id", "received_date"])
-        .drop_duplicates("person_table_id")
-        .set_index("person_table_id")["sen_type"]
-    )
-    asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
-    outcome = first["requests_table_id"].map(asm["assessment_outcome"])
-    outcome = outcome.where(
-        outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn", "A": "awaiting decision"})
-    )
-    outcome = (
-        outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn", "H": "historical"})
-        .fillna(outcome)
-        .fillna("awaiting decision")
-    )
 
+def _children(tables: dict[str, pd.DataFrame], first: pd.DataFrame, study_start: pd.Timestamp) -> pd.DataFrame:
+    """One row per cohort child: request, demographics, primary need, outcome and ages."""
     c = pd.DataFrame(
         {
             "person_table_id": first["person_table_id"].to_numpy(),
             "index_date": first["received_date"].to_numpy(),
-            "dob": dob.to_numpy(),
-            "sex": sex.to_numpy(),
-            "primary_need": first["person_table_id"].map(primary).fillna("no plan").to_numpy(),
-            "ehcna_outcome": outcome.to_numpy(),
+            "dob": first["dob"].to_numpy(),
+            "sex": first["sex"].to_numpy(),
+            "primary_need": first["person_table_id"].map(_primary_need(tables)).fillna("no plan").to_numpy(),
+            "ehcna_outcome": _outcome(tables, first).to_numpy(),
         }
     )
     c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
@@ -133,12 +134,41 @@ def build(
     c["birth_year"] = c["dob"].dt.year
     c["years_csc_data_before_index"] = (c["index_date"] - study_start).dt.days / YEAR_DAYS
     c["early_childhood_observed"] = c["dob"] >= study_start
-    xw = crosswalk.set_index("person_table_id")
-    c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
-    c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
-    flow.append(("linked to a social care record", int(c["pers_person_id"].notna().sum())))
+    return c
 
-    # known to CSC before the index, and by which route
+
+def _primary_need(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """SEN2 records type of need only on active plans: each child's primary need from their earliest plan."""
+    req = tables["sen2_requests"].dropna(subset=["received_date"])
+    need = (
+        tables["sen2_sen_need"]
+        .merge(tables["sen2_active_plans"][["active_plans_table_id", "requests_table_id"]], on="active_plans_table_id")
+        .merge(req[["requests_table_id", "person_table_id", "received_date"]], on="requests_table_id")
+    )
+    return (
+        need[need["sen_type_rank"] == "1"]
+        .sort_values(["person_table_id", "received_date"])
+        .drop_duplicates("person_table_id")
+        .set_index("person_table_id")["sen_type"]
+    )
+
+
+def _outcome(tables: dict[str, pd.DataFrame], first: pd.DataFrame) -> pd.Series:
+    """The outcome of each first request: the assessment's, or the request's own when it was not assessed."""
+    asm = tables["sen2_assessment"].drop_duplicates("requests_table_id").set_index("requests_table_id")
+    outcome = first["requests_table_id"].map(asm["assessment_outcome"])
+    outcome = outcome.where(
+        outcome.notna(), first["request_outcome"].map({"N": "not assessed", "W": "withdrawn", "A": "awaiting decision"})
+    )
+    return (
+        outcome.map({"Y": "plan issued", "N": "no plan", "A": "awaiting decision", "W": "withdrawn", "H": "historical"})
+        .fillna(outcome)
+        .fillna("awaiting decision")
+    )
+
+
+def _known_to_csc(c: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
+    """Known to CSC before the index, by which route, and the age at the first event of each kind (in place)."""
     csc = csc_events(tables, CSC_ROUTES).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
     csc = csc[csc["date"] < csc["index_date"]]
     eh = csc_events(tables, {"early help": EARLY_HELP}).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
@@ -157,7 +187,9 @@ def build(
         first = c["pers_person_id"].map(firsts[route]) if route in firsts else pd.Series(pd.NaT, index=c.index)
         c[col] = (pd.to_datetime(first) - c["dob"]).dt.days / YEAR_DAYS
 
-    # adversity documented before the index date only
+
+def _adversity_before_index(c: pd.DataFrame, adversity: pd.DataFrame, age_threshold: int) -> pd.DataFrame:
+    """Adversity documented before the index date only: first date and age, domains (in place); the events."""
     ev = adversity.merge(c[["pers_person_id", "index_date", "dob", "person_table_id"]], on="pers_person_id")
     ev = ev[ev["date"] < ev["index_date"]].copy()
     ev["age"] = (ev["date"] - ev["dob"]).dt.days / YEAR_DAYS
@@ -172,10 +204,11 @@ def build(
     for d in wide.columns:
         c[f"domain_{d}"] = c["person_table_id"].isin(wide.index[wide[d]])
     c["n_domains"] = c["person_table_id"].map(wide.sum(axis=1)).fillna(0).astype(int)
+    return ev
 
-    service_use = _service_use(c, tables, study_end)
 
-    # pseudonymise and drop identifiers
+def _pseudonymised(c: pd.DataFrame, ev: pd.DataFrame, sel: _Selection, key: bytes, service_use: dict) -> CohortResult:
+    """Identifiers replaced by keyed hashes and dropped: what leaves this module."""
     c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
     ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
     c["age_band"] = pd.cut(
@@ -184,13 +217,10 @@ def build(
     c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
     child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"], ignore_index=True)
     c = c.sort_values(["index_date", "child"], ignore_index=True)
-    excluded_children = pd.concat(excluded, ignore_index=True)
-    excluded_children = pd.DataFrame(
-        {"child": pseudonym(excluded_children["person_table_id"], key, "c_"), "reason": excluded_children["reason"]}
-    )
-    return CohortResult(
-        c, child_events, pd.DataFrame(flow, columns=["step", "children"]), service_use, excluded_children
-    )
+    excluded = pd.concat(sel.excluded, ignore_index=True)
+    excluded = pd.DataFrame({"child": pseudonym(excluded["person_table_id"], key, "c_"), "reason": excluded["reason"]})
+    flow = pd.DataFrame(sel.flow, columns=["step", "children"])
+    return CohortResult(c, child_events, flow, service_use, excluded)
 
 
 def domain_columns(cohort: pd.DataFrame) -> list[str]:

@@ -118,31 +118,7 @@ def _parse_item(path: Path, item: str, raw, inherit: dict | None = None) -> Unit
     unit = str(raw["unit"]).strip()
     if unit not in UNITS:
         raise UserError(f"{where}: unit must be one of {', '.join(UNITS)}, not {unit!r}.")
-    sens = raw.get("sensitivity")
-    if sens is None:
-        low = high = float(value)
-    elif isinstance(sens, dict) and "range" in sens:
-        rng = sens["range"]
-        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_number(v) for v in rng)):
-            raise UserError(f"{where}: sensitivity range must be [low, high] in the currency.")
-        low, high = float(rng[0]), float(rng[1])
-        if not 0 <= low <= value <= high:
-            raise UserError(
-                f"{where}: sensitivity range [{low:g}, {high:g}] must run from at most the value "
-                f"({value:g}) to at least it."
-            )
-    elif isinstance(sens, dict) and {"low", "high"} <= set(sens):
-        lo, hi = sens["low"], sens["high"]
-        if not (_is_number(lo) and _is_number(hi) and 0 <= lo <= 1 <= hi):
-            raise UserError(
-                f"{where}: sensitivity low and high are multipliers of the value, with "
-                f"0 <= low <= 1 <= high (got {lo!r} and {hi!r})."
-            )
-        low, high = float(value) * lo, float(value) * hi
-    else:
-        raise UserError(
-            f"{where}: sensitivity must be {{low: multiplier, high: multiplier}} or {{range: [low, high]}}."
-        )
+    low, high = _sensitivity(raw.get("sensitivity"), float(value), where)
     needs = ()
     if raw.get("by_primary_need") and inherit is None:
         if not isinstance(raw["by_primary_need"], dict):
@@ -165,6 +141,32 @@ def _parse_item(path: Path, item: str, raw, inherit: dict | None = None) -> Unit
         notes=str(raw.get("notes", "") or "").strip(),
         by_primary_need=needs,
     )
+
+
+def _sensitivity(sens, value: float, where: str) -> tuple[float, float]:
+    """The unit cost at the low and high ends of its sensitivity range (multipliers or a range in the currency)."""
+    if sens is None:
+        return value, value
+    if isinstance(sens, dict) and "range" in sens:
+        rng = sens["range"]
+        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_number(v) for v in rng)):
+            raise UserError(f"{where}: sensitivity range must be [low, high] in the currency.")
+        low, high = float(rng[0]), float(rng[1])
+        if not 0 <= low <= value <= high:
+            raise UserError(
+                f"{where}: sensitivity range [{low:g}, {high:g}] must run from at most the value "
+                f"({value:g}) to at least it."
+            )
+        return low, high
+    if isinstance(sens, dict) and {"low", "high"} <= set(sens):
+        lo, hi = sens["low"], sens["high"]
+        if not (_is_number(lo) and _is_number(hi) and 0 <= lo <= 1 <= hi):
+            raise UserError(
+                f"{where}: sensitivity low and high are multipliers of the value, with "
+                f"0 <= low <= 1 <= high (got {lo!r} and {hi!r})."
+            )
+        return value * lo, value * hi
+    raise UserError(f"{where}: sensitivity must be {{low: multiplier, high: multiplier}} or {{range: [low, high]}}.")
 
 
 def load_unit_costs(path) -> UnitCosts:

@@ -35,41 +35,9 @@ def population(
     """One row per child in the denominator, with plan, first request, adversity and covariates."""
     xw = crosswalk[["pers_person_id", "person_table_id"]]
     if "population" in tables and len(tables["population"]):
-        p = tables["population"]
-        pop = pd.DataFrame(
-            {
-                "pers_person_id": p["pers_person_id"],
-                "person_table_id": p["person_table_id"],
-                "dob": p["birth_date"],
-                "sex": p["sex"],
-                "imd_decile": p["imd_decile"],
-                "entry": p["entry_date"],
-                "exit": p["exit_date"],
-            }
-        )
-        # fill either id from the linkage crosswalk where the LA left it blank
-        pop["pers_person_id"] = pop["pers_person_id"].fillna(
-            pop["person_table_id"].map(xw.set_index("person_table_id")["pers_person_id"])
-        )
-        pop["person_table_id"] = pop["person_table_id"].fillna(
-            pop["pers_person_id"].map(xw.set_index("pers_person_id")["person_table_id"])
-        )
-        source = "the resident child population supplied by the authority"
+        pop, source = _supplied(tables["population"], xw), "the resident child population supplied by the authority"
     else:
-        send = tables["sen2_person"][["person_table_id", "person_birth_date", "sex"]].drop_duplicates("person_table_id")
-        csc = tables["ssd_person"][["pers_person_id", "pers_dob", "pers_sex"]].drop_duplicates("pers_person_id")
-        pop = send.merge(xw, on="person_table_id", how="outer").merge(csc, on="pers_person_id", how="outer")
-        pop = pd.DataFrame(
-            {
-                "pers_person_id": pop["pers_person_id"],
-                "person_table_id": pop["person_table_id"],
-                "dob": pop["person_birth_date"].fillna(pop["pers_dob"]),
-                "sex": pop["sex"].fillna(pop["pers_sex"]),
-                "imd_decile": pd.NA,
-                "entry": pd.NaT,
-                "exit": pd.NaT,
-            }
-        )
+        pop = _known_to_either(tables, xw)
         source = "every child known to either service (no population table was supplied)"
     pop = pop.dropna(subset=["dob"]).reset_index(drop=True)
     pop["entry"] = pd.to_datetime(pop["entry"])
@@ -80,28 +48,74 @@ def population(
     pop["first_request"] = pop["person_table_id"].map(in_window.groupby("person_table_id")["received_date"].min())
     asm = tables["sen2_assessment"].merge(req[["requests_table_id", "person_table_id"]], on="requests_table_id")
     pop["ehc_plan"] = pop["person_table_id"].isin(asm.loc[asm["assessment_outcome"] == "Y", "person_table_id"])
+    _adversity_flags(pop, adversity, study_end, age_threshold)
+    pop["birth_cohort"] = (
+        (pop["dob"].dt.year // 3 * 3).astype(str) + "-" + (pop["dob"].dt.year // 3 * 3 + 2).astype(str)
+    )
+    pop["early_childhood_observed"] = pop["dob"] >= study_start
+    return pop, source
 
+
+def _supplied(p: pd.DataFrame, xw: pd.DataFrame) -> pd.DataFrame:
+    """The authority's population table, with either id filled from the linkage where the LA left it blank."""
+    pop = pd.DataFrame(
+        {
+            "pers_person_id": p["pers_person_id"],
+            "person_table_id": p["person_table_id"],
+            "dob": p["birth_date"],
+            "sex": p["sex"],
+            "imd_decile": p["imd_decile"],
+            "entry": p["entry_date"],
+            "exit": p["exit_date"],
+        }
+    )
+    pop["pers_person_id"] = pop["pers_person_id"].fillna(
+        pop["person_table_id"].map(xw.set_index("person_table_id")["pers_person_id"])
+    )
+    pop["person_table_id"] = pop["person_table_id"].fillna(
+        pop["pers_person_id"].map(xw.set_index("pers_person_id")["person_table_id"])
+    )
+    return pop
+
+
+def _known_to_either(tables: dict[str, pd.DataFrame], xw: pd.DataFrame) -> pd.DataFrame:
+    """Every child known to either service, once each (linked children once)."""
+    send = tables["sen2_person"][["person_table_id", "person_birth_date", "sex"]].drop_duplicates("person_table_id")
+    csc = tables["ssd_person"][["pers_person_id", "pers_dob", "pers_sex"]].drop_duplicates("pers_person_id")
+    pop = send.merge(xw, on="person_table_id", how="outer").merge(csc, on="pers_person_id", how="outer")
+    return pd.DataFrame(
+        {
+            "pers_person_id": pop["pers_person_id"],
+            "person_table_id": pop["person_table_id"],
+            "dob": pop["person_birth_date"].fillna(pop["pers_dob"]),
+            "sex": pop["sex"].fillna(pop["pers_sex"]),
+            "imd_decile": pd.NA,
+            "entry": pd.NaT,
+            "exit": pd.NaT,
+        }
+    )
+
+
+def _adversity_flags(pop: pd.DataFrame, adversity: pd.DataFrame, study_end: pd.Timestamp, age_threshold: int) -> None:
+    """Any, early and per-domain coded adversity for each child (in place). The case review covers requesting
+    children only, so it is left out here: counting it would find adversity in one group only."""
     coded = adversity[adversity["source"] != "case review"]
     # each event carries its child's row in pop, so flags are set by position, not by matching text ids again
     people = pop[["pers_person_id", "dob"]].dropna(subset=["pers_person_id"]).rename_axis("pop_row").reset_index()
     ev = coded.merge(people, on="pers_person_id")
     ev = ev[ev["date"] <= study_end]
     early = ev[(ev["date"] - ev["dob"]).dt.days / YEAR_DAYS < age_threshold]
-
-    def flagged(rows: pd.Series) -> np.ndarray:
-        out = np.zeros(len(pop), dtype=bool)
-        out[rows.to_numpy(np.int64)] = True
-        return out
-
-    pop["any_adversity"] = flagged(ev["pop_row"])
-    pop["early_adversity"] = flagged(early["pop_row"])
+    pop["any_adversity"] = _flagged(len(pop), ev["pop_row"])
+    pop["early_adversity"] = _flagged(len(pop), early["pop_row"])
     for d, rows in ev.groupby("domain")["pop_row"]:
-        pop[f"domain_{d}"] = flagged(rows)
-    pop["birth_cohort"] = (
-        (pop["dob"].dt.year // 3 * 3).astype(str) + "-" + (pop["dob"].dt.year // 3 * 3 + 2).astype(str)
-    )
-    pop["early_childhood_observed"] = pop["dob"] >= study_start
-    return pop, source
+        pop[f"domain_{d}"] = _flagged(len(pop), rows)
+
+
+def _flagged(n: int, rows: pd.Series) -> np.ndarray:
+    """A boolean column of n rows, true at the given row positions."""
+    out = np.zeros(n, dtype=bool)
+    out[rows.to_numpy(np.int64)] = True
+    return out
 
 
 def prevalence_by_plan(pop: pd.DataFrame, frame: CodingFrame, age_threshold: int) -> pd.DataFrame:

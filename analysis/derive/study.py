@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import shutil
 import types
 import typing
@@ -20,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+
+log = logging.getLogger("adversity_report")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,6 +224,7 @@ def cached(key: str, make: Callable[[], Study], cache: Path = paths.CACHE) -> St
     """The study saved under `cache/key`, made (and saved, atomically) when there is none."""
     folder = cache / key
     if (folder / "study.json").is_file():
+        log.info("Using the cached study %s", folder.name)
         return Study.load(folder)
     study = make()
     tmp = folder.with_name(folder.name + ".tmp")

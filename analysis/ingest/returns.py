@@ -134,28 +134,9 @@ class _Source:
         self.problems.append(_problem(self.collection.label, self.path.name, row, column, value, rule, severity))
 
     def _header(self, header: ET.Element) -> None:
-        found = _text(header, "CollectionDetails/Collection")
-        year = _text(header, "CollectionDetails/Year")
-        if found != self.collection.name:
-            self._fail(
-                "header",
-                "Header/CollectionDetails/Collection",
-                found,
-                f"not a {self.collection.name} return; the file was skipped",
-            )
-        elif not (year or "").isdigit():
-            self._fail("header", "Header/CollectionDetails/Year", year, "not a collection year; the file was skipped")
-        else:
-            self.year = int(year)
-            if self.year not in self.collection.years:
-                self._fail(
-                    "header",
-                    "Header/CollectionDetails/Year",
-                    year,
-                    f"schema year not known to this project ({self.collection.years[0]}-"
-                    f"{self.collection.years[-1]}); read as usual",
-                    "warning",
-                )
+        year = _header_year(header, self.collection, self._fail)
+        if year is not None:
+            self.year = year
 
     def records(self) -> Iterator[tuple[int, ET.Element]]:
         """Stream the records; each element is cleared once the caller has taken what it needs."""
@@ -194,6 +175,33 @@ class _Source:
             )
         except OSError as exc:
             self._fail("", "", exc, "the file cannot be read")
+
+
+def _header_year(header: ET.Element, collection: _Collection, fail) -> int | None:
+    """The collection year a return's header gives, or None (with a problem) if the file is another collection's
+    or has no year, so that it is skipped; a year this project does not know is only warned about."""
+    found = _text(header, "CollectionDetails/Collection")
+    year = _text(header, "CollectionDetails/Year")
+    if found != collection.name:
+        fail(
+            "header",
+            "Header/CollectionDetails/Collection",
+            found,
+            f"not a {collection.name} return; the file was skipped",
+        )
+        return None
+    if not (year or "").isdigit():
+        fail("header", "Header/CollectionDetails/Year", year, "not a collection year; the file was skipped")
+        return None
+    if int(year) not in collection.years:
+        fail(
+            "header",
+            "Header/CollectionDetails/Year",
+            year,
+            f"schema year not known to this project ({collection.years[0]}-{collection.years[-1]}); read as usual",
+            "warning",
+        )
+    return int(year)
 
 
 def _collection_of(path: Path, problems: list[dict]) -> tuple[_Collection, int | None] | None:
@@ -260,9 +268,51 @@ _CIN_COLUMNS = {
 }
 
 
+@dataclasses.dataclass
+class _CinChild:
+    """One census `Child` being read: where it came from, its LAchildID, and the ids its records have taken, so
+    that a repeat within the child gets `#2` (and a warning) wherever it sits."""
+
+    at: _At
+    child: str
+    rows: dict[str, list]
+    problems: list[dict]
+    seen: set[str] = dataclasses.field(default_factory=set)
+
+    def add(self, table: str, *values) -> None:
+        """Append a row to `table`, followed by the year, file order and position that decide which version wins."""
+        self.rows[table].append((*values, self.at.year, self.at.order, self.at.position))
+
+    def dated(self, groups: dict[str, list], tag: str, date_tag: str, prefix: str, table: str, column: str):
+        """(id, start date, fields, groups) for each `tag` element that has the date its id is made from."""
+        for sub in groups.get(tag, ()):
+            fields, subgroups = _parts(sub)
+            start = fields.get(date_tag)
+            if start is None:
+                self.problems.append(
+                    self.at.problem(
+                        table, column, None, f"{tag} has no {date_tag}; the record (and anything it holds) was skipped"
+                    )
+                )
+                continue
+            key = _unique(f"{prefix}{start}", self.seen)
+            if key != f"{prefix}{start}":
+                self.problems.append(
+                    self.at.problem(
+                        table,
+                        column,
+                        start,
+                        f"another {tag} of this child has the same "
+                        f"{date_tag}; records are matched across census years by that date, so "
+                        "these may be mixed up",
+                        "warning",
+                    )
+                )
+            yield key, start, fields, subgroups
+
+
 def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[dict]) -> None:
     """Append one `Child` element's records to `rows` (tuples in `_CIN_COLUMNS` order, then year, order, position)."""
-    o = (at.year, at.order, at.position)
     _, groups = _parts(el)
     ids = _first(groups, "ChildIdentifiers")
     child = ids.get("LAchildID")
@@ -278,105 +328,88 @@ def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[di
                 "ssd_person", "pers_sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
             )
         )
-    rows["person"].append(
-        (
-            child,
-            ids.get("UPN"),
-            ids.get("PersonBirthDate"),
-            ids.get("ExpectedPersonBirthDate"),
-            gender,
-            _first(groups, "ChildCharacteristics").get("Ethnicity"),
-            *o,
-        )
+    c = _CinChild(at, child, rows, problems)
+    c.add(
+        "person",
+        child,
+        ids.get("UPN"),
+        ids.get("PersonBirthDate"),
+        ids.get("ExpectedPersonBirthDate"),
+        gender,
+        _first(groups, "ChildCharacteristics").get("Ethnicity"),
     )
-    seen: set[str] = set()
-
-    def dated(groups: dict[str, list], tag: str, date_tag: str, prefix: str, table: str, column: str):
-        """(id, start date, fields, groups) for each `tag` element that has the date its id is made from."""
-        for sub in groups.get(tag, ()):
-            fields, subgroups = _parts(sub)
-            start = fields.get(date_tag)
-            if start is None:
-                problems.append(
-                    at.problem(
-                        table, column, None, f"{tag} has no {date_tag}; the record (and anything it holds) was skipped"
-                    )
-                )
-                continue
-            key = _unique(f"{prefix}{start}", seen)
-            if key != f"{prefix}{start}":
-                problems.append(
-                    at.problem(
-                        table,
-                        column,
-                        start,
-                        f"another {tag} of this child has the same "
-                        f"{date_tag}; records are matched across census years by that date, so "
-                        "these may be mixed up",
-                        "warning",
-                    )
-                )
-            yield key, start, fields, subgroups
-
-    for ref, ref_date, cin, parts in dated(
+    for ref, ref_date, cin, parts in c.dated(
         groups, "CINdetails", "CINreferralDate", f"{child}/", "ssd_cin_episodes", "cine_referral_date"
     ):
-        rows["ssd_cin_episodes"].append(
-            (ref, child, ref_date, cin.get("PrimaryNeedCode"), cin.get("ReferralSource"), cin.get("CINclosureDate"), *o)
+        c.add(
+            "ssd_cin_episodes",
+            ref,
+            child,
+            ref_date,
+            cin.get("PrimaryNeedCode"),
+            cin.get("ReferralSource"),
+            cin.get("CINclosureDate"),
         )
-        for aid, start, a, sub in dated(
-            parts,
-            "Assessments",
-            "AssessmentActualStartDate",
-            f"{ref}/A/",
-            "ssd_cin_assessments",
-            "cina_assessment_start_date",
-        ):
-            auth = a.get("AssessmentAuthorisationDate")
-            factors = sorted(
-                {
-                    f.text.strip()
-                    for found in sub.get("FactorsIdentifiedAtAssessment", ())
-                    for f in found
-                    if f.tag == "AssessmentFactors" and f.text and f.text.strip()
-                }
-            )
-            if auth and not factors:
-                problems.append(
-                    at.problem(
-                        "ssd_assessment_factors",
-                        "cinf_assessment_factors_json",
-                        aid,
-                        "assessment authorised with no factors identified (21 means none)",
-                        "warning",
-                    )
-                )
-            rows["ssd_cin_assessments"].append(
-                (aid, child, ref, start, auth, json.dumps(factors) if factors else None, *o)
-            )
-        for pid, start, p, _ in dated(
-            parts, "CINPlanDates", "CINPlanStartDate", f"{ref}/CINP/", "ssd_cin_plans", "cinp_cin_plan_start_date"
-        ):
-            rows["ssd_cin_plans"].append((pid, ref, child, start, p.get("CINPlanEndDate"), *o))
-        for sid, start, _, _ in dated(
-            parts, "Section47", "S47ActualStartDate", f"{ref}/S47/", "ssd_s47_enquiry", "s47e_s47_start_date"
-        ):
-            rows["ssd_s47_enquiry"].append((sid, ref, child, start, None, *o))
-        for cid, start, p, _ in dated(
-            parts, "ChildProtectionPlans", "CPPstartDate", f"{ref}/CPP/", "ssd_cp_plans", "cppl_cp_plan_start_date"
-        ):
-            rows["ssd_cp_plans"].append(
-                (
-                    cid,
-                    ref,
-                    child,
-                    start,
-                    p.get("CPPendDate"),
-                    p.get("InitialCategoryOfAbuse"),
-                    p.get("LatestCategoryOfAbuse"),
-                    *o,
+        _cin_assessments(c, ref, parts)
+        _cin_plans(c, ref, parts)
+
+
+def _cin_assessments(c: _CinChild, ref: str, parts: dict[str, list]) -> None:
+    """A referral's assessments with their factors; an authorised assessment with no factors is warned about,
+    since the census codes "none identified" as 21 rather than leaving the factors out."""
+    for aid, start, a, sub in c.dated(
+        parts,
+        "Assessments",
+        "AssessmentActualStartDate",
+        f"{ref}/A/",
+        "ssd_cin_assessments",
+        "cina_assessment_start_date",
+    ):
+        auth = a.get("AssessmentAuthorisationDate")
+        factors = sorted(
+            {
+                f.text.strip()
+                for found in sub.get("FactorsIdentifiedAtAssessment", ())
+                for f in found
+                if f.tag == "AssessmentFactors" and f.text and f.text.strip()
+            }
+        )
+        if auth and not factors:
+            c.problems.append(
+                c.at.problem(
+                    "ssd_assessment_factors",
+                    "cinf_assessment_factors_json",
+                    aid,
+                    "assessment authorised with no factors identified (21 means none)",
+                    "warning",
                 )
             )
+        c.add("ssd_cin_assessments", aid, c.child, ref, start, auth, json.dumps(factors) if factors else None)
+
+
+def _cin_plans(c: _CinChild, ref: str, parts: dict[str, list]) -> None:
+    """A referral's CIN plans, section 47 enquiries and child protection plans, in that order."""
+    for pid, start, p, _ in c.dated(
+        parts, "CINPlanDates", "CINPlanStartDate", f"{ref}/CINP/", "ssd_cin_plans", "cinp_cin_plan_start_date"
+    ):
+        c.add("ssd_cin_plans", pid, ref, c.child, start, p.get("CINPlanEndDate"))
+    for sid, start, _, _ in c.dated(
+        parts, "Section47", "S47ActualStartDate", f"{ref}/S47/", "ssd_s47_enquiry", "s47e_s47_start_date"
+    ):
+        c.add("ssd_s47_enquiry", sid, ref, c.child, start, None)
+    for cid, start, p, _ in c.dated(
+        parts, "ChildProtectionPlans", "CPPstartDate", f"{ref}/CPP/", "ssd_cp_plans", "cppl_cp_plan_start_date"
+    ):
+        c.add(
+            "ssd_cp_plans",
+            cid,
+            ref,
+            c.child,
+            start,
+            p.get("CPPendDate"),
+            p.get("InitialCategoryOfAbuse"),
+            p.get("LatestCategoryOfAbuse"),
+        )
 
 
 def read_cin_census(paths: list[Path]) -> tuple[dict[str, RawTable], list[dict]]:
@@ -479,16 +512,6 @@ def _sen2_person(el: ET.Element, at: _At, rows: dict[str, list], problems: list[
     """Append one `Person` element's modules to `rows` (contract column order, then `_row`)."""
     person, r = f"P{at.position}", at.position
     f, groups = _parts(el)
-    sex = f.get("Sex")
-    if sex is None:
-        gender = f.get("GenderCurrent")
-        if gender is not None and gender not in SEX_OF_GENDER:
-            problems.append(
-                at.problem(
-                    "sen2_person", "sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
-                )
-            )
-        sex = _sex(gender)
     rows["sen2_person"].append(
         (
             person,
@@ -497,7 +520,7 @@ def _sen2_person(el: ET.Element, at: _At, rows: dict[str, list], problems: list[
             f.get("Forename"),
             f.get("Surname"),
             f.get("PersonBirthDate"),
-            sex,
+            _sen2_sex(f, at, problems),
             f.get("Ethnicity"),
             f.get("PostCode"),
             r,
@@ -517,35 +540,53 @@ def _sen2_person(el: ET.Element, at: _At, rows: dict[str, list], problems: list[
                 r,
             )
         )
-        for i, (a, a_groups) in enumerate(map(_parts, q_groups.get("Assessment", ())), 1):
-            week20 = a.get("Week20")
-            rows["sen2_assessment"].append(
-                (
-                    f"{req}/A{i}",
-                    req,
-                    a.get("AssessmentOutcome"),
-                    a.get("AssessmentOutcomeDate"),
-                    _SEN2_BOOL.get((week20 or "").lower(), week20),
-                    r,
+        _sen2_assessments(req, q_groups, r, rows)
+        _sen2_active_plans(req, q_groups, r, rows)
+
+
+def _sen2_sex(f: dict[str, str | None], at: _At, problems: list[dict]) -> str:
+    """The person's Sex, or failing that their GenderCurrent read as a sex (older schemas have only the latter)."""
+    sex = f.get("Sex")
+    if sex is None:
+        gender = f.get("GenderCurrent")
+        if gender is not None and gender not in SEX_OF_GENDER:
+            problems.append(
+                at.problem(
+                    "sen2_person", "sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
                 )
             )
-            for j, (n, _) in enumerate(map(_parts, a_groups.get("NamedPlan", ())), 1):
-                rows["sen2_named_plan"].append(
-                    (
-                        f"{req}/A{i}/NP{j}",
-                        f"{req}/A{i}",
-                        n.get("StartDate"),
-                        n.get("CeaseDate"),
-                        n.get("CeaseReason"),
-                        r,
-                    )
-                )
-        for i, (ap, ap_groups) in enumerate(map(_parts, q_groups.get("ActivePlans", ())), 1):
-            rows["sen2_active_plans"].append((f"{req}/AP{i}", req, ap.get("LastReview"), r))
-            for j, (need, _) in enumerate(map(_parts, ap_groups.get("SENneed", ())), 1):
-                rows["sen2_sen_need"].append(
-                    (f"{req}/AP{i}/N{j}", f"{req}/AP{i}", need.get("SENtype"), need.get("SENtypeRank"), r)
-                )
+        sex = _sex(gender)
+    return sex
+
+
+def _sen2_assessments(req: str, q_groups: dict[str, list], r: int, rows: dict[str, list]) -> None:
+    """A request's assessments and the plans named after each, numbered by position (SEN2 gives them no ids)."""
+    for i, (a, a_groups) in enumerate(map(_parts, q_groups.get("Assessment", ())), 1):
+        week20 = a.get("Week20")
+        rows["sen2_assessment"].append(
+            (
+                f"{req}/A{i}",
+                req,
+                a.get("AssessmentOutcome"),
+                a.get("AssessmentOutcomeDate"),
+                _SEN2_BOOL.get((week20 or "").lower(), week20),
+                r,
+            )
+        )
+        for j, (n, _) in enumerate(map(_parts, a_groups.get("NamedPlan", ())), 1):
+            rows["sen2_named_plan"].append(
+                (f"{req}/A{i}/NP{j}", f"{req}/A{i}", n.get("StartDate"), n.get("CeaseDate"), n.get("CeaseReason"), r)
+            )
+
+
+def _sen2_active_plans(req: str, q_groups: dict[str, list], r: int, rows: dict[str, list]) -> None:
+    """A request's active plans and the SEN needs of each, numbered by position."""
+    for i, (ap, ap_groups) in enumerate(map(_parts, q_groups.get("ActivePlans", ())), 1):
+        rows["sen2_active_plans"].append((f"{req}/AP{i}", req, ap.get("LastReview"), r))
+        for j, (need, _) in enumerate(map(_parts, ap_groups.get("SENneed", ())), 1):
+            rows["sen2_sen_need"].append(
+                (f"{req}/AP{i}/N{j}", f"{req}/AP{i}", need.get("SENtype"), need.get("SENtypeRank"), r)
+            )
 
 
 _SEN2_TABLES = (

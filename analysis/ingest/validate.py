@@ -218,7 +218,16 @@ def _pandera_problems(exc: SchemaErrors, raw: RawTable, typed: pd.DataFrame, fou
 def _cross_table(
     raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
 ) -> None:
-    # foreign keys: every reference must point at an existing row
+    """The rules that need more than one column or table, each reported in this order."""
+    _orphan_references(raw, typed, found)
+    _implausible_event_dates(raw, typed, found, extract_date)
+    _factors_out_of_use(raw, typed, found)
+    _authorised_before_start(raw, typed, found)
+    _sen2_decisions_before_request(raw, typed, found)
+
+
+def _orphan_references(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """Foreign keys: every reference must point at an existing row (checked only when both tables were supplied)."""
     for table in schema.TABLES:
         if table.name not in typed:
             continue
@@ -237,23 +246,30 @@ def _cross_table(
                 frame.loc[orphan, col.name],
                 f"refers to a {target_table} row that does not exist",
             )
-    # events dated before the child's birth or after the extract date
+
+
+_EVENT_DATES = (  # (table, person column, event date column, whose birth date: "ssd" or "sen2")
+    ("ssd_contacts", "cont_person_id", "cont_contact_date", "ssd"),
+    ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "ssd"),
+    ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date", "ssd"),
+    ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "ssd"),
+    ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "ssd"),
+    ("sen2_requests", "person_table_id", "received_date", "sen2"),
+    ("adversity_review", "person_id", "date_first_documented", "ssd"),
+)
+
+
+def _implausible_event_dates(
+    raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
+) -> None:
+    """Events dated before the child's birth or after the extract date."""
     births = {
         "ssd": typed["ssd_person"].set_index("pers_person_id")["pers_dob"] if "ssd_person" in typed else None,
         "sen2": typed["sen2_person"].set_index("person_table_id")["person_birth_date"]
         if "sen2_person" in typed
         else None,
     }
-    event_dates = [
-        ("ssd_contacts", "cont_person_id", "cont_contact_date", "ssd"),
-        ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "ssd"),
-        ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date", "ssd"),
-        ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "ssd"),
-        ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "ssd"),
-        ("sen2_requests", "person_table_id", "received_date", "sen2"),
-        ("adversity_review", "person_id", "date_first_documented", "ssd"),
-    ]
-    for name, person_col, date_col, side in event_dates:
+    for name, person_col, date_col, side in _EVENT_DATES:
         if name not in typed or births[side] is None:
             continue
         frame = typed[name]
@@ -277,67 +293,79 @@ def _cross_table(
                 frame.loc[after, date_col].dt.date,
                 "event dated after the extract date",
             )
-    # factor codes that were not in the CIN census code list for the year the assessment was authorised
-    if {"ssd_assessment_factors", "ssd_cin_assessments"} <= set(typed):
-        f = typed["ssd_assessment_factors"].merge(
-            typed["ssd_cin_assessments"][["cina_assessment_id", "cina_assessment_auth_date"]].drop_duplicates(
-                "cina_assessment_id"
-            ),
-            left_on="cinf_assessment_id",
-            right_on="cina_assessment_id",
-            how="left",
+
+
+def _factors_out_of_use(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """Factor codes that were not in the CIN census code list for the year the assessment was authorised."""
+    if not {"ssd_assessment_factors", "ssd_cin_assessments"} <= set(typed):
+        return
+    f = typed["ssd_assessment_factors"].merge(
+        typed["ssd_cin_assessments"][["cina_assessment_id", "cina_assessment_auth_date"]].drop_duplicates(
+            "cina_assessment_id"
+        ),
+        left_on="cinf_assessment_id",
+        right_on="cina_assessment_id",
+        how="left",
+    )
+    f["code"] = f["cinf_assessment_factors_json"].map(lambda t: json.loads(t) if isinstance(t, str) else [])
+    f = f.explode("code").dropna(subset=["code", "cina_assessment_auth_date"])
+    auth = f["cina_assessment_auth_date"]
+    year = auth.dt.year + (auth.dt.month > 3)
+    out_of_use = [
+        code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y) for code, y in zip(f["code"], year)
+    ]
+    f = f[pd.Series(out_of_use, index=f.index, dtype=bool)]
+    found.add(
+        raw["ssd_assessment_factors"],
+        f["_row"],
+        "cinf_assessment_factors_json",
+        f["code"],
+        "factor code not in the CIN census code list for that collection year",
+        "warning",
+    )
+
+
+def _authorised_before_start(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """An assessment cannot be authorised before it started."""
+    if "ssd_cin_assessments" not in typed:
+        return
+    a = typed["ssd_cin_assessments"]
+    bad = a["cina_assessment_auth_date"] < a["cina_assessment_start_date"]
+    found.add(
+        raw["ssd_cin_assessments"],
+        a.loc[bad, "_row"],
+        "cina_assessment_auth_date",
+        a.loc[bad, "cina_assessment_auth_date"].dt.date,
+        "assessment authorised before it started",
+    )
+
+
+def _sen2_decisions_before_request(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """A SEN2 request's outcome, and its assessment's outcome, cannot precede the request."""
+    if "sen2_requests" not in typed:
+        return
+    q = typed["sen2_requests"]
+    bad = q["request_outcome_date"] < q["received_date"]
+    found.add(
+        raw["sen2_requests"],
+        q.loc[bad, "_row"],
+        "request_outcome_date",
+        q.loc[bad, "request_outcome_date"].dt.date,
+        "decision dated before the request was received",
+    )
+    if "sen2_assessment" in typed:
+        a = typed["sen2_assessment"]
+        received = a["requests_table_id"].map(
+            q.drop_duplicates("requests_table_id").set_index("requests_table_id")["received_date"]
         )
-        f["code"] = f["cinf_assessment_factors_json"].map(lambda t: json.loads(t) if isinstance(t, str) else [])
-        f = f.explode("code").dropna(subset=["code", "cina_assessment_auth_date"])
-        auth = f["cina_assessment_auth_date"]
-        year = auth.dt.year + (auth.dt.month > 3)
-        out_of_use = [
-            code in codes.ASSESSMENT_FACTORS and not codes.factor_valid_in(code, y) for code, y in zip(f["code"], year)
-        ]
-        f = f[pd.Series(out_of_use, index=f.index, dtype=bool)]
+        bad = a["assessment_outcome_date"] < received
         found.add(
-            raw["ssd_assessment_factors"],
-            f["_row"],
-            "cinf_assessment_factors_json",
-            f["code"],
-            "factor code not in the CIN census code list for that collection year",
-            "warning",
-        )
-    # an assessment cannot be authorised before it started
-    if "ssd_cin_assessments" in typed:
-        a = typed["ssd_cin_assessments"]
-        bad = a["cina_assessment_auth_date"] < a["cina_assessment_start_date"]
-        found.add(
-            raw["ssd_cin_assessments"],
+            raw["sen2_assessment"],
             a.loc[bad, "_row"],
-            "cina_assessment_auth_date",
-            a.loc[bad, "cina_assessment_auth_date"].dt.date,
-            "assessment authorised before it started",
+            "assessment_outcome_date",
+            a.loc[bad, "assessment_outcome_date"].dt.date,
+            "plan issued before its request was received",
         )
-    # a SEN2 outcome cannot precede its request
-    if "sen2_requests" in typed:
-        q = typed["sen2_requests"]
-        bad = q["request_outcome_date"] < q["received_date"]
-        found.add(
-            raw["sen2_requests"],
-            q.loc[bad, "_row"],
-            "request_outcome_date",
-            q.loc[bad, "request_outcome_date"].dt.date,
-            "decision dated before the request was received",
-        )
-        if "sen2_assessment" in typed:
-            a = typed["sen2_assessment"]
-            received = a["requests_table_id"].map(
-                q.drop_duplicates("requests_table_id").set_index("requests_table_id")["received_date"]
-            )
-            bad = a["assessment_outcome_date"] < received
-            found.add(
-                raw["sen2_assessment"],
-                a.loc[bad, "_row"],
-                "assessment_outcome_date",
-                a.loc[bad, "assessment_outcome_date"].dt.date,
-                "plan issued before its request was received",
-            )
 
 
 def summarise(problems: pd.DataFrame, examples: int = 3) -> str:

@@ -108,6 +108,30 @@ def link(
 ) -> Linkage:
     """Run every pass and return the crosswalk with how each link was made."""
     csc, send, upns = _people(ssd_person, sen2_person, linked_ids)
+    crosswalk = _exact_passes(csc, send, upns, linked_ids).assign(match_probability=1.0)
+    model = weights = None
+    note = "not run"
+    if probabilistic and len(csc) and len(send):
+        try:
+            scored, model = _splink(csc, send, backend, seed)
+            note = "ran"
+        except (ValueError, ZeroDivisionError) as exc:  # too few records to train on: say so, link exactly only
+            scored = pd.DataFrame(columns=["pers_person_id", "person_table_id", "match_weight", "match_probability"])
+            note = f"not run: the model could not be trained on so few records ({exc})"
+        weights = scored["match_weight"].astype(float)
+        best = _best_open_pairs(scored, crosswalk, threshold)
+        if len(best):
+            probable = best[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic")
+            crosswalk = pd.concat([crosswalk, probable], ignore_index=True)
+    crosswalk = crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
+    return Linkage(crosswalk, len(send), len(csc), model, weights, note)
+
+
+def _exact_passes(
+    csc: pd.DataFrame, send: pd.DataFrame, upns: pd.DataFrame, linked_ids: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The deterministic passes in order (the LA's crosswalk, UPN, exact name and birth date), each on the people
+    the earlier passes left unlinked."""
     found: list[pd.DataFrame] = []
 
     def unlinked(frame: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -131,38 +155,21 @@ def link(
         .merge(unlinked(send, "person_table_id").dropna(subset=keys), on=keys)
     )
     found.append(_one_to_one(names[["pers_person_id", "person_table_id"]]).assign(method="name and birth date"))
+    return pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
 
-    crosswalk = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True).assign(match_probability=1.0)
-    model = weights = None
-    note = "not run"
-    if probabilistic and len(csc) and len(send):
-        try:
-            scored, model = _splink(csc, send, backend, seed)
-            note = "ran"
-        except (ValueError, ZeroDivisionError) as exc:  # too few records to train on: say so, link exactly only
-            scored = pd.DataFrame(columns=["pers_person_id", "person_table_id", "match_weight", "match_probability"])
-            note = f"not run: the model could not be trained on so few records ({exc})"
-        weights = scored["match_weight"].astype(float)
-        open_ = scored[
-            (scored["match_probability"] >= threshold)
-            & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
-            & ~scored["person_table_id"].isin(crosswalk["person_table_id"])
-        ]
-        best = _one_to_one(
-            open_.sort_values("match_probability", ascending=False)
-            .drop_duplicates("pers_person_id")
-            .drop_duplicates("person_table_id")
-        )
-        if len(best):
-            crosswalk = pd.concat(
-                [
-                    crosswalk,
-                    best[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic"),
-                ],
-                ignore_index=True,
-            )
-    crosswalk = crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
-    return Linkage(crosswalk, len(send), len(csc), model, weights, note)
+
+def _best_open_pairs(scored: pd.DataFrame, crosswalk: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Scored pairs at or above the threshold between people no exact pass linked, one link per person."""
+    open_ = scored[
+        (scored["match_probability"] >= threshold)
+        & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
+        & ~scored["person_table_id"].isin(crosswalk["person_table_id"])
+    ]
+    return _one_to_one(
+        open_.sort_values("match_probability", ascending=False)
+        .drop_duplicates("pers_person_id")
+        .drop_duplicates("person_table_id")
+    )
 
 
 def _splink_frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:

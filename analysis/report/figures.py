@@ -71,6 +71,12 @@ def count_bars(table: pd.DataFrame, label: str, count: str, xlabel: str):
     return fig
 
 
+def linkage_weights(table: pd.DataFrame):
+    """Candidate pairs by match weight band, each band labelled by its signed lower edge."""
+    bands = table.assign(Band=table["Match weight from"].map(lambda w: f"{w:+.0f}"))
+    return count_bars(bands, "Band", "Pairs", "Candidate pairs")
+
+
 def age_distribution(table: pd.DataFrame, threshold: int):
     """Share of children by age band at first documented adversity, with the age threshold marked."""
     v = disclosure.numeric(table["Share"]) * 100

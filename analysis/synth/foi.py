@@ -68,70 +68,20 @@ def synth_returns(n_las: int, seed: int) -> tuple[pd.DataFrame, dict]:
     suppressed and missing cells). Requests per LA are log-normal (median 600, clipped to 100 to 4,000); true
     proportions vary a little between LAs (logit SD `LOGIT_SD`); six LAs of 500 to 1,500 requests carry planted
     outliers (`PLANTED`); counts from 1 to 5 are returned as `c`; a few LAs do not hold some figures (blank) and
-    one leaves out a row altogether."""
+    one leaves out a row altogether.
+
+    The steps share one random generator and must run in this order for the same seed to give the same bytes."""
     if n_las < len(PLANTED) + 6:
         raise UserError(f"--returns needs at least {len(PLANTED) + 6} LAs to plant {len(PLANTED)} outliers.")
     rng = np.random.default_rng(seed)
     codes_ = [f"E99{i:06d}" for i in range(1, n_las + 1)]
     names = [f"Synthetic LA {i:03d}" for i in range(1, n_las + 1)]
     requests = np.clip(np.round(rng.lognormal(np.log(600), 0.75, n_las)), 100, 4000).astype(int)
-    lo, hi = PLANTED_REQUESTS
-    mid = np.flatnonzero((requests >= lo) & (requests <= hi))
-    if len(mid) < len(PLANTED):  # a small set of LAs: take those nearest the range
-        mid = np.argsort(np.abs(requests - (lo + hi) / 2))[: len(PLANTED)]
-    planted_at = rng.choice(mid, size=len(PLANTED), replace=False)
-    truth_p = {m: _jitter(rng, p, n_las) for m, p in SYNTH_TARGETS.items()}
-    truth_p.update({f"domain_{d}": _jitter(rng, p, n_las) for d, p in SYNTH_DOMAINS.items()})
-    outliers: dict[str, list] = {}
-    for (measure, direction, p), i in zip(PLANTED, planted_at):
-        truth_p[measure][i] = p
-        outliers.setdefault(measure, []).append(
-            {"la_code": codes_[i], "la_name": names[i], "direction": direction, "true_proportion": p}
-        )
-
-    known = rng.binomial(requests, truth_p["known_to_csc"])
-    with_adv = rng.binomial(requests, truth_p["with_adversity"])
-    before5 = rng.binomial(with_adv, truth_p["first_adversity_before_5"])
-    domains = {d: np.minimum(rng.binomial(requests, truth_p[f"domain_{d}"]), with_adv) for d in DOMAINS}
-    shares = np.array([v for v in _NEW_PLAN_SHARES.values()])
-    shares = np.append(shares / shares.sum() * (1 - SYNTH_NOT_RECORDED), SYNTH_NOT_RECORDED)
-    need_codes = [*_NEW_PLAN_SHARES, NOT_RECORDED]
-    needs = np.array([rng.multinomial(n, shares) for n in requests])
-
-    rows = []
-    for i in range(n_las):
-        base = {"la_code": codes_[i], "la_name": names[i], "year": SYNTH_YEAR}
-        rows.append({**base, "measure": "requests", "category": "", "count": int(requests[i])})
-        rows.append({**base, "measure": "known_to_csc", "category": "", "count": int(known[i])})
-        rows.append({**base, "measure": "with_adversity", "category": "", "count": int(with_adv[i])})
-        rows.append({**base, "measure": "first_adversity_before_5", "category": "", "count": int(before5[i])})
-        for d in DOMAINS:
-            rows.append({**base, "measure": "domain", "category": d, "count": int(domains[d][i])})
-        for k, code in enumerate(need_codes):
-            rows.append({**base, "measure": "primary_need", "category": code, "count": int(needs[i, k])})
-    long = pd.DataFrame(rows, columns=COLUMNS)
-    long["count"] = long["count"].astype(object)
-
-    # figures some LAs do not hold (never in a planted LA, so the truth stays checkable)
-    spare = [i for i in rng.permutation(n_las) if i not in set(planted_at)]
-    missing = []
-    for i in spare[:3]:  # no age at first adversity
-        missing.append({"la_code": codes_[i], "measure": "first_adversity_before_5", "category": ""})
-    for i in spare[3:5]:  # no separation or imprisonment (no CIN code for either)
-        for d in ("parental_separation", "parental_imprisonment"):
-            missing.append({"la_code": codes_[i], "measure": "domain", "category": d})
-    for m in missing:
-        at = (long["la_code"] == m["la_code"]) & (long["measure"] == m["measure"]) & (long["category"] == m["category"])
-        long.loc[at, "count"] = ""
-    left_out = {"la_code": codes_[spare[5]], "measure": "with_adversity", "category": ""}  # the row is absent
-    long = long[~((long["la_code"] == left_out["la_code"]) & (long["measure"] == "with_adversity"))]
-    missing.append({**left_out, "row_left_out": True})
-
-    small = long["count"].map(lambda v: isinstance(v, int) and 1 <= v <= 5)
-    suppressed = long.loc[small, ["la_code", "measure", "category"]].to_dict("records")
-    long.loc[small, "count"] = disclosure.SUPPRESSED
-    long = long.reset_index(drop=True)
-
+    planted_at = _planted_las(rng, requests)
+    truth_p, outliers = _true_proportions(rng, n_las, planted_at, codes_, names)
+    long = _long_form(rng, codes_, names, requests, truth_p)
+    long, missing = _leave_out(rng, long, codes_, planted_at)
+    long, suppressed = _suppress(long)
     truth = {
         "seed": seed,
         "n_las": n_las,
@@ -148,6 +98,92 @@ def synth_returns(n_las: int, seed: int) -> tuple[pd.DataFrame, dict]:
         .to_dict(),
     }
     return long, truth
+
+
+def _suppress(long: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Counts from 1 to 5 returned as `c`, as an LA's disclosure control would; returns the long form and the cells
+    suppressed."""
+    small = long["count"].map(lambda v: isinstance(v, int) and 1 <= v <= 5)
+    suppressed = long.loc[small, ["la_code", "measure", "category"]].to_dict("records")
+    long.loc[small, "count"] = disclosure.SUPPRESSED
+    return long.reset_index(drop=True), suppressed
+
+
+def _planted_las(rng: np.random.Generator, requests: np.ndarray) -> np.ndarray:
+    """The LAs (by position) that carry the planted outliers, one for each of `PLANTED`, chosen among those of
+    `PLANTED_REQUESTS` requests."""
+    lo, hi = PLANTED_REQUESTS
+    mid = np.flatnonzero((requests >= lo) & (requests <= hi))
+    if len(mid) < len(PLANTED):  # a small set of LAs: take those nearest the range
+        mid = np.argsort(np.abs(requests - (lo + hi) / 2))[: len(PLANTED)]
+    return rng.choice(mid, size=len(PLANTED), replace=False)
+
+
+def _true_proportions(
+    rng: np.random.Generator, n_las: int, planted_at: np.ndarray, codes_: list[str], names: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, list]]:
+    """Each LA's true proportion of every measure and domain, with the planted outliers set in place; and the
+    outliers' truth, by measure."""
+    truth_p = {m: _jitter(rng, p, n_las) for m, p in SYNTH_TARGETS.items()}
+    truth_p.update({f"domain_{d}": _jitter(rng, p, n_las) for d, p in SYNTH_DOMAINS.items()})
+    outliers: dict[str, list] = {}
+    for (measure, direction, p), i in zip(PLANTED, planted_at):
+        truth_p[measure][i] = p
+        outliers.setdefault(measure, []).append(
+            {"la_code": codes_[i], "la_name": names[i], "direction": direction, "true_proportion": p}
+        )
+    return truth_p, outliers
+
+
+def _long_form(
+    rng: np.random.Generator, codes_: list[str], names: list[str], requests: np.ndarray, truth_p: dict
+) -> pd.DataFrame:
+    """Counts drawn from the true proportions, one row per LA, measure and category (counts as objects, so that
+    blanks and `c` can replace some)."""
+    known = rng.binomial(requests, truth_p["known_to_csc"])
+    with_adv = rng.binomial(requests, truth_p["with_adversity"])
+    before5 = rng.binomial(with_adv, truth_p["first_adversity_before_5"])
+    domains = {d: np.minimum(rng.binomial(requests, truth_p[f"domain_{d}"]), with_adv) for d in DOMAINS}
+    shares = np.array([v for v in _NEW_PLAN_SHARES.values()])
+    shares = np.append(shares / shares.sum() * (1 - SYNTH_NOT_RECORDED), SYNTH_NOT_RECORDED)
+    need_codes = [*_NEW_PLAN_SHARES, NOT_RECORDED]
+    needs = np.array([rng.multinomial(n, shares) for n in requests])
+
+    rows = []
+    for i in range(len(codes_)):
+        base = {"la_code": codes_[i], "la_name": names[i], "year": SYNTH_YEAR}
+        rows.append({**base, "measure": "requests", "category": "", "count": int(requests[i])})
+        rows.append({**base, "measure": "known_to_csc", "category": "", "count": int(known[i])})
+        rows.append({**base, "measure": "with_adversity", "category": "", "count": int(with_adv[i])})
+        rows.append({**base, "measure": "first_adversity_before_5", "category": "", "count": int(before5[i])})
+        for d in DOMAINS:
+            rows.append({**base, "measure": "domain", "category": d, "count": int(domains[d][i])})
+        for k, code in enumerate(need_codes):
+            rows.append({**base, "measure": "primary_need", "category": code, "count": int(needs[i, k])})
+    long = pd.DataFrame(rows, columns=COLUMNS)
+    long["count"] = long["count"].astype(object)
+    return long
+
+
+def _leave_out(
+    rng: np.random.Generator, long: pd.DataFrame, codes_: list[str], planted_at: np.ndarray
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Blank the figures some LAs do not hold and drop one row altogether, never in a planted LA so that the truth
+    stays checkable; returns the long form and the cells left out."""
+    spare = [i for i in rng.permutation(len(codes_)) if i not in set(planted_at)]
+    missing = []
+    for i in spare[:3]:  # no age at first adversity
+        missing.append({"la_code": codes_[i], "measure": "first_adversity_before_5", "category": ""})
+    for i in spare[3:5]:  # no separation or imprisonment (no CIN code for either)
+        for d in ("parental_separation", "parental_imprisonment"):
+            missing.append({"la_code": codes_[i], "measure": "domain", "category": d})
+    for m in missing:
+        at = (long["la_code"] == m["la_code"]) & (long["measure"] == m["measure"]) & (long["category"] == m["category"])
+        long.loc[at, "count"] = ""
+    left_out = {"la_code": codes_[spare[5]], "measure": "with_adversity", "category": ""}  # the row is absent
+    long = long[~((long["la_code"] == left_out["la_code"]) & (long["measure"] == "with_adversity"))]
+    missing.append({**left_out, "row_left_out": True})
+    return long, missing
 
 
 def write_synth_returns(n_las: int, seed: int, out_dir) -> dict[str, Path]:

@@ -485,34 +485,124 @@ def _pick(
 
 
 def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAULT_EXTRACT_DATE) -> SyntheticLA:
-    """Generate a synthetic LA of `children` children with `years` years of records up to `extract_date`."""
+    """Generate a synthetic LA of `children` children with `years` years of records up to `extract_date`.
+
+    Every step draws from the one random generator, so they must run in this order: moving or changing one changes
+    every output after it, and the same seed would no longer give the same bytes.
+    """
     rng = np.random.default_rng(seed)
+    pop = _population(rng, children, years, extract_date)
+    adv = _adversity(rng, pop)
+    care = _social_care(rng, pop, adv)
+    send = _send(rng, pop, adv)
+    sen2_person, ssd_person = _identifiers(rng, pop, care.contacts, send.requests)  # with the noise of real records
+    review = _case_review(rng, pop, adv, care.contacts, send.requests)  # adversity no CIN code documents
+    tables = {
+        "ssd_person": ssd_person,
+        **care.tables,
+        "sen2_person": sen2_person,
+        **send.tables,
+        "adversity_review": review,
+        "population": _population_table(pop, adv, care.contacts, send.requests),
+    }
+    tables = {name: frame[schema.TABLE[name].column_names] for name, frame in tables.items()}
+    truth, truth_measures = _truth(pop, adv, care, send.requests, review)
+    return SyntheticLA(tables, truth, truth_measures, extract_date)
+
+
+# --- the population -----------------------------------------------------------------------------------------------
+
+NEVER = np.datetime64("2100-01-01", "D")  # the date of something that has not happened by the extract date
+
+
+@dataclasses.dataclass
+class _Population:
+    """The children of the authority (arrays indexed by child, 0 to n - 1) and the window their records fall in."""
+
+    start: np.datetime64
+    end: np.datetime64
+    dob: np.ndarray
+    sex: np.ndarray
+    forename: np.ndarray
+    surname: np.ndarray
+    postcode: np.ndarray
+    exit_date: np.ndarray  # NEVER for children who stay
+
+    @property
+    def n(self) -> int:
+        return self.dob.size
+
+    def live(self, child: np.ndarray, date: np.ndarray) -> np.ndarray:
+        """Events that fall in the window, after birth and before the child left."""
+        return (date >= self.start) & (date <= self.end) & (date >= self.dob[child]) & (date < self.exit_date[child])
+
+
+def _population(rng: np.random.Generator, n: int, years: int, extract_date: dt.date) -> _Population:
+    """Birth dates such that every child is under 18 at some point in the window, then sex, names and postcode.
+    Some children leave the area during the window; nothing is recorded for them after they leave."""
     end = np.datetime64(extract_date, "D")
     start = np.datetime64(
         dt.date(extract_date.year - years, extract_date.month, extract_date.day) + dt.timedelta(days=1)
     )
-    never = np.datetime64("2100-01-01", "D")
-    n = children
-
-    # --- the population: birth dates so that every child is under 18 at some point in the window
     earliest_dob = start - np.timedelta64(int(14 * YEAR_DAYS), "D")
     dob = earliest_dob + rng.integers(0, int((end - earliest_dob) / DAY) - 30, n) * DAY
     sex = np.where(rng.random(n) < 0.51, "M", "F")
+    forename, surname = _names(rng, sex)
+    postcode = _postcodes(rng, n)
+    leaves = rng.random(n) < 0.08
+    exit_date = np.where(leaves, np.maximum(start, dob) + rng.integers(30, int(years * YEAR_DAYS), n) * DAY, NEVER)
+    exit_date = np.where(exit_date > end, NEVER, exit_date)
+    return _Population(start, end, dob, sex, forename, surname, postcode, exit_date)
+
+
+def _names(rng: np.random.Generator, sex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A forename for the child's sex and a surname, each from a pool shaped like names in England."""
+    n = sex.size
     (girls, p_girls), (boys, p_boys) = (_name_pool(FORENAMES[s], FORENAME_TAIL[s], 0.3) for s in ("F", "M"))
     forename = np.where(sex == "F", rng.choice(girls, n, p=p_girls), rng.choice(boys, n, p=p_boys))
     surnames, p_surnames = _name_pool(SURNAMES, SURNAME_TAIL, 0.2)
     surname = rng.choice(surnames, n, p=p_surnames)
-    postcode = _postcodes(rng, n)
-    # some children leave the area during the window; nothing is recorded for them after they leave
-    leaves = rng.random(n) < 0.08
-    exit_date = np.where(leaves, np.maximum(start, dob) + rng.integers(30, int(years * YEAR_DAYS), n) * DAY, never)
-    exit_date = np.where(exit_date > end, never, exit_date)
+    return forename, surname
 
-    def live(child: np.ndarray, date: np.ndarray) -> np.ndarray:
-        """Events that fall in the window, after birth and before the child left."""
-        return (date >= start) & (date <= end) & (date >= dob[child]) & (date < exit_date[child])
 
-    # --- experienced adversity: a family risk raises every domain; onset mostly in early childhood
+def _population_table(pop: _Population, adv: _Adversity, con: _Contacts, req: _Requests) -> pd.DataFrame:
+    """The resident population, for denominators."""
+    population = pd.DataFrame(
+        {
+            "population_id": _ids("Z", pop.n),
+            "pers_person_id": np.where(con.pers_id == "", None, con.pers_id),
+            "person_table_id": np.where(req.sen_id == "", None, req.sen_id),
+            "birth_date": _days(pop.dob),
+            "sex": pop.sex,
+            "imd_decile": adv.imd.astype(str),
+            "entry_date": _days(np.maximum(pop.dob, pop.start)),
+            "exit_date": _days(pop.exit_date),
+        }
+    )
+    population.loc[pop.exit_date == NEVER, "exit_date"] = pd.NaT
+    return population
+
+
+# --- adversity: what the children experienced, and what the case review documented ---------------------------------
+
+CODED = tuple(d for d in DOMAINS if d not in REVIEW_ONLY)
+
+
+@dataclasses.dataclass
+class _Adversity:
+    """The adversity each child actually experienced, whether or not any record shows it (arrays by child)."""
+
+    imd: np.ndarray  # deprivation decile of the child's home
+    has: dict[str, np.ndarray]  # domain -> whether the child experienced it
+    onset: dict[str, np.ndarray]  # domain -> when it began (a date even for children who never experienced it)
+    any_coded: np.ndarray  # experienced a domain the CIN assessment factors can record
+    first_coded_onset: np.ndarray
+    any_early: np.ndarray  # experienced any domain before age five
+
+
+def _adversity(rng: np.random.Generator, pop: _Population) -> _Adversity:
+    """A family risk, commoner in deprived areas, raises every domain; onset is mostly in early childhood."""
+    n, dob = pop.n, pop.dob
     high_risk = rng.random(n) < 0.2
     imd = np.where(high_risk, rng.integers(1, 6, n), rng.integers(1, 11, n))
     family_onset = rng.gamma(1.4, 2.2, n) * YEAR_DAYS  # days after birth
@@ -520,26 +610,139 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     for d, p in DOMAINS.items():
         has[d] = rng.random(n) < np.where(high_risk, min(0.9, p * 4.5), p * 0.4)
         onset[d] = dob + np.clip(family_onset + rng.normal(0, 200, n), 0, 16 * YEAR_DAYS).astype(int) * DAY
-    coded = [d for d in DOMAINS if d not in REVIEW_ONLY]
-    any_coded = np.logical_or.reduce([has[d] for d in coded])
-    first_coded_onset = np.min(np.stack([np.where(has[d], onset[d], never) for d in coded]), axis=0)
+    any_coded = np.logical_or.reduce([has[d] for d in CODED])
+    first_coded_onset = np.min(np.stack([np.where(has[d], onset[d], NEVER) for d in CODED]), axis=0)
     any_early = np.logical_or.reduce([has[d] & (onset[d] < dob + int(5 * YEAR_DAYS) * DAY) for d in DOMAINS])
+    return _Adversity(imd, has, onset, any_coded, first_coded_onset, any_early)
 
-    # --- social care: children with coded adversity are usually referred soon after onset; some others are too
+
+def _case_review(
+    rng: np.random.Generator, pop: _Population, adv: _Adversity, con: _Contacts, req: _Requests
+) -> pd.DataFrame:
+    """Manual case review: separation and imprisonment, which no CIN code records, for children who had an EHCNA
+    request and are known to CSC (the children a review of the reference study would read)."""
+    reviewed = np.intersect1d(req.children, con.csc_children)
+    rows = []
+    for d in REVIEW_ONLY:
+        sel = reviewed[adv.has[d][reviewed]]
+        documented = np.maximum(adv.onset[d][sel] + rng.integers(30, 400, sel.size) * DAY, pop.start)
+        ok = pop.live(sel, documented)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "person_id": con.pers_id[sel[ok]],
+                    "adversity_type": d,
+                    "date_first_documented": _days(documented[ok]),
+                    "source_document_type": "case_note",
+                    "reviewer": "SYN",
+                }
+            )
+        )
+    review = pd.concat(rows, ignore_index=True).sort_values(["person_id", "adversity_type"], ignore_index=True)
+    review.insert(0, "review_id", _ids("V", len(review)))
+    return review
+
+
+# --- social care --------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Contacts:
+    """Contacts with children's social care (arrays by contact) and the CSC person ids they created (by child)."""
+
+    child: np.ndarray
+    date: np.ndarray
+    pers_id: np.ndarray  # "" for children never known to CSC
+    csc_children: np.ndarray  # the children with at least one contact
+    first_known: np.ndarray  # the first contact; NEVER for children never known
+
+
+@dataclasses.dataclass
+class _Referrals:
+    """CIN referrals (arrays by referral)."""
+
+    child: np.ndarray
+    date: np.ndarray
+    ids: np.ndarray
+
+
+@dataclasses.dataclass
+class _Assessments:
+    """Authorised CIN assessments (arrays by assessment)."""
+
+    ids: np.ndarray
+    child: np.ndarray
+    person_id: np.ndarray
+    referral_id: np.ndarray
+    start: np.ndarray
+    auth: np.ndarray
+
+
+@dataclasses.dataclass
+class _CPPlans:
+    """Child protection plans (arrays by plan)."""
+
+    assessment: np.ndarray  # the assessment (row in _Assessments) that led to the plan
+    start: np.ndarray
+    domain: np.ndarray  # the abuse or neglect that is the plan's category
+
+
+@dataclasses.dataclass
+class _SocialCare:
+    """The social care tables, and what the truth needs to know about how they were made."""
+
+    tables: dict[str, pd.DataFrame]
+    contacts: _Contacts
+    assessments: _Assessments
+    factor_lists: list[list[str]]  # the factor codes recorded at each assessment
+    cp: _CPPlans
+
+
+def _social_care(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> _SocialCare:
+    """Contacts, early help, referrals, assessments and their factors, CIN plans, section 47 enquiries, child
+    protection plans and looked-after episodes, each following from the one before."""
+    contacts, con = _contacts(rng, pop, adv)
+    early_help = _early_help(rng, pop, con)
+    referrals, ref = _referrals(rng, pop, adv, con)
+    assessments, asm = _assessments(rng, pop, con, ref)
+    factors, found, factor_lists = _factors(rng, adv, asm)
+    cin_plans = _cin_plans(rng, pop, asm)
+    cp_domain = _cp_domain(found, asm.child.size)
+    s47_enquiry, s47 = _s47_enquiries(rng, pop, asm, cp_domain)
+    cp_plans, cp = _cp_plans(rng, pop, asm, cp_domain, s47)
+    tables = {
+        "ssd_contacts": contacts,
+        "ssd_early_help_episodes": early_help,
+        "ssd_cin_episodes": referrals,
+        "ssd_cin_assessments": assessments,
+        "ssd_assessment_factors": factors,
+        "ssd_cin_plans": cin_plans,
+        "ssd_s47_enquiry": s47_enquiry,
+        "ssd_cp_plans": cp_plans,
+        "ssd_cla_episodes": _cla_episodes(rng, pop, con, asm, cp),
+    }
+    return _SocialCare(tables, con, asm, factor_lists, cp)
+
+
+def _contacts(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[pd.DataFrame, _Contacts]:
+    """Children with coded adversity are usually referred soon after its onset; some others are too."""
+    n, any_coded = pop.n, adv.any_coded
     known = (any_coded & (rng.random(n) < 0.85)) | (~any_coded & (rng.random(n) < 0.15))
-    first_contact = np.where(any_coded, first_coded_onset, dob + rng.integers(0, int(12 * YEAR_DAYS), n) * DAY)
+    first_contact = np.where(any_coded, adv.first_coded_onset, pop.dob + rng.integers(0, int(12 * YEAR_DAYS), n) * DAY)
     first_contact = first_contact + rng.gamma(1.2, 120, n).astype(int) * DAY
     n_contacts = np.where(known, 1 + rng.poisson(np.where(any_coded, 1.3, 0.3)), 0)
     c_child = np.repeat(np.arange(n), n_contacts)
     c_order = np.arange(c_child.size) - np.repeat(np.cumsum(n_contacts) - n_contacts, n_contacts)
     c_date = first_contact[c_child] + (c_order * rng.integers(120, 700, c_child.size)) * DAY
-    keep = live(c_child, c_date)
+    keep = pop.live(c_child, c_date)
     c_child, c_date = c_child[keep], c_date[keep]
     nc = c_child.size
 
     csc_children = np.unique(c_child)
     pers_id = np.full(n, "", dtype=object)
     pers_id[csc_children] = _ids("P", csc_children.size)
+    first_known = np.full(n, NEVER, dtype="datetime64[D]")
+    np.minimum.at(first_known, c_child, _days(c_date))
     contacts = pd.DataFrame(
         {
             "cont_contact_id": _ids("C", nc),
@@ -550,16 +753,19 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
             ),
         }
     )
+    return contacts, _Contacts(c_child, c_date, pers_id, csc_children, first_known)
 
-    # early help: offered to some families at the first contact instead of, or as well as, a referral
-    eh = rng.random(nc) < 0.2
-    eh_child, eh_start = c_child[eh], c_date[eh] + rng.integers(5, 40, eh.sum()) * DAY
-    keep = live(eh_child, eh_start)
+
+def _early_help(rng: np.random.Generator, pop: _Population, con: _Contacts) -> pd.DataFrame:
+    """Early help, offered to some families at a contact instead of, or as well as, a referral."""
+    eh = rng.random(con.child.size) < 0.2
+    eh_child, eh_start = con.child[eh], con.date[eh] + rng.integers(5, 40, eh.sum()) * DAY
+    keep = pop.live(eh_child, eh_start)
     eh_child, eh_start = eh_child[keep], eh_start[keep]
     early_help = pd.DataFrame(
         {
             "earl_episode_id": _ids("H", eh_child.size),
-            "earl_person_id": pers_id[eh_child],
+            "earl_person_id": con.pers_id[eh_child],
             "earl_episode_start_date": _days(eh_start),
             "earl_episode_end_date": _days(eh_start + rng.integers(60, 300, eh_child.size) * DAY),
             "earl_episode_reason": rng.choice(
@@ -567,17 +773,22 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
             ),
         }
     )
-    early_help.loc[early_help["earl_episode_end_date"] > end, "earl_episode_end_date"] = pd.NaT
+    early_help.loc[early_help["earl_episode_end_date"] > pop.end, "earl_episode_end_date"] = pd.NaT
+    return early_help
 
-    # referrals follow most contacts; assessments most referrals
-    is_ref = rng.random(nc) < 0.65
-    r_child, r_date = c_child[is_ref], c_date[is_ref] + rng.integers(0, 5, is_ref.sum()) * DAY
-    keep = live(r_child, r_date)
+
+def _referrals(
+    rng: np.random.Generator, pop: _Population, adv: _Adversity, con: _Contacts
+) -> tuple[pd.DataFrame, _Referrals]:
+    """Referrals follow most contacts; the primary need is abuse or neglect (N1) where the child has suffered it."""
+    is_ref = rng.random(con.child.size) < 0.65
+    r_child, r_date = con.child[is_ref], con.date[is_ref] + rng.integers(0, 5, is_ref.sum()) * DAY
+    keep = pop.live(r_child, r_date)
     r_child, r_date = r_child[keep], r_date[keep]
     nr = r_child.size
     abuse = np.logical_or.reduce(
         [
-            has[d][r_child] & (onset[d][r_child] <= r_date)
+            adv.has[d][r_child] & (adv.onset[d][r_child] <= r_date)
             for d in ("neglect", "emotional_abuse", "physical_abuse", "sexual_abuse", "domestic_abuse")
         ]
     )
@@ -593,40 +804,53 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     referrals = pd.DataFrame(
         {
             "cine_referral_id": ref_id,
-            "cine_person_id": pers_id[r_child],
+            "cine_person_id": con.pers_id[r_child],
             "cine_referral_date": _days(r_date),
             "cine_cin_primary_need_code": need,
             "cine_referral_source_code": rng.choice(["6", "2A", "3B", "3A", "1A", "5A"], nr),
             "cine_close_date": _days(r_date + rng.integers(20, 400, nr) * DAY),
         }
     )
-    referrals.loc[referrals["cine_close_date"] > end, "cine_close_date"] = pd.NaT
+    referrals.loc[referrals["cine_close_date"] > pop.end, "cine_close_date"] = pd.NaT
+    return referrals, _Referrals(r_child, r_date, ref_id)
 
-    is_asm = rng.random(nr) < 0.85
+
+def _assessments(
+    rng: np.random.Generator, pop: _Population, con: _Contacts, ref: _Referrals
+) -> tuple[pd.DataFrame, _Assessments]:
+    """An assessment follows most referrals, authorised within about six weeks."""
+    is_asm = rng.random(ref.child.size) < 0.85
     a_ref = np.flatnonzero(is_asm)
-    a_child = r_child[a_ref]
-    a_start = r_date[a_ref] + rng.integers(0, 10, a_ref.size) * DAY
+    a_child = ref.child[a_ref]
+    a_start = ref.date[a_ref] + rng.integers(0, 10, a_ref.size) * DAY
     a_auth = a_start + rng.integers(10, 45, a_ref.size) * DAY
-    keep = live(a_child, a_auth)
+    keep = pop.live(a_child, a_auth)
     a_ref, a_child, a_start, a_auth = a_ref[keep], a_child[keep], a_start[keep], a_auth[keep]
-    na = a_ref.size
-    asm_id = _ids("A", na)
+    asm = _Assessments(_ids("A", a_ref.size), a_child, con.pers_id[a_child], ref.ids[a_ref], a_start, a_auth)
     assessments = pd.DataFrame(
         {
-            "cina_assessment_id": asm_id,
-            "cina_person_id": pers_id[a_child],
-            "cina_referral_id": ref_id[a_ref],
+            "cina_assessment_id": asm.ids,
+            "cina_person_id": asm.person_id,
+            "cina_referral_id": asm.referral_id,
             "cina_assessment_start_date": _days(a_start),
             "cina_assessment_auth_date": _days(a_auth),
         }
     )
+    return assessments, asm
 
-    # factors: each experienced coded domain with onset before the assessment is recorded with probability 0.85
-    year = _collection_year(a_auth)
-    found = {d: has[d][a_child] & (onset[d][a_child] <= a_auth) & (rng.random(na) < 0.85) for d in coded}
+
+def _factors(
+    rng: np.random.Generator, adv: _Adversity, asm: _Assessments
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], list[list[str]]]:
+    """Each experienced coded domain with onset before the assessment is recorded with probability 0.85 (in the
+    codes of the collection year); an assessment that finds none records 21 (no factors) or an unrelated factor.
+    Returns the table, the domains found by each assessment, and the codes recorded at each."""
+    na = asm.child.size
+    year = _collection_year(asm.auth)
+    found = {d: adv.has[d][asm.child] & (adv.onset[d][asm.child] <= asm.auth) & (rng.random(na) < 0.85) for d in CODED}
     factor_lists: list[list[str]] = [[] for _ in range(na)]
     also_3a = rng.random(na) < 0.4
-    for d in coded:
+    for d in CODED:
         for i in np.flatnonzero(found[d]):
             c = FACTOR_CODE[d]
             if year[i] <= 2020 and d in ("physical_abuse", "sexual_abuse"):
@@ -642,76 +866,160 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     factors = pd.DataFrame(
         {
             "cinf_table_id": _ids("F", na),
-            "cinf_assessment_id": asm_id,
+            "cinf_assessment_id": asm.ids,
             "cinf_assessment_factors_json": [json.dumps(sorted(f)) for f in factor_lists],
         }
     )
+    return factors, found, factor_lists
 
-    # CIN plans after some assessments; section 47 enquiries and CP plans for abuse or neglect found
-    cin = np.flatnonzero(rng.random(na) < 0.3)
-    cin_start = a_auth[cin] + rng.integers(3, 20, cin.size) * DAY
-    keep = live(a_child[cin], cin_start)
+
+def _cin_plans(rng: np.random.Generator, pop: _Population, asm: _Assessments) -> pd.DataFrame:
+    """CIN plans after some assessments."""
+    cin = np.flatnonzero(rng.random(asm.child.size) < 0.3)
+    cin_start = asm.auth[cin] + rng.integers(3, 20, cin.size) * DAY
+    keep = pop.live(asm.child[cin], cin_start)
     cin, cin_start = cin[keep], cin_start[keep]
     cin_plans = pd.DataFrame(
         {
             "cinp_cin_plan_id": _ids("I", cin.size),
-            "cinp_referral_id": ref_id[a_ref[cin]],
-            "cinp_person_id": pers_id[a_child[cin]],
+            "cinp_referral_id": asm.referral_id[cin],
+            "cinp_person_id": asm.person_id[cin],
             "cinp_cin_plan_start_date": _days(cin_start),
             "cinp_cin_plan_end_date": _days(cin_start + rng.integers(90, 500, cin.size) * DAY),
         }
     )
-    cin_plans.loc[cin_plans["cinp_cin_plan_end_date"] > end, "cinp_cin_plan_end_date"] = pd.NaT
+    cin_plans.loc[cin_plans["cinp_cin_plan_end_date"] > pop.end, "cinp_cin_plan_end_date"] = pd.NaT
+    return cin_plans
+
+
+def _cp_domain(found: dict[str, np.ndarray], na: int) -> np.ndarray:
+    """By assessment, the abuse or neglect a child protection plan would be for: the first found of sexual,
+    physical and emotional abuse and neglect, in that order; "" where none was found."""
     cp_dom = np.full(na, "", dtype=object)
     for d in ("sexual_abuse", "physical_abuse", "emotional_abuse", "neglect"):
         cp_dom[(cp_dom == "") & found[d]] = d
-    s47 = np.flatnonzero((cp_dom != "") & (rng.random(na) < 0.7))
-    s47_start = a_start[s47] + rng.integers(0, 5, s47.size) * DAY
-    keep = live(a_child[s47], s47_start)
+    return cp_dom
+
+
+def _s47_enquiries(
+    rng: np.random.Generator, pop: _Population, asm: _Assessments, cp_dom: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Section 47 enquiries after most assessments that found abuse or neglect; returns the table and the
+    assessments that had one."""
+    s47 = np.flatnonzero((cp_dom != "") & (rng.random(asm.child.size) < 0.7))
+    s47_start = asm.start[s47] + rng.integers(0, 5, s47.size) * DAY
+    keep = pop.live(asm.child[s47], s47_start)
     s47, s47_start = s47[keep], s47_start[keep]
     s47_enquiry = pd.DataFrame(
         {
             "s47e_s47_enquiry_id": _ids("Y", s47.size),
-            "s47e_referral_id": ref_id[a_ref[s47]],
-            "s47e_person_id": pers_id[a_child[s47]],
+            "s47e_referral_id": asm.referral_id[s47],
+            "s47e_person_id": asm.person_id[s47],
             "s47e_s47_start_date": _days(s47_start),
             "s47e_s47_end_date": _days(s47_start + rng.integers(5, 30, s47.size) * DAY),
         }
     )
-    s47_enquiry.loc[s47_enquiry["s47e_s47_end_date"] > end, "s47e_s47_end_date"] = pd.NaT
+    s47_enquiry.loc[s47_enquiry["s47e_s47_end_date"] > pop.end, "s47e_s47_end_date"] = pd.NaT
+    return s47_enquiry, s47
+
+
+def _cp_plans(
+    rng: np.random.Generator, pop: _Population, asm: _Assessments, cp_dom: np.ndarray, s47: np.ndarray
+) -> tuple[pd.DataFrame, _CPPlans]:
+    """Child protection plans after most section 47 enquiries, categorised by the abuse or neglect found."""
     cp_i = s47[rng.random(s47.size) < 0.6]
-    cp_start = a_auth[cp_i] + rng.integers(10, 30, cp_i.size) * DAY
-    keep = live(a_child[cp_i], cp_start)
+    cp_start = asm.auth[cp_i] + rng.integers(10, 30, cp_i.size) * DAY
+    keep = pop.live(asm.child[cp_i], cp_start)
     cp_i, cp_start = cp_i[keep], cp_start[keep]
     cp_cat = np.array([CP_CATEGORY[d] for d in cp_dom[cp_i]], dtype=object)
     cp_plans = pd.DataFrame(
         {
             "cppl_cp_plan_id": _ids("CP", cp_i.size),
-            "cppl_referral_id": ref_id[a_ref[cp_i]],
-            "cppl_person_id": pers_id[a_child[cp_i]],
+            "cppl_referral_id": asm.referral_id[cp_i],
+            "cppl_person_id": asm.person_id[cp_i],
             "cppl_cp_plan_start_date": _days(cp_start),
             "cppl_cp_plan_end_date": _days(cp_start + rng.integers(90, 600, cp_i.size) * DAY),
             "cppl_cp_plan_initial_category": cp_cat,
             "cppl_cp_plan_latest_category": cp_cat,
         }
     )
-    cp_plans.loc[cp_plans["cppl_cp_plan_end_date"] > end, "cppl_cp_plan_end_date"] = pd.NaT
-    is_cla = rng.random(cp_i.size) < 0.15
-    cla_child = a_child[cp_i[is_cla]]
-    cla_start = cp_start[is_cla] + rng.integers(30, 300, is_cla.sum()) * DAY
-    keep = live(cla_child, cla_start)
-    cla = pd.DataFrame(
+    cp_plans.loc[cp_plans["cppl_cp_plan_end_date"] > pop.end, "cppl_cp_plan_end_date"] = pd.NaT
+    return cp_plans, _CPPlans(cp_i, cp_start, cp_dom[cp_i])
+
+
+def _cla_episodes(
+    rng: np.random.Generator, pop: _Population, con: _Contacts, asm: _Assessments, cp: _CPPlans
+) -> pd.DataFrame:
+    """A few children on a child protection plan later become looked after."""
+    is_cla = rng.random(cp.assessment.size) < 0.15
+    cla_child = asm.child[cp.assessment[is_cla]]
+    cla_start = cp.start[is_cla] + rng.integers(30, 300, is_cla.sum()) * DAY
+    keep = pop.live(cla_child, cla_start)
+    return pd.DataFrame(
         {
             "clae_cla_episode_id": _ids("L", int(keep.sum())),
-            "clae_person_id": pers_id[cla_child[keep]],
+            "clae_person_id": con.pers_id[cla_child[keep]],
             "clae_cla_episode_start_date": _days(cla_start[keep]),
             "clae_cla_primary_need_code": "N1",
             "clae_cla_episode_ceased_date": pd.NaT,
         }
     )
 
-    # --- SEND: adversity before five raises the chance of an EHC needs assessment request
-    p_request = np.where(any_early, 0.30, 0.11) * np.where(sex == "M", 1.3, 0.7)
+
+# --- SEND ---------------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Requests:
+    """EHC needs assessment requests (arrays by request, ordered by child then date) and the SEN2 person ids."""
+
+    child: np.ndarray
+    date: np.ndarray
+    ids: np.ndarray
+    outcome: np.ndarray
+    sen_id: np.ndarray  # by child; "" for children with no request
+    children: np.ndarray  # the children with at least one request
+
+
+@dataclasses.dataclass
+class _SendAssessments:
+    """EHC needs assessments (arrays by assessment)."""
+
+    request: np.ndarray  # the request (row in _Requests) assessed
+    date: np.ndarray
+    outcome: np.ndarray
+    ids: np.ndarray
+
+
+@dataclasses.dataclass
+class _Send:
+    """The SEN2 tables but the person table (made with the identifier noise), and the requests behind them."""
+
+    tables: dict[str, pd.DataFrame]
+    requests: _Requests
+
+
+def _send(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> _Send:
+    """Requests for an EHC needs assessment, the assessments, the plans issued, and the needs of active plans."""
+    requests, req = _requests(rng, pop, adv)
+    assessment, asm = _send_assessments(rng, pop, req)
+    named_plan, active = _named_plans(rng, pop, asm)
+    active_plans, sen_need = _active_plans(rng, pop, adv, req, asm, active)
+    tables = {
+        "sen2_requests": requests,
+        "sen2_assessment": assessment,
+        "sen2_named_plan": named_plan,
+        "sen2_active_plans": active_plans,
+        "sen2_sen_need": sen_need,
+    }
+    return _Send(tables, req)
+
+
+def _request_dates(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[np.ndarray, np.ndarray]:
+    """The child and date of each request, ordered by child then date. Adversity before five raises the chance of a
+    request, boys are likelier than girls to have one, and a few children have a second."""
+    n, dob = pop.n, pop.dob
+    p_request = np.where(adv.any_early, 0.30, 0.11) * np.where(pop.sex == "M", 1.3, 0.7)
     wants = rng.random(n) < p_request
     req_age = np.clip(rng.normal(7.0, 3.2, n), 2.0, 17.5)
     req_date = dob + (req_age * YEAR_DAYS).astype(int) * DAY
@@ -720,16 +1028,21 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     q_date = np.concatenate([req_date[wants], req_date[second] + rng.integers(200, 900, second.sum()) * DAY])
     # requests have risen year on year nationally (82,000 in 2019, 154,000 in 2024): thin the earlier years
     trend = np.clip(0.5 + 0.05 * (pd.DatetimeIndex(q_date).year.to_numpy() - 2016), 0.3, 1.0)
-    keep = live(q_child, q_date) & (rng.random(q_child.size) < trend)
+    keep = pop.live(q_child, q_date) & (rng.random(q_child.size) < trend)
     q_child, q_date = q_child[keep], q_date[keep]
     order = np.lexsort((q_date, q_child))
-    q_child, q_date = q_child[order], q_date[order]
+    return q_child[order], q_date[order]
+
+
+def _requests(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[pd.DataFrame, _Requests]:
+    """Requests and their outcomes: most are agreed; those not yet decided by the extract date are pending (A)."""
+    q_child, q_date = _request_dates(rng, pop, adv)
     nq = q_child.size
     send_children = np.unique(q_child)
-    sen_id = np.full(n, "", dtype=object)
+    sen_id = np.full(pop.n, "", dtype=object)
     sen_id[send_children] = _ids("S", send_children.size)
     q_outcome_date = q_date + rng.integers(20, 42, nq) * DAY
-    undecided = q_outcome_date > end
+    undecided = q_outcome_date > pop.end
     q_outcome = np.where(undecided, "A", np.where(rng.random(nq) < 0.78, "Y", "N"))
     req_id = _ids("Q", nq)
     requests = pd.DataFrame(
@@ -743,49 +1056,71 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
         }
     )
     requests.loc[undecided, "request_outcome_date"] = pd.NaT
-    assessed = np.flatnonzero(q_outcome == "Y")
-    as_date = q_date[assessed] + rng.integers(84, 210, assessed.size) * DAY
-    as_outcome = np.where(as_date > end, "A", np.where(rng.random(assessed.size) < 0.92, "Y", "N"))
+    return requests, _Requests(q_child, q_date, req_id, q_outcome, sen_id, send_children)
+
+
+def _send_assessments(
+    rng: np.random.Generator, pop: _Population, req: _Requests
+) -> tuple[pd.DataFrame, _SendAssessments]:
+    """An assessment for each agreed request; most end in a plan (Y), those still running are pending (A)."""
+    assessed = np.flatnonzero(req.outcome == "Y")
+    as_date = req.date[assessed] + rng.integers(84, 210, assessed.size) * DAY
+    as_outcome = np.where(as_date > pop.end, "A", np.where(rng.random(assessed.size) < 0.92, "Y", "N"))
     as_id = _ids("E", assessed.size)
     assessment = pd.DataFrame(
         {
             "assessment_table_id": as_id,
-            "requests_table_id": req_id[assessed],
+            "requests_table_id": req.ids[assessed],
             "assessment_outcome": as_outcome,
             "assessment_outcome_date": _days(as_date),
             "week20": np.where(rng.random(assessed.size) < 0.05, "1", "0"),
         }
     )
     assessment.loc[as_outcome == "A", "assessment_outcome_date"] = pd.NaT
+    return assessment, _SendAssessments(assessed, as_date, as_outcome, as_id)
 
-    # plans issued; a few cease (most often the child leaving the area); the rest are active at the census
-    issued = np.flatnonzero(as_outcome == "Y")
-    plan_start = as_date[issued]
+
+def _named_plans(rng: np.random.Generator, pop: _Population, asm: _SendAssessments) -> tuple[pd.DataFrame, np.ndarray]:
+    """Plans issued; a few cease (most often the child leaving the area); the rest are active at the census.
+    Returns the table and the assessments (rows in _SendAssessments) whose plans are still active."""
+    issued = np.flatnonzero(asm.outcome == "Y")
+    plan_start = asm.date[issued]
     ceases = rng.random(issued.size) < 0.06
-    cease = np.where(ceases, plan_start + rng.integers(200, 1500, issued.size) * DAY, never)
-    cease = np.where(cease > end, never, cease)
+    cease = np.where(ceases, plan_start + rng.integers(200, 1500, issued.size) * DAY, NEVER)
+    cease = np.where(cease > pop.end, NEVER, cease)
     named_plan = pd.DataFrame(
         {
             "named_plan_table_id": _ids("NP", issued.size),
-            "assessment_table_id": as_id[issued],
+            "assessment_table_id": asm.ids[issued],
             "start_date": _days(plan_start),
             "cease_date": _days(cease),
-            "cease_reason": np.where(cease < never, rng.choice(["2", "5", "7", "9"], issued.size), None),
+            "cease_reason": np.where(cease < NEVER, rng.choice(["2", "5", "7", "9"], issued.size), None),
         }
     )
-    named_plan.loc[cease == never, "cease_date"] = pd.NaT
-    active = issued[cease == never]
+    named_plan.loc[cease == NEVER, "cease_date"] = pd.NaT
+    return named_plan, issued[cease == NEVER]
+
+
+def _active_plans(
+    rng: np.random.Generator,
+    pop: _Population,
+    adv: _Adversity,
+    req: _Requests,
+    asm: _SendAssessments,
+    active: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Active plans and their type of need: adversity before five shifts need towards SEMH; four in ten plans
+    also record a secondary need."""
     ap_id = _ids("AP", active.size)
     active_plans = pd.DataFrame(
         {
             "active_plans_table_id": ap_id,
-            "requests_table_id": req_id[assessed[active]],
-            "last_review": _days(np.minimum(as_date[active] + 365 * DAY, end)),
+            "requests_table_id": req.ids[asm.request[active]],
+            "last_review": _days(np.minimum(asm.date[active] + 365 * DAY, pop.end)),
         }
     )
-    # type of need: adversity shifts need towards SEMH; four in ten plans also record a secondary need
-    ap_child = q_child[assessed[active]]
-    primary = _pick(rng, NEED_P, active.size, any_early[ap_child], 2.0, "SEMH")
+    ap_child = req.child[asm.request[active]]
+    primary = _pick(rng, NEED_P, active.size, adv.any_early[ap_child], 2.0, "SEMH")
     has_second = rng.random(active.size) < 0.4
     secondary = _pick(rng, NEED_P, active.size)
     has_second &= secondary != primary
@@ -797,141 +1132,73 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
         }
     ).sort_values(["active_plans_table_id", "sen_type_rank"], ignore_index=True)
     sen_need.insert(0, "sen_need_table_id", _ids("N", len(sen_need)))
+    return active_plans, sen_need
 
-    # SEN2 identifiers, with the noise real records have: typing errors, name variants, house moves,
-    # transposed birth dates, and UPNs missing before school age
-    first_req = pd.Series(q_date).groupby(q_child).min()
-    age_at_first_req = (first_req.to_numpy() - dob[send_children]) / DAY / YEAR_DAYS
-    m = send_children.size
-    s_fore = forename[send_children].astype(object)
-    s_sur = surname[send_children].astype(object)
+
+# --- noise: the person tables, with the errors and gaps real identifiers have ---------------------------------------
+
+
+def _identifiers(
+    rng: np.random.Generator, pop: _Population, con: _Contacts, req: _Requests
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SEN2 and CSC person tables. The two sides share the child's UPN, which is all linkage can rely on when
+    names, birth dates and postcodes disagree."""
+    sen2_person, upn = _sen2_person(rng, pop, req)
+    return sen2_person, _ssd_person(rng, pop, con, upn)
+
+
+def _sen2_person(rng: np.random.Generator, pop: _Population, req: _Requests) -> tuple[pd.DataFrame, np.ndarray]:
+    """SEN2 identifiers with typing errors, name variants, house moves, transposed birth dates, and UPNs missing
+    before school age. Also returns every child's UPN (by child), drawn here."""
+    children = req.children
+    first_req = pd.Series(req.date).groupby(req.child).min()
+    age_at_first_req = (first_req.to_numpy() - pop.dob[children]) / DAY / YEAR_DAYS
+    m = children.size
+    s_fore = pop.forename[children].astype(object)
+    s_sur = pop.surname[children].astype(object)
     typo = rng.random(m) < 0.03
     s_sur[typo] = _typo(s_sur[typo], rng)
     variant = rng.random(m) < 0.03
     s_fore[variant] = [NICKNAMES.get(f, f) for f in s_fore[variant]]
-    s_dob = dob[send_children].copy()
+    s_dob = pop.dob[children].copy()
     swap = rng.random(m) < 0.01
     s_dob[swap] = _swap_day_month(s_dob[swap])
-    s_post = np.where(rng.random(m) < 0.15, _postcodes(rng, m), postcode[send_children])
+    s_post = np.where(rng.random(m) < 0.15, _postcodes(rng, m), pop.postcode[children])
     s_upn_known = (age_at_first_req >= 4) & (rng.random(m) < 0.97)
-    upn = np.char.add("A", np.char.zfill(rng.permutation(n).astype(str), 12))
+    upn = np.char.add("A", np.char.zfill(rng.permutation(pop.n).astype(str), 12))
     sen2_person = pd.DataFrame(
         {
-            "person_table_id": sen_id[send_children],
-            "upn": np.where(s_upn_known, upn[send_children], None),
+            "person_table_id": req.sen_id[children],
+            "upn": np.where(s_upn_known, upn[children], None),
             "upn_unknown": np.where(s_upn_known, None, np.where(age_at_first_req < 6, "UN1", "UN2")),
             "forename": s_fore,
             "surname": s_sur,
             "person_birth_date": _days(s_dob),
-            "sex": sex[send_children],
+            "sex": pop.sex[children],
             "ethnicity": rng.choice(ETHNICITY, m, p=ETHNICITY_P),
             "postcode": s_post,
         }
     )
+    return sen2_person, upn
 
-    # CSC person: UPNs are mostly missing for children first known before school age
-    first_known = np.full(n, never, dtype="datetime64[D]")
-    np.minimum.at(first_known, c_child, _days(c_date))
-    age_first_known = (first_known[csc_children] - dob[csc_children]) / DAY / YEAR_DAYS
+
+def _ssd_person(rng: np.random.Generator, pop: _Population, con: _Contacts, upn: np.ndarray) -> pd.DataFrame:
+    """CSC person records: UPNs are mostly missing for children first known before school age."""
+    children = con.csc_children
+    age_first_known = (con.first_known[children] - pop.dob[children]) / DAY / YEAR_DAYS
     p_upn = np.where(age_first_known >= 5, 0.8, 0.1)
-    ssd_person = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "pers_person_id": pers_id[csc_children],
-            "pers_upn": np.where(rng.random(csc_children.size) < p_upn, upn[csc_children], None),
-            "pers_forename": forename[csc_children],
-            "pers_surname": surname[csc_children],
-            "pers_sex": sex[csc_children],
-            "pers_ethnicity": rng.choice(ETHNICITY, csc_children.size, p=ETHNICITY_P),
-            "pers_dob": _days(dob[csc_children]),
-            "pers_postcode": postcode[csc_children],
+            "pers_person_id": con.pers_id[children],
+            "pers_upn": np.where(rng.random(children.size) < p_upn, upn[children], None),
+            "pers_forename": pop.forename[children],
+            "pers_surname": pop.surname[children],
+            "pers_sex": pop.sex[children],
+            "pers_ethnicity": rng.choice(ETHNICITY, children.size, p=ETHNICITY_P),
+            "pers_dob": _days(pop.dob[children]),
+            "pers_postcode": pop.postcode[children],
         }
     )
-
-    # manual case review: separation and imprisonment for children who had an EHCNA request and are known to CSC
-    reviewed = np.intersect1d(send_children, csc_children)
-    rows = []
-    for d in REVIEW_ONLY:
-        sel = reviewed[has[d][reviewed]]
-        documented = np.maximum(onset[d][sel] + rng.integers(30, 400, sel.size) * DAY, start)
-        ok = live(sel, documented)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "person_id": pers_id[sel[ok]],
-                    "adversity_type": d,
-                    "date_first_documented": _days(documented[ok]),
-                    "source_document_type": "case_note",
-                    "reviewer": "SYN",
-                }
-            )
-        )
-    review = pd.concat(rows, ignore_index=True).sort_values(["person_id", "adversity_type"], ignore_index=True)
-    review.insert(0, "review_id", _ids("V", len(review)))
-
-    # the resident population, for denominators
-    population = pd.DataFrame(
-        {
-            "population_id": _ids("Z", n),
-            "pers_person_id": np.where(pers_id == "", None, pers_id),
-            "person_table_id": np.where(sen_id == "", None, sen_id),
-            "birth_date": _days(dob),
-            "sex": sex,
-            "imd_decile": imd.astype(str),
-            "entry_date": _days(np.maximum(dob, start)),
-            "exit_date": _days(exit_date),
-        }
-    )
-    population.loc[exit_date == never, "exit_date"] = pd.NaT
-
-    tables = {
-        "ssd_person": ssd_person,
-        "ssd_contacts": contacts,
-        "ssd_early_help_episodes": early_help,
-        "ssd_cin_episodes": referrals,
-        "ssd_cin_assessments": assessments,
-        "ssd_assessment_factors": factors,
-        "ssd_cin_plans": cin_plans,
-        "ssd_s47_enquiry": s47_enquiry,
-        "ssd_cp_plans": cp_plans,
-        "ssd_cla_episodes": cla,
-        "sen2_person": sen2_person,
-        "sen2_requests": requests,
-        "sen2_assessment": assessment,
-        "sen2_named_plan": named_plan,
-        "sen2_active_plans": active_plans,
-        "sen2_sen_need": sen_need,
-        "adversity_review": review,
-        "population": population,
-    }
-    for name, frame in tables.items():
-        tables[name] = frame[schema.TABLE[name].column_names]
-
-    # --- ground truth
-    both = np.intersect1d(send_children, csc_children)
-    links = pd.DataFrame(
-        {
-            "pers_person_id": pers_id[both],
-            "person_table_id": sen_id[both],
-            "age_first_known_to_csc": (first_known[both] - dob[both]) / DAY / YEAR_DAYS,
-        }
-    )
-    onset_df = pd.concat(
-        [
-            pd.DataFrame({"child": np.flatnonzero(has[d]), "domain": d, "onset_date": _days(onset[d][has[d]])})
-            for d in DOMAINS
-        ],
-        ignore_index=True,
-    )
-    onset_df["pers_person_id"] = pers_id[onset_df["child"]]
-    onset_df["person_table_id"] = sen_id[onset_df["child"]]
-    documented = _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review)
-    truth_measures = _truth_measures(q_child, q_date, dob, first_known, documented, start)
-    truth = {
-        "person_links": links,
-        "adversity_onset": onset_df.drop(columns="child"),
-        "documented_adversity": documented,
-    }
-    return SyntheticLA(tables, truth, truth_measures, extract_date)
 
 
 def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -949,19 +1216,58 @@ def _swap_day_month(dates: np.ndarray) -> np.ndarray:
     return swapped.to_numpy().astype("datetime64[D]")
 
 
-def _documented_events(pers_id, a_child, a_auth, factor_lists, cp_i, cp_start, cp_dom, review) -> pd.DataFrame:
+# --- ground truth -------------------------------------------------------------------------------------------------
+
+
+def _truth(
+    pop: _Population, adv: _Adversity, care: _SocialCare, req: _Requests, review: pd.DataFrame
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """What the generator knows and an analysis has to find out: who is who on the two sides, when adversity
+    began, when the records first documented it, and the reference-study measures."""
+    con = care.contacts
+    both = np.intersect1d(req.children, con.csc_children)
+    links = pd.DataFrame(
+        {
+            "pers_person_id": con.pers_id[both],
+            "person_table_id": req.sen_id[both],
+            "age_first_known_to_csc": (con.first_known[both] - pop.dob[both]) / DAY / YEAR_DAYS,
+        }
+    )
+    onset_df = pd.concat(
+        [
+            pd.DataFrame(
+                {"child": np.flatnonzero(adv.has[d]), "domain": d, "onset_date": _days(adv.onset[d][adv.has[d]])}
+            )
+            for d in DOMAINS
+        ],
+        ignore_index=True,
+    )
+    onset_df["pers_person_id"] = con.pers_id[onset_df["child"]]
+    onset_df["person_table_id"] = req.sen_id[onset_df["child"]]
+    documented = _documented_events(care, review)
+    truth_measures = _truth_measures(req.child, req.date, pop.dob, con.first_known, documented, pop.start)
+    truth = {
+        "person_links": links,
+        "adversity_onset": onset_df.drop(columns="child"),
+        "documented_adversity": documented,
+    }
+    return truth, truth_measures
+
+
+def _documented_events(care: _SocialCare, review: pd.DataFrame) -> pd.DataFrame:
     """Adversity as the records document it (child index, domain, date), tracked by the generator itself."""
+    asm, cp = care.assessments, care.cp
     fa = [
-        (a_child[i], CODE_DOMAIN[c], a_auth[i])
-        for i, codes_ in enumerate(factor_lists)
+        (asm.child[i], CODE_DOMAIN[c], asm.auth[i])
+        for i, codes_ in enumerate(care.factor_lists)
         for c in codes_
         if c in CODE_DOMAIN
     ]
     parts = [
         pd.DataFrame(fa, columns=["child", "domain", "date"]),
-        pd.DataFrame({"child": a_child[cp_i], "domain": cp_dom[cp_i], "date": _days(cp_start)}),
+        pd.DataFrame({"child": asm.child[cp.assessment], "domain": cp.domain, "date": _days(cp.start)}),
     ]
-    index_of = {p: i for i, p in enumerate(pers_id) if p}
+    index_of = {p: i for i, p in enumerate(care.contacts.pers_id) if p}
     parts.append(
         pd.DataFrame(
             {

@@ -8,6 +8,7 @@ the synthetic data are written. The same LA gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -227,62 +228,85 @@ def _write_sen2(la: synth.SyntheticLA, out: Path) -> Path:
             "sen2_sen_need",
         )
     }
-    requests = _records(t["sen2_requests"], "person_table_id")
-    assessments = _records(t["sen2_assessment"], "requests_table_id")
-    plans = _records(t["sen2_named_plan"], "assessment_table_id")
-    active = _records(t["sen2_active_plans"], "requests_table_id")
-    needs = _records(t["sen2_sen_need"], "active_plans_table_id")
+    under = _Sen2Children(
+        requests=_records(t["sen2_requests"], "person_table_id"),
+        assessments=_records(t["sen2_assessment"], "requests_table_id"),
+        plans=_records(t["sen2_named_plan"], "assessment_table_id"),
+        active=_records(t["sen2_active_plans"], "requests_table_id"),
+        needs=_records(t["sen2_sen_need"], "active_plans_table_id"),
+    )
     year = la.extract_date.year
     lines = _header("SEN2", year, la.extract_date.isoformat()) + ["  <Persons>"]
     for p in t["sen2_person"].to_dict("records"):
-        lines += [
-            "    <Person>",
-            *_el("Surname", p["surname"], 3),
-            *_el("Forename", p["forename"], 3),
-            *_el("PersonBirthDate", p["person_birth_date"], 3),
-            *_el("Sex", p["sex"], 3),
-            *_el("Ethnicity", p["ethnicity"], 3),
-            *_el("PostCode", p["postcode"], 3),
-            *_el("UPN", p["upn"], 3),
-            *_el("UPNunknown", p["upn_unknown"], 3),
-        ]
-        for q in requests.get(p["person_table_id"], []):
-            lines += [
-                "      <Requests>",
-                *_el("ReceivedDate", q["received_date"], 4),
-                *_el("RequestSource", q["request_source"], 4),
-                *_el("RequestOutcomeDate", q["request_outcome_date"], 4),
-                *_el("RequestOutcome", q["request_outcome"], 4),
-            ]
-            for a in assessments.get(q["requests_table_id"], []):
-                lines += [
-                    "        <Assessment>",
-                    *_el("AssessmentOutcome", a["assessment_outcome"], 5),
-                    *_el("AssessmentOutcomeDate", a["assessment_outcome_date"], 5),
-                    *_el("Week20", a["week20"], 5),
-                ]
-                for n in plans.get(a["assessment_table_id"], []):
-                    lines += [
-                        "          <NamedPlan>",
-                        *_el("StartDate", n["start_date"], 6),
-                        *_el("CeaseDate", n["cease_date"], 6),
-                        *_el("CeaseReason", n["cease_reason"], 6),
-                        "          </NamedPlan>",
-                    ]
-                lines.append("        </Assessment>")
-            for ap in active.get(q["requests_table_id"], []):
-                lines += ["        <ActivePlans>", *_el("LastReview", ap["last_review"], 5)]
-                for s in needs.get(ap["active_plans_table_id"], []):
-                    lines += [
-                        "          <SENneed>",
-                        *_el("SENtype", s["sen_type"], 6),
-                        *_el("SENtypeRank", s["sen_type_rank"], 6),
-                        "          </SENneed>",
-                    ]
-                lines.append("        </ActivePlans>")
-            lines.append("      </Requests>")
-        lines.append("    </Person>")
+        lines += _sen2_person(p, under)
     lines += ["  </Persons>", "</Message>", ""]
     path = out / f"SEN2_{year}.xml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+@dataclasses.dataclass
+class _Sen2Children:
+    """The records under each SEN2 element, by the id of the record they belong to."""
+
+    requests: dict[str, list[dict]]  # by person
+    assessments: dict[str, list[dict]]  # by request
+    plans: dict[str, list[dict]]  # by assessment
+    active: dict[str, list[dict]]  # by request
+    needs: dict[str, list[dict]]  # by active plan
+
+
+def _sen2_person(p: dict, under: _Sen2Children) -> list[str]:
+    """One `Person` element with its requests."""
+    lines = [
+        "    <Person>",
+        *_el("Surname", p["surname"], 3),
+        *_el("Forename", p["forename"], 3),
+        *_el("PersonBirthDate", p["person_birth_date"], 3),
+        *_el("Sex", p["sex"], 3),
+        *_el("Ethnicity", p["ethnicity"], 3),
+        *_el("PostCode", p["postcode"], 3),
+        *_el("UPN", p["upn"], 3),
+        *_el("UPNunknown", p["upn_unknown"], 3),
+    ]
+    for q in under.requests.get(p["person_table_id"], []):
+        lines += _sen2_request(q, under)
+    return lines + ["    </Person>"]
+
+
+def _sen2_request(q: dict, under: _Sen2Children) -> list[str]:
+    """One `Requests` element with its assessments and their named plans, and its active plans and their needs."""
+    lines = [
+        "      <Requests>",
+        *_el("ReceivedDate", q["received_date"], 4),
+        *_el("RequestSource", q["request_source"], 4),
+        *_el("RequestOutcomeDate", q["request_outcome_date"], 4),
+        *_el("RequestOutcome", q["request_outcome"], 4),
+    ]
+    for a in under.assessments.get(q["requests_table_id"], []):
+        lines += [
+            "        <Assessment>",
+            *_el("AssessmentOutcome", a["assessment_outcome"], 5),
+            *_el("AssessmentOutcomeDate", a["assessment_outcome_date"], 5),
+            *_el("Week20", a["week20"], 5),
+        ]
+        for n in under.plans.get(a["assessment_table_id"], []):
+            lines += [
+                "          <NamedPlan>",
+                *_el("StartDate", n["start_date"], 6),
+                *_el("CeaseDate", n["cease_date"], 6),
+                *_el("CeaseReason", n["cease_reason"], 6),
+                "          </NamedPlan>",
+            ]
+        lines.append("        </Assessment>")
+    for ap in under.active.get(q["requests_table_id"], []):
+        lines += ["        <ActivePlans>", *_el("LastReview", ap["last_review"], 5)]
+        for s in under.needs.get(ap["active_plans_table_id"], []):
+            lines += [
+                "          <SENneed>",
+                *_el("SENtype", s["sen_type"], 6),
+                *_el("SENtypeRank", s["sen_type_rank"], 6),
+                "          </SENneed>",
+            ]
+        lines.append("        </ActivePlans>")
+    return lines + ["      </Requests>"]

@@ -8,6 +8,7 @@ import pytest
 from analysis import pipeline
 from analysis.contract import schema
 from analysis.errors import UserError
+from analysis.ingest.source import check_extract
 from analysis.params import params_from_dict
 from analysis.synth.case_series import generate_case_series
 from analysis.synth.write import write
@@ -76,7 +77,7 @@ def test_linkage_is_perfect_and_every_child_is_in_the_cohort(reference):
 
 def test_extract_validates_without_problems(reference):
     out, _, _ = reference
-    result = pipeline.check_extract(out / "extract", pd.Timestamp("2026-03-31"))
+    result = check_extract(out / "extract", pd.Timestamp("2026-03-31"))
     assert result.problems.empty, result.problems.head().to_string()
 
 

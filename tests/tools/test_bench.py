@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import bench
 from analysis.paths import REPO
+from tools.bench import BUDGETS, LINK_100K, judge, results_frame, write_results
 
 
 def _records(**over) -> list[dict]:
@@ -23,7 +23,7 @@ def _records(**over) -> list[dict]:
         ("validate", 2_000_000): (20.0, 3000.0, ""),
         ("link", 2_000_000): (30.0, 2000.0, ""),
         ("derive", 2_000_000): (50.0, 6000.0, ""),
-        (bench.LINK_100K, 100_000): (60.0, 1500.0, ""),
+        (LINK_100K, 100_000): (60.0, 1500.0, ""),
     }
     for key, value in over.items():
         stage, children = key.rsplit("@", 1)
@@ -32,12 +32,12 @@ def _records(**over) -> list[dict]:
 
 
 def _verdicts(records) -> dict[str, dict]:
-    return {v["budget"].split(":")[0]: v for v in bench.judge(bench.results_frame(records))}
+    return {v["budget"].split(":")[0]: v for v in judge(results_frame(records))}
 
 
 def test_every_budget_met_when_results_are_within_them():
     verdicts = _verdicts(_records())
-    assert len(verdicts) == len(bench.BUDGETS)
+    assert len(verdicts) == len(BUDGETS)
     assert {v["result"] for v in verdicts.values()} == {"met"}
 
 
@@ -54,7 +54,7 @@ def test_every_budget_met_when_results_are_within_them():
         ("derive@2000000", (130.0, 6000.0, ""), "derive on 2,000,000 children", "over 120 s"),
         ("derive@2000000", (50.0, 9000.0, ""), "derive on 2,000,000 children", "over 8 GB"),
         ("derive@2000000", (70.0, 6000.0, ""), "derive on 2,000,000 children", "over 3x"),  # floor is 20 s
-        (f"{bench.LINK_100K}@100000", (60.0, 4500.0, ""), "link 100k x 100k", "over 4 GB"),
+        (f"{LINK_100K}@100000", (60.0, 4500.0, ""), "link 100k x 100k", "over 4 GB"),
         (
             "validate@2000000",
             (45.0, 3000.0, ""),
@@ -77,7 +77,7 @@ def test_a_budget_exceeded_is_not_met_and_says_why(key, value, budget, reason):
 
 def test_a_failed_stage_is_not_met_and_a_missing_one_not_measured():
     records = _records(**{"derive@2000000": (None, None, "stopped: still running after 900 s")})
-    records = [r for r in records if r["stage"] != bench.LINK_100K]
+    records = [r for r in records if r["stage"] != LINK_100K]
     verdicts = _verdicts(records)
     assert verdicts["derive on 2,000,000 children"]["result"] == "not met"
     assert "still running after 900 s" in verdicts["derive on 2,000,000 children"]["why"]
@@ -92,7 +92,7 @@ def test_results_are_written_in_the_agreed_shape(tmp_path):
             "make book (after set-up)@60000": (75.0, 3000.0, ""),
         }
     )
-    csv, md = bench.write_results(records, tmp_path)
+    csv, md = write_results(records, tmp_path)
     frame = pd.read_csv(csv)
     assert list(frame.columns) == ["stage", "children", "seconds", "peak_mb"]
     derive = frame[(frame["stage"] == "derive") & (frame["children"] == 2_000_000)].iloc[0]
@@ -109,7 +109,7 @@ def test_results_are_written_in_the_agreed_shape(tmp_path):
 def test_quick_run_writes_positive_times(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.bench", "--sizes", "2000", "--out", str(out), "--quick"],
+        [sys.executable, "-m", "tools.bench", "--sizes", "2000", "--out", str(out), "--quick"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -130,17 +130,13 @@ def test_runs_either_side_of_a_budget_and_stopped_stages_are_shown(tmp_path):
     records = _records(
         **{
             "prose-only rebuild@60000": (14.9, 900.0, "fastest of 3 runs (14.9, 16.0, 15.6 s)"),
-            f"{bench.LINK_100K}@100000": (
-                None,
-                16_400.0,
-                "stopped: the process tree used 16.0 GB, over the 16 GB limit",
-            ),
+            f"{LINK_100K}@100000": (None, 16_400.0, "stopped: the process tree used 16.0 GB, over the 16 GB limit"),
         }
     )
     prose = _verdicts(records)["prose-only rebuild (60,000 children)"]
     assert prose["result"] == "met"
     assert prose["caveat"].startswith("2 of 3 runs took 15 s or more")
-    _, md = bench.write_results(records, tmp_path)
+    _, md = write_results(records, tmp_path)
     text = md.read_text()
     assert "| met (2 of 3 runs took 15 s or more: 14.9, 16.0, 15.6 s) |" in text
     assert "100,000 SEND people): stopped at 16 GB." in text

@@ -1,0 +1,124 @@
+"""Disclosure scan: the last check before a report is published.
+
+`scan(site_dir, extract_dir, ...)` reads everything a reader could download (the HTML site, its CSV, JSON and
+notebook files, the published `tables/*.csv` and `*.json` beside the site, and optionally the executed notebooks)
+and returns one row per finding:
+
+- ``identifier``: a value of an identifier column of the extract (`Column.identifier` in `analysis.schema`).
+  Ids, UPNs and other identifiers are matched as whole tokens (case-insensitive); postcodes with and without the
+  space; birth dates as ``yyyy-mm-dd`` and ``dd/mm/yyyy``; names as the child's full "Forename Surname" (either
+  order), and single names only when unusual enough to point at a child (see `MIN_NAME_LENGTH`).
+  Values too short to be distinctive are not matched (`MIN_ID_LENGTH`, `MIN_NUMERIC_ID_LENGTH`).
+  The finding never repeats the value: it shows its first two characters, its length and where it came from.
+- ``small count``: a count from 1 to threshold - 1 in a published table (see `count_columns` for which columns are
+  counts), in a glued notebook value, in "N of M" prose, or in a JSON count (measures.json numerators and
+  denominators, and their difference). Also a suppressed count that can be recovered: a share published beside it,
+  or a total row when it is the only suppressed cell of its column.
+- ``child-level row`` (public edition only): a table with a column named ``child`` or a column of pseudonymised child
+  keys (``c_`` and 16 hex digits), or such keys anywhere in a page.
+
+Tokens are collected once per document and intersected with sets of identifier values (n-grams for values of
+several words), so a 60,000-child extract is scanned in seconds.
+
+Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `text`), all writing
+to one `findings.Findings`; `identifiers` and `counts` decide what a leak is, `site` walks the site and `run` holds
+`scan` and how its findings are reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.privacy.scan.counts import (
+    COUNT_KEYS,
+    N_CHILDREN,
+    N_OF_M,
+    NON_COUNT_GLUE,
+    NON_COUNT_HEADERS,
+    NON_COUNT_WORDS,
+    NUMBER,
+    SHARE_WORDS,
+    SUPPRESSED,
+    SYMBOLS,
+    TOTAL_ROW,
+    count_columns,
+)
+from analysis.privacy.scan.findings import COLUMNS, KINDS
+from analysis.privacy.scan.identifiers import (
+    AUTHORED,
+    ISO_DATE,
+    MIDNIGHT,
+    MIN_ID_LENGTH,
+    MIN_NAME_LENGTH,
+    MIN_NUMERIC_ID_LENGTH,
+    TOKEN,
+    UK_DATE,
+    Identifiers,
+    authored_words,
+    load_identifiers,
+    mask,
+)
+from analysis.privacy.scan.run import published_values, refuse_if_unsafe, scan, summarise
+from analysis.privacy.scan.site import TEXT_SUFFIXES, VENDOR_DIRS
+from analysis.privacy.scan.text import PSEUDONYM
+
+__all__ = [
+    "AUTHORED",
+    "COLUMNS",
+    "COUNT_KEYS",
+    "ISO_DATE",
+    "KINDS",
+    "MIDNIGHT",
+    "MIN_ID_LENGTH",
+    "MIN_NAME_LENGTH",
+    "MIN_NUMERIC_ID_LENGTH",
+    "NON_COUNT_GLUE",
+    "NON_COUNT_HEADERS",
+    "NON_COUNT_WORDS",
+    "NUMBER",
+    "N_CHILDREN",
+    "N_OF_M",
+    "PSEUDONYM",
+    "SHARE_WORDS",
+    "SUPPRESSED",
+    "SYMBOLS",
+    "TEXT_SUFFIXES",
+    "TOKEN",
+    "TOTAL_ROW",
+    "UK_DATE",
+    "VENDOR_DIRS",
+    "Identifiers",
+    "authored_words",
+    "count_columns",
+    "gate",
+    "load_identifiers",
+    "mask",
+    "published_values",
+    "refuse_if_unsafe",
+    "scan",
+    "summarise",
+]
+
+
+def gate(params, extract_dir: Path | None, chapters: str):
+    """The publish gate for a build with these parameters: a function of (staged folder, work folder) that scans
+    the staged site, its tables and JSON, and the executed notebooks of `book/<chapters>`, writes any findings to
+    work/disclosure_findings.csv and refuses (raises) when there are any. A comparison has no extract.
+
+    It lives here, not in `run`, so that it calls `scan` through this package: whoever replaces
+    `analysis.privacy.scan.scan` (a test planting findings) replaces what the gate runs."""
+
+    def check(stage: Path, work: Path) -> None:
+        findings = scan(
+            stage / "html",
+            extract_dir,
+            params.disclosure_threshold,
+            params.edition,
+            notebooks_dir=work / "book_stage" / "book" / chapters,
+            allow=published_values(params),
+        )
+        if not findings.empty:
+            findings.to_csv(work / "disclosure_findings.csv", index=False)
+        refuse_if_unsafe(findings)
+
+    return check

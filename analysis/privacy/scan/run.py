@@ -1,0 +1,89 @@
+"""The scan of everything a reader could download, and how its findings are reported and refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import UserError
+from analysis.privacy.scan.findings import Findings
+from analysis.privacy.scan.identifiers import Identifiers, load_identifiers
+from analysis.privacy.scan.json_files import read_json
+from analysis.privacy.scan.notebooks import read_notebook
+from analysis.privacy.scan.site import read_file, walk
+from analysis.privacy.scan.tables import read_csv
+
+
+def scan(
+    site_dir: Path,
+    extract_dir: Path | None,
+    threshold: int = 10,
+    edition: str = "public",
+    notebooks_dir: Path | None = None,
+    *,
+    tables_dir: Path | None = None,
+    json_dir: Path | None = None,
+    allow: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Every identifier, small count and (public edition) child-level row a reader could see or download.
+
+    Reads the site (HTML text and attribute values, CSV, XLSX, JSON and notebooks, including `_sources/*.ipynb`),
+    `tables_dir` (default: `tables/` beside the site) and the `*.json` files in `json_dir` (default: the folder
+    holding the site), and, if given, the executed notebooks in `notebooks_dir`. `allow` lists values published by
+    design that may coincide with an identifier, such as the dates of the study window (see `published_values`).
+    Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
+    """
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        raise UserError(f"Site folder not found: {site_dir}")
+    if edition not in ("public", "internal"):
+        raise UserError(f"edition must be 'public' or 'internal', not '{edition}'.")
+    # a comparison of authorities' aggregate returns has no extract, so no identifiers to look for
+    ids = load_identifiers(Path(extract_dir), threshold, allow) if extract_dir else Identifiers({}, {}, {})
+    f = Findings(site_dir, ids, threshold, edition)
+    for path, vendor in walk(site_dir):
+        read_file(f, path, vendor)
+    tables_dir = Path(tables_dir) if tables_dir else site_dir.parent / "tables"
+    if tables_dir.is_dir() and site_dir.resolve() not in tables_dir.resolve().parents:
+        for path in sorted(tables_dir.glob("*.csv")):
+            read_csv(f, path)
+    json_dir = Path(json_dir) if json_dir else site_dir.parent
+    if json_dir.resolve() != site_dir.resolve():
+        for path in sorted(json_dir.glob("*.json")):
+            read_json(f, path)
+    if notebooks_dir is not None:
+        for path in sorted(Path(notebooks_dir).rglob("*.ipynb")):
+            if ".ipynb_checkpoints" not in path.parts:
+                read_notebook(f, path)
+    return f.frame()
+
+
+def published_values(params) -> list[str]:
+    """Values a run publishes by design that may equal a birth date: the study window (from `RunParams`)."""
+    return [d.isoformat() for d in (params.study_start, params.study_end)]
+
+
+def summarise(findings: pd.DataFrame, examples: int = 3) -> str:
+    """Findings grouped by page and kind, with counts and the first few examples."""
+    lines = []
+    for (page, kind), g in findings.groupby(["page", "kind"], sort=True):
+        n = len(g)
+        label = kind if n == 1 else ("child-level rows" if kind == "child-level row" else f"{kind}s")
+        shown = "; ".join(f"{v} ({d})" for v, d in zip(g["value"].head(examples), g["detail"].head(examples)))
+        more = f"; and {n - examples} more" if n > examples else ""
+        lines.append(f"  {page}: {n} {label}: {shown}{more}")
+    return "\n".join(lines)
+
+
+def refuse_if_unsafe(findings: pd.DataFrame) -> None:
+    """Raise a UserError naming every page with a finding; do nothing when there are none."""
+    if findings is None or findings.empty:
+        return
+    kinds = findings["kind"].value_counts()
+    counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    raise UserError(
+        f"The disclosure scan found {len(findings)} problem(s) ({counts}) on "
+        f"{findings['page'].nunique()} page(s); nothing was published.\n{summarise(findings)}"
+    )

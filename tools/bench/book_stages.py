@@ -1,0 +1,189 @@
+"""The book stages, one function each (same shape as in `stages`), and the snapshot of the working tree that the
+chapters and the CLI builds run in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.bench.plan import REPO, Job
+
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "_build", "node_modules", "__pycache__", "*.egg-info", ".pytest_cache", ".ipynb_checkpoints"
+)
+PROSE_EDIT = "\n\nThis sentence was added by the benchmark to stand for a prose-only edit.\n"
+CHAPTERS_RESULT = "chapters.json"  # in the job's folder: what `tools.bench.chapters` measured, and the staged book
+
+
+def snapshot(dest: Path) -> Path:
+    """A copy of the working tree (without .venv, _build, .git) for the chapters and CLI builds: other engineers
+    may be editing the analysis code while the benchmark runs, which would change the cache keys between two
+    builds; the copy also has its own, initially empty, study and chapter caches (its _build/cache), and its
+    chapters can be edited."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(REPO, dest, ignore=SNAPSHOT_IGNORE)
+    where = subprocess.run(
+        [sys.executable, "-c", "import analysis; print(analysis.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=dest,
+        env=_snapshot_env(dest),
+        check=True,
+    ).stdout.strip()
+    if not Path(where).resolve().is_relative_to(dest.resolve()):
+        raise RuntimeError(f"the snapshot's build would import analysis from {where}")
+    return dest
+
+
+def _snapshot_env(repo: Path) -> dict:
+    path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def _run_in_snapshot(job: Job, cmd: list[str]) -> subprocess.CompletedProcess:
+    repo = Path(job.repo)
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=_snapshot_env(repo))
+
+
+def execute_chapters(job: Job):
+    """`book.execute` on the saved study, in the snapshot with a cold chapter cache of its own: chapters execute
+    in worker processes and kernels that import the package afresh, so the cache location cannot be changed from
+    here. Timed inside that process, without its start-up."""
+    work, result = job.work.resolve(), Path(job.tmp).resolve() / CHAPTERS_RESULT
+    shutil.rmtree(Path(job.repo) / "_build" / "cache", ignore_errors=True)
+    cmd = [sys.executable, "-m", "tools.bench.chapters", str(work), str(result)]
+
+    def run():
+        proc = _run_in_snapshot(job, cmd)
+        if proc.returncode != 0:
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "Error" in line]
+            raise RuntimeError(errors[-1] if errors else (proc.stdout + proc.stderr)[-300:])
+        times = json.loads((work / "study" / "run_times.json").read_text())
+        slowest = max(times, key=times.get)
+        measured = json.loads(result.read_text())
+        src = Path(measured["src"])
+        return {
+            "seconds": measured["seconds"],
+            "note": f"{sum(1 for _ in src.rglob('*.ipynb'))} chapters on {os.cpu_count()} workers; "
+            f"slowest {slowest} {times[slowest]:.1f} s (timed inside the process, without start-up)",
+        }
+
+    return run, None
+
+
+def _staged(job: Job) -> Path:
+    """The staged book with its executed chapters, as the chapters stage left it."""
+    return Path(json.loads((Path(job.tmp) / CHAPTERS_RESULT).read_text())["src"])
+
+
+def build_book(job: Job):
+    """`book.build_html` alone, on the chapters the previous stage executed, into a fresh output folder (a full
+    build, not an incremental one): Jupyter Book exactly as the build runs it."""
+    from analysis.errors import UserError
+    from analysis.report import book
+
+    src, work = _staged(job), job.work.resolve()
+    cmd = book.jupyter_book_command(src, work)
+    shutil.rmtree(cmd[cmd.index("--path-output") + 1], ignore_errors=True)
+
+    def run():
+        try:
+            html = book.build_html(src, work)
+        except UserError as exc:
+            problems = [line.strip() for line in str(exc).splitlines()[1:4]]
+            raise RuntimeError("the book did not build cleanly: " + "; ".join(problems)) from None
+        return {"note": f"{sum(1 for _ in html.rglob('*.html'))} HTML files"}
+
+    return run, None
+
+
+def floor_book(job: Job):
+    """Jupyter Book on copies of the executed chapters with a bare configuration: what it costs at the least."""
+    import yaml
+
+    from analysis.report import book
+
+    work, staged = job.work.resolve(), _staged(job)
+    src, out = work / "floor_book", work / "floor_out"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    src.mkdir(parents=True)
+    executed = {p.stem: p for p in staged.rglob("*.ipynb") if "_build" not in p.relative_to(staged).parts}
+    names = [Path(f).name for f in book.executable(book.toc_chapters())]
+    for n in names:
+        shutil.copy(executed[n], src / f"{n}.ipynb")
+    config = {"title": "floor", "only_build_toc_files": True, "execute": {"execute_notebooks": "off"}}
+    (src / "_config.yml").write_text(yaml.safe_dump(config))
+    toc = {"format": "jb-book", "root": names[0], "chapters": [{"file": n} for n in names[1:]]}
+    (src / "_toc.yml").write_text(yaml.safe_dump(toc))
+    jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
+    cmd = [jupyter_book, "build", str(src), "--builder", "html", "--path-output", str(out)]
+
+    def run():
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"jupyter-book failed: {(proc.stdout + proc.stderr)[-500:]}")
+        return {"note": f"{len(names)} executed notebooks, bare configuration"}
+
+    return run, None
+
+
+def _cached_studies(repo: Path) -> set[str]:
+    """The studies in the snapshot's cache (the build no longer says whether it used one)."""
+    cache = repo / "_build" / "cache"
+    return {p.parent.name for p in cache.glob("*/study.json")} if cache.is_dir() else set()
+
+
+def _cli_build(job: Job, out: Path) -> dict:
+    """`make book` once set up: the CLI build on the synthetic extract with its ground truth, in the snapshot."""
+    extract, truth = job.extract.resolve(), (job.la / "truth").resolve()
+    cmd = [sys.executable, "-m", "analysis.cli", "build", "--params", "data_templates/params.example.yml"]
+    cmd += ["--extract", str(extract), "--truth", str(truth), "--out", str(out.resolve())]
+    before = _cached_studies(Path(job.repo))
+    proc = _run_in_snapshot(job, cmd)
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        errors = [line for line in log.splitlines() if line.startswith("error:") or "Error" in line]
+        raise RuntimeError(f"build exited with {proc.returncode}: " + (errors[-1] if errors else log[-300:]))
+    found = re.search(r"Study prepared in ([\d.]+) s", log)
+    cached = not (_cached_studies(Path(job.repo)) - before)  # a study prepared afresh is added to the cache
+    took = found.group(1) if found else "?"
+    return {"note": f"study {'from the cache' if cached else 'prepared'} in {took} s", "cached": cached}
+
+
+def make_book(job: Job):
+    shutil.rmtree(Path(job.repo) / "_build" / "cache", ignore_errors=True)  # cold study and chapter caches
+    out = Path(job.tmp) / "book_out_cli"
+
+    def run():
+        return _cli_build(job, out)
+
+    return run, None
+
+
+def prose_rebuild(job: Job):
+    """The build after a prose edit to one chapter: a sentence appended to the chapter that took longest to
+    execute in the first build (the worst case), nothing else changed."""
+    out = Path(job.tmp) / "book_out_cli"
+    times_file = out / ".work" / "study" / "run_times.json"
+    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    chapter = max(times, key=times.get) if times else "summary"
+    source = next((Path(job.repo) / "book").rglob(f"{chapter}.md"))
+    with open(source, "a", encoding="utf-8") as f:
+        f.write(PROSE_EDIT)
+
+    def run():
+        return _cli_build(job, out)
+
+    def save(res):
+        note = f"{res['note']}; edited {chapter}, the slowest chapter ({times.get(chapter, float('nan')):.1f} s)"
+        if not res.get("cached"):
+            note += "; NOT a warm rebuild: the study cache was missed"
+        return {"note": note}
+
+    return run, save
