@@ -247,9 +247,9 @@ def export_notebooks(dest: str | Path) -> list[Path]:
     """Write each chapter as an unexecuted .ipynb (for nbval, which runs them with their default parameters)."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    paths = []
+    written = []
     for f in executable(toc_chapters()) + executable(toc_chapters(paths.COMPARE_TOC)):
         path = dest / f"{Path(f).name}.ipynb"
         jupytext.write(jupytext.read(REPO / f"{f}.md"), path)
-        paths.append(path)
-    return paths
+        written.append(path)
+    return written
