@@ -1,14 +1,18 @@
-"""The `adversity-report` command: synth, validate, build."""
+"""The `adversity-report` command: synth, validate, build, scan."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
+from analysis import __version__
 from analysis.errors import UserError, ValidationFailed
 from analysis.params import load_params
+
+MIN_CHILDREN = 100  # smaller synthetic authorities leave some tables empty and prove nothing
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -44,8 +48,11 @@ def _synth(args: argparse.Namespace) -> int:
         given = [flag for flag, v in counts.items() if v is not None]
         if given:
             raise UserError(f"{', '.join(given)} only make sense with --case-series N.")
-        if args.children < 1 or args.years < 1:
-            raise UserError("--children and --years must be at least 1.")
+        if args.children < MIN_CHILDREN or not 1 <= args.years <= 30:
+            raise UserError(
+                f"--children must be at least {MIN_CHILDREN} (an authority, not a handful of children) "
+                "and --years from 1 to 30."
+            )
         la = generate(args.children, args.years, args.seed)
     write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
@@ -57,17 +64,30 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(text: str, where: str) -> dt.date:
+    """A date given on the command line: ISO 8601 only (01/04/2020 is 1 April in England, 4 January elsewhere)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{where} '{text}' is not a date in the form YYYY-MM-DD (for example 2026-03-31).") from None
+
+
 def _validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analysis.ingest import source, validate
+    from analysis.privacy import safe_text
 
     extract = Path(args.extract)
-    result = source.check_extract(
-        extract, pd.Timestamp(args.extract_date) if args.extract_date else None, args.source_kind
-    )
-    report = Path(args.report) if args.report else extract / "validation_report.csv"
-    validate.write_report(result.problems, report)
+    date = pd.Timestamp(_iso_date(args.extract_date, "--extract-date")) if args.extract_date else None
+    earliest = pd.Timestamp(_iso_date(args.earliest_birth, "--earliest-birth")) if args.earliest_birth else None
+    result = source.check_extract(extract, date, args.source_kind, earliest)
+    report = Path(args.report) if args.report else Path("validation_report.csv")  # never into the extract
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        safe_text.write_csv(result.problems, report)  # values from the extract: formula-safe
+    except OSError as exc:
+        raise UserError(f"Cannot write the report to {report} ({exc.strerror}); choose another --report.") from None
     print(validate.summarise(result.problems))
     print(f"Full report: {report}")
     return 0 if result.ok else 1
@@ -91,7 +111,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from analysis.privacy import scan
+    from analysis.privacy import safe_text, scan
 
     params = load_params(args.params) if args.params else None
     threshold = args.threshold or (params.disclosure_threshold if params else 10)
@@ -106,7 +126,7 @@ def _scan(args: argparse.Namespace) -> int:
         allow=allow,
     )
     if args.report:
-        findings.to_csv(args.report, index=False)
+        safe_text.write_csv(findings, Path(args.report))
     if findings.empty:
         print(f"No identifiers, small counts or child-level rows found in {args.site}.")
         return 0
@@ -116,6 +136,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adversity-report", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     _synth_command(sub.add_parser("synth", help="write a synthetic local authority extract and its ground truth"))
     _validate_command(sub.add_parser("validate", help="check an extract against the contract"))
@@ -165,8 +186,12 @@ def _synth_command(s: argparse.ArgumentParser) -> None:
 
 def _validate_command(v: argparse.ArgumentParser) -> None:
     v.add_argument("extract", help="the extract folder")
-    v.add_argument("--extract-date", help="events after this date (yyyy-mm-dd) are errors")
-    v.add_argument("--report", help="where to write the full CSV report (default EXTRACT/validation_report.csv)")
+    v.add_argument("--extract-date", help="events after this date (YYYY-MM-DD) are errors")
+    v.add_argument("--report", help="where to write the full CSV report (default ./validation_report.csv)")
+    v.add_argument(
+        "--earliest-birth",
+        help="births before this date (YYYY-MM-DD) are errors (default: 25 years before the extract date)",
+    )
     v.add_argument(
         "--source-kind",
         choices=("ssd", "returns", "templates"),
@@ -194,7 +219,7 @@ def _scan_command(sc: argparse.ArgumentParser) -> None:
     sc.add_argument("--extract", required=True)
     sc.add_argument("--threshold", type=int, help="default: from --params, else 10")
     sc.add_argument("--edition", choices=("public", "internal"), help="default: from --params, else public")
-    sc.add_argument("--notebooks", help="executed notebooks too, e.g. OUT/.work/book_stage/book/chapters")
+    sc.add_argument("--notebooks", help="a folder of executed notebooks (.ipynb) to scan too")
     sc.add_argument("--params", help="run parameters: threshold, edition, and the study window dates as published")
     sc.add_argument("--allow", action="append", help="a value published by design (repeatable)")
     sc.add_argument("--report", help="write every finding to this CSV")

@@ -8,4 +8,9 @@ class UserError(Exception):
 
 
 class ValidationFailed(UserError):
-    """The extract has validation errors; the report has already been written and printed."""
+    """The extract has validation errors: the message summarises them, `problems` holds every one (for the full
+    report, which the caller writes into its own output folder)."""
+
+    def __init__(self, message: str, problems=None):
+        super().__init__(message)
+        self.problems = problems

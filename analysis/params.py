@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,9 @@ class RunParams:
     rounding_base: int | None = None
     match_threshold: float = 0.9
     linkage_backend: str = "duckdb"
-    out: Path = Path("_build")
+    out: Path = Path("_build/report")
     unit_costs: Path | None = None  # YAML of unit costs for the cost chapter (each with its source and year)
+    earliest_birth: dt.date | None = None  # births before this are errors (default: 25 years before the extract)
 
     def as_public_dict(self) -> dict[str, Any]:
         """Parameters as plain values for the provenance page (no secrets are ever held here)."""
@@ -80,8 +82,10 @@ def load_params(path: str | Path) -> RunParams:
     return params_from_dict(raw, str(path))
 
 
-KNOWN_KEYS = ("la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold",
-              "edition", "disclosure", "linkage", "out", "unit_costs")  # fmt: skip
+KNOWN_KEYS = (
+    "la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold", "edition",
+    "disclosure", "linkage", "out", "unit_costs", "earliest_birth",
+)  # fmt: skip
 
 
 def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunParams:
@@ -92,7 +96,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
     base = disclosure.get("rounding_base")
     return RunParams(
         la_name=str(raw["la_name"]),
-        la_code=str(raw["la_code"]),
+        la_code=_la_code(raw["la_code"], source),
         study_start=start,
         study_end=end,
         extract=Path(raw["extract"]) if raw.get("extract") else None,
@@ -100,12 +104,15 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         index_event=_choice(raw, "index_event", ("first_ehcna_request",), source),
         age_threshold=_int(raw.get("age_threshold", 5), f"{source}: age_threshold", 1, 17),
         edition=_choice(raw, "edition", EDITIONS, source),
-        disclosure_threshold=_int(disclosure.get("threshold", 10), f"{source}: disclosure.threshold", 1, 100),
+        disclosure_threshold=_threshold(
+            disclosure.get("threshold", 10), _choice(raw, "edition", EDITIONS, source), source
+        ),
         rounding_base=None if base is None else _int(base, f"{source}: disclosure.rounding_base", 2, 100),
         match_threshold=_probability(linkage.get("match_threshold", 0.9), f"{source}: linkage.match_threshold"),
         linkage_backend=_choice(linkage, "backend", ("duckdb", "spark"), f"{source}: linkage"),
-        out=Path(raw.get("out", "_build")),
+        out=Path(raw.get("out", "_build/report")),
         unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
+        earliest_birth=_date(raw["earliest_birth"], f"{source}: earliest_birth") if raw.get("earliest_birth") else None,
     )
 
 
@@ -123,6 +130,29 @@ def _check_keys(raw: dict[str, Any], source: str) -> None:
     for required in ("la_name", "la_code", "study_window"):
         if required not in raw:
             raise UserError(f"{source}: the required key '{required}' is missing.")
+
+
+PUBLIC_MIN_THRESHOLD = 5  # below this, a published count could point at a handful of children
+LA_CODE = re.compile(r"^(\d{3}|E\d{8})$")
+
+
+def _threshold(value: Any, edition: str, source: str) -> int:
+    """The disclosure threshold: a public edition may not go below PUBLIC_MIN_THRESHOLD."""
+    low = PUBLIC_MIN_THRESHOLD if edition == "public" else 1
+    if edition == "public" and isinstance(value, int) and not isinstance(value, bool) and 1 <= value < low:
+        raise UserError(
+            f"{source}: disclosure.threshold {value} is too low for a public edition (at least {low}); a lower "
+            "threshold is only for the internal edition, which is never published."
+        )
+    return _int(value, f"{source}: disclosure.threshold", low, 100)
+
+
+def _la_code(value: Any, source: str) -> str:
+    """The authority's code: the old three-digit DfE code (e.g. 931) or the GSS code (e.g. E10000024)."""
+    code = str(value).strip()
+    if not LA_CODE.match(code):
+        raise UserError(f"{source}: la_code '{value}' must be a three-digit DfE code (931) or a GSS code (E10000024).")
+    return code
 
 
 def _window(raw: dict[str, Any], source: str) -> tuple[dt.date, dt.date]:

@@ -13,28 +13,28 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.compare import comparison, flags
+from analysis.compare import comparison, flags, returns
 from analysis.compare.comparison import Comparison
 from analysis.derive import assemble
 from analysis.derive.study import Study, cached, code_version
-from analysis.errors import ValidationFailed
+from analysis.errors import UserError, ValidationFailed
 from analysis.ingest import source, validate
 from analysis.link import passes, quality
 from analysis.params import RunParams
-from analysis.privacy import pseudonymise, scan
+from analysis.privacy import pseudonymise, safe_text, scan
 from analysis.report import book, publish
 
 log = logging.getLogger("adversity_report")
 
 
-def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None) -> Study:
+def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None, key: bytes | None = None) -> Study:
     """From extract to the prepared study (no notebooks, no HTML)."""
-    checked = source.check_extract(extract_dir, pd.Timestamp(params.study_end), params.source_kind)
+    earliest = pd.Timestamp(params.earliest_birth) if params.earliest_birth else None
+    checked = source.check_extract(extract_dir, pd.Timestamp(params.study_end), params.source_kind, earliest)
     if not checked.ok:
-        report = Path(extract_dir) / "validation_report.csv"
-        validate.write_report(checked.problems, report)
-        raise ValidationFailed(f"{validate.summarise(checked.problems)}\nFull report: {report}")
+        raise ValidationFailed(validate.summarise(checked.problems), checked.problems)
     t = checked.tables
+    log.info("Linking %s social care and %s SEND records", f"{len(t['ssd_person']):,}", f"{len(t['sen2_person']):,}")
     linkage = passes.link(
         t["ssd_person"],
         t["sen2_person"],
@@ -42,34 +42,49 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None)
         threshold=params.match_threshold,
         backend=params.linkage_backend,
     )
-    key = pseudonymise.load_key(params.edition)  # identifiers stop in derive: the cohort is pseudonymised
+    key = key or pseudonymise.load_key(params.edition)  # identifiers stop in derive: the cohort is pseudonymised
     files = source.extract_files(extract_dir)
     return assemble.derive(params, checked, linkage, quality.quality(linkage, truth_dir), key, files)
 
 
-def prepare_cached(params: RunParams, extract_dir: Path, truth_dir: Path | None = None) -> Study:
-    """`prepare`, reusing a previous result for the same extract, parameters and code."""
-    key = assemble.cache_key(params, source.extract_files(extract_dir), truth_dir)
-    return cached(key, lambda: prepare(params, Path(extract_dir), truth_dir))
+def prepare_cached(
+    params: RunParams, extract_dir: Path, truth_dir: Path | None = None, cache: Path = paths.CACHE
+) -> Study:
+    """`prepare`, reusing a previous result for the same extract, parameters, code and key. The key is read
+    first, so an internal build without one fails even when a prepared study is cached."""
+    if not Path(extract_dir).is_dir():
+        raise UserError(f"Extract folder not found: {extract_dir}")
+    key = pseudonymise.load_key(params.edition)
+    fingerprint = pseudonymise.fingerprint(key, params.edition)
+    cache_key = assemble.cache_key(params, source.extract_files(extract_dir), truth_dir, fingerprint)
+    return cached(cache_key, lambda: prepare(params, Path(extract_dir), truth_dir, key), cache)
 
 
 def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | None = None) -> Path:
     """Run everything, scan what would be published, and publish it: OUT/html, OUT/tables/*.csv,
-    OUT/measures.json, OUT/linkage.json and OUT/linkage_model.json. Nothing in OUT changes unless all succeed."""
+    OUT/measures.json, OUT/linkage.json and OUT/linkage_model.json. Nothing in OUT changes unless all succeed;
+    the prepared study is cached in OUT/.cache (it holds pseudonymised child-level rows: OUT is private)."""
     t0 = time.perf_counter()
-    study = prepare_cached(params, extract_dir, truth_dir)
-    log.info("Study prepared in %.1f s", time.perf_counter() - t0)
+    out = publish.claim(out, (Path(extract_dir),))
+    with publish.build_log(out):
+        try:
+            study = prepare_cached(params, extract_dir, truth_dir, out / ".cache")
+        except ValidationFailed as exc:
+            safe_text.write_csv(exc.problems, out / "validation_report.csv")
+            raise ValidationFailed(f"{exc}\nFull report: {out / 'validation_report.csv'}") from None
+        log.info("Study prepared in %.1f s", time.perf_counter() - t0)
 
-    def make(work: Path) -> Path:
-        files = {
-            "measures.json": study.measures,
-            "linkage.json": dataclasses.asdict(study.linkage),
-            "linkage_model.json": study.linkage_model,
-        }
-        return publish.stage_build(study.tables, work, book.render(study, work, code_version()), files)
+        def make(work: Path) -> Path:
+            files = {
+                "measures.json": study.measures,
+                "linkage.json": dataclasses.asdict(study.linkage),
+                "linkage_model.json": study.linkage_model,
+            }
+            html = book.render(study, work, code_version(), cache=out / ".cache")
+            return publish.stage_build(study.tables, work, html, files)
 
-    publish.release(out, make, scan.gate(params, extract_dir, "chapters"))
-    log.info("Built in %.1f s", time.perf_counter() - t0)
+        publish.release(out, make, scan.gate(params, extract_dir, "chapters"), protected=(Path(extract_dir),))
+        log.info("Built in %.1f s", time.perf_counter() - t0)
     return out / "html" / "index.html"
 
 
@@ -80,13 +95,20 @@ def prepare_comparison(params: RunParams, returns_dir: Path) -> Comparison:
 
 def build_comparison(params: RunParams, returns_dir: Path, out: Path) -> Path:
     """Compare, render the comparison book, scan it and publish OUT/html, OUT/tables and OUT/compare.json."""
-    result = prepare_comparison(params, returns_dir)
+    out = publish.claim(out, (Path(returns_dir),))
+    with publish.build_log(out):
+        try:
+            result = prepare_comparison(params, returns_dir)
+        except ValidationFailed as exc:
+            returns.write_problems(exc.problems, out / "validation_report.csv")
+            raise ValidationFailed(f"{exc}\nFull report: {out / 'validation_report.csv'}") from None
 
-    def make(work: Path) -> Path:
-        html = book.render(result, work, code_version(), toc=paths.COMPARE_TOC)
-        stage = publish.stage_build(result.tables, work, html, {})
-        flags.write_compare(result.summary, stage / "compare.json")
-        return stage
+        def make(work: Path) -> Path:
+            html = book.render(result, work, code_version(), toc=paths.COMPARE_TOC, cache=out / ".cache")
+            stage = publish.stage_build(result.tables, work, html, {})
+            flags.write_compare(result.summary, stage / "compare.json")
+            return stage
 
-    publish.release(out, make, scan.gate(params, None, "compare"), ("html", "tables", "compare.json"))
+        artefacts = ("html", "tables", "compare.json")
+        publish.release(out, make, scan.gate(params, None, "compare"), artefacts, protected=(Path(returns_dir),))
     return out / "html" / "index.html"

@@ -66,15 +66,11 @@ def prepare(params: RunParams, returns_dir: Path) -> Comparison:
     table, problems = returns.read_returns(returns_dir)
     errors = problems[problems["severity"] == "error"] if len(problems) else problems
     if len(errors):
-        report = Path(returns_dir) / "validation_report.csv"
-        returns.write_problems(problems, report)
         lines = [
             f"  {r['file']} row {r['row']}: {r['column']} '{r['value']}': {r['rule']}"
             for _, r in errors.head(10).iterrows()
         ]
-        raise ValidationFailed(
-            f"{len(errors)} errors in the returns:\n" + "\n".join(lines) + f"\nFull report: {report}"
-        )
+        raise ValidationFailed(f"{len(errors)} errors in the returns:\n" + "\n".join(lines), problems)
     results = flags.compare(table)
     summary = flags.compare_summary(
         results, table, problems, la_code=params.la_code, threshold=params.disclosure_threshold

@@ -16,6 +16,8 @@ _MARKERS = {
     "low (99.8%)": ("v", "black"),
 }
 
+plt.rcParams["text.parse_math"] = False  # authority names from the returns are text, never maths
+
 
 def funnel_plot(
     result: FunnelResult,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from analysis.contract import codes
 from analysis.errors import UserError
-from analysis.privacy import disclosure
+from analysis.privacy import disclosure, safe_text
 
 TABLE = "foi_returns"
 COLUMNS = ["la_code", "la_name", "year", "measure", "category", "count"]
@@ -493,5 +493,5 @@ def cell_status(table: pd.DataFrame) -> pd.DataFrame:
 def write_problems(problems: pd.DataFrame, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    problems.to_csv(path, index=False)
+    safe_text.write_csv(problems, path)
     return path

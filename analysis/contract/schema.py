@@ -34,6 +34,9 @@ class Table:
     columns: tuple[Column, ...]
     optional: bool = False
     group: str = "CSC"
+    # Columns an extract may add beyond the template: typed and checked when present (so that a value in them is
+    # never silently ignored), never required, and not passed on to the analysis.
+    extra_columns: tuple[Column, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -61,6 +64,9 @@ TABLES: tuple[Table, ...] = (
             C("pers_ethnicity", STR, "DfE ethnicity code (4 characters, e.g. WBRI).", required=False),
             C("pers_dob", DATE, "Date of birth.", identifier=True),
             C("pers_postcode", STR, "Latest home postcode (from ssd_address).", required=False, identifier=True),
+        ),
+        extra_columns=(
+            C("pers_death_date", DATE, "Date of death (SSD pers_death_date, CIN PersonDeathDate).", required=False),
         ),
     ),
     Table(

@@ -252,6 +252,11 @@ def _table_section(table: schema.Table) -> list[str]:
             f"| `{col.name}` | {_cell(meaning)} | {KIND[col.kind]} | "
             f"{'required' if col.required else 'optional'} | {_cell(_codes_text(col))} | {ref} |"
         )
+    for col in table.extra_columns:  # not in the template's header, but checked when an extract has them
+        lines.append(
+            f"| `{col.name}` | {_cell(col.meaning + ' *may be added; checked when present*')} | {KIND[col.kind]} | "
+            f"optional | {_cell(_codes_text(col))} | |"
+        )
     return lines + [""]
 
 

@@ -29,6 +29,7 @@ from analysis.derive.study import (
     code_version,
     fingerprint,
 )
+from analysis.errors import UserError
 from analysis.ingest.validate import ValidationResult
 from analysis.link import quality
 from analysis.link.passes import Linkage
@@ -61,6 +62,11 @@ def derive(
     frame = adversity.load_frame(paths.CODING_FRAME)
     events, excluded = adversity.events(t, frame)
     result = cohort.build(t, linkage.crosswalk, events, start, end, key, params.age_threshold)
+    if result.cohort.empty:
+        raise UserError(
+            f"No child in the SEND extract had a first EHC needs assessment request from {params.study_start} to "
+            f"{params.study_end}, so there is nothing to report. Check sen2_requests and the study window."
+        )
     pop, pop_source = population.population(t, linkage.crosswalk, events, start, end, params.age_threshold)
     compared = _compare(pop, frame, params, start, end)
     raw = measures.headline(result.cohort, frame, params.age_threshold)
@@ -132,7 +138,10 @@ def _compare(
 def unit_costs_path(params: RunParams) -> Path:
     """The unit costs file: as given, or relative to the repository (where the example lives)."""
     path = params.unit_costs
-    return path if path.is_file() or path.is_absolute() else paths.REPO / path
+    found = path if path.is_file() or path.is_absolute() else paths.REPO / path
+    if not found.is_file():
+        raise UserError(f"unit_costs: the file {path} was not found (nor {found}); give its path, or leave it out.")
+    return found
 
 
 def _costs(use: dict, params: RunParams) -> Costs:
@@ -214,18 +223,22 @@ def _provenance(files: list[Path], typed: dict[str, pd.DataFrame]) -> Provenance
     )
 
 
-def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None) -> str:
+def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_fingerprint: str) -> str:
     """What a prepared study depends on: the extract, the parameters (not where it is read from or written to),
-    the code, the rules it reads, the ground truth and the unit costs."""
+    the code, the rules it reads, the ground truth, the unit costs and the hashing key (by its fingerprint)."""
     p = params.as_public_dict()
     p.pop("out", None)
     p.pop("extract", None)
-    parts = [
-        fingerprint(files),
-        json.dumps(p, sort_keys=True),
-        code_version(),
-        fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES]),
-        fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
-        fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
-    ]
+    try:
+        parts = [
+            fingerprint(files),
+            json.dumps(p, sort_keys=True),
+            code_version(),
+            fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES]),
+            fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
+            fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
+            key_fingerprint,
+        ]
+    except OSError as exc:  # a file of the extract that cannot be read (permissions)
+        raise UserError(f"{exc.filename}: cannot be read ({exc.strerror}).") from None
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]

@@ -8,6 +8,15 @@ unknown schema year, a record without the date its identifier needs, conflicting
 a problem row with the keys of `validate.PROBLEM_COLUMNS`, with `row` saying where in the file ("child 12", or
 "line 40, column 3" where the XML broke). Typing, code lists and cross-table rules are left to `validate`.
 
+A file that declares a DOCTYPE or ENTITY is refused before it is parsed (entity expansion can make gigabytes of a
+few lines, and external entities read other files). The DfE rules that touch what the report reads are checked
+here, against each return's own header: the reference date must be the collection's (CIN: 31 March of the
+collection year, DfE rule 100; SEN2: within the collection year), nothing may be dated after it (DfE 8520, 8600
+and the like: a 2023 return labelled 2019 shows as events after its reference date), a UPN must have the DfE
+format (rules 1510-1550) and not come with a UPNunknown reason, and an expected birth date must be plausible
+(8530Q). The rest (closure or authorisation before the start, death before the child's referrals) is checked by
+`validate` for every source alike.
+
 Identifiers are made from the records themselves, so that the same referral gets the same id in every year:
   CIN census   referral `{LAchildID}/{CINreferralDate}`; within it `/A/{start}` (assessment; its factor row adds
                `/factors`), `/CINP/{start}`, `/S47/{start}`, `/CPP/{start}`; a repeat within one child in one
@@ -23,14 +32,16 @@ in its version from the latest return that holds it. A table's `path` is the lat
 
 Not in the returns, so left missing or empty: CSC names and postcodes, contacts, early help, CLA episodes and
 section 47 end dates. In the returns but with no column in the contract, so not read: closure reason, NFA,
-disabilities, ICPC dates, CP reviews, former UPN, death date; SEN2 ULN, mediation, tribunal, personal budgets,
-plan and placement details.
+disabilities, ICPC dates, CP reviews, former UPN; SEN2 ULN, mediation, tribunal, personal budgets, plan and
+placement details. The death date is read into the contract's extra column `pers_death_date`, for checking.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,11 +50,21 @@ from typing import NamedTuple
 import pandas as pd
 
 from analysis.contract import schema
-from analysis.ingest.files import RawTable
+from analysis.ingest.files import RawTable, problem
 
 ROW_YEAR = 1_000_000  # a CIN census row's _row is year * ROW_YEAR + the child's position in that year's return
 ORDER = ["_year", "_order", "_pos"]  # return year, file order, position in file: later wins
 SEX_OF_GENDER = {"1": "M", "2": "F", "0": "U", "9": "U"}  # GenderCurrent -> sex (0 not recorded, 9 indeterminate)
+# DfE UPN: a check letter (not I, O or S), the LA number, the school number and year, a serial; the last character
+# a letter for a temporary UPN (DfE CIN rules 1510-1550; the check letter itself is not recomputed here).
+UPN_FORMAT = re.compile(r"[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]")
+DECLARATIONS = tuple(
+    word.encode(enc) for word in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be")
+)
+REFUSED = (
+    "declares a DOCTYPE or ENTITY, which can expand to gigabytes or read other files; the file was refused unread "
+    "(a DfE return has none: re-export it)"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,35 +74,60 @@ class _Collection:
     record: str
     years: range  # schema years whose layout and code lists this project knows
     label: str  # the problem "table" for problems with the file as a whole
+    dates: dict[str, tuple[str, str]]  # the dated elements the report reads -> (table, column)
 
 
-CIN = _Collection("CIN", "Children", "Child", range(2017, 2027), "cin_census")
-SEN2 = _Collection("SEN2", "Persons", "Person", range(2023, 2027), "sen2_return")
+CIN = _Collection(
+    "CIN",
+    "Children",
+    "Child",
+    range(2017, 2027),
+    "cin_census",
+    {
+        "PersonDeathDate": ("ssd_person", "pers_death_date"),
+        "CINreferralDate": ("ssd_cin_episodes", "cine_referral_date"),
+        "CINclosureDate": ("ssd_cin_episodes", "cine_close_date"),
+        "AssessmentActualStartDate": ("ssd_cin_assessments", "cina_assessment_start_date"),
+        "AssessmentAuthorisationDate": ("ssd_cin_assessments", "cina_assessment_auth_date"),
+        "CINPlanStartDate": ("ssd_cin_plans", "cinp_cin_plan_start_date"),
+        "CINPlanEndDate": ("ssd_cin_plans", "cinp_cin_plan_end_date"),
+        "S47ActualStartDate": ("ssd_s47_enquiry", "s47e_s47_start_date"),
+        "CPPstartDate": ("ssd_cp_plans", "cppl_cp_plan_start_date"),
+        "CPPendDate": ("ssd_cp_plans", "cppl_cp_plan_end_date"),
+    },
+)
+SEN2 = _Collection(
+    "SEN2",
+    "Persons",
+    "Person",
+    range(2023, 2027),
+    "sen2_return",
+    {
+        "ReceivedDate": ("sen2_requests", "received_date"),
+        "RequestOutcomeDate": ("sen2_requests", "request_outcome_date"),
+        "AssessmentOutcomeDate": ("sen2_assessment", "assessment_outcome_date"),
+        "StartDate": ("sen2_named_plan", "start_date"),
+        "CeaseDate": ("sen2_named_plan", "cease_date"),
+        "LastReview": ("sen2_active_plans", "last_review"),
+    },
+)
 
 
 class _At(NamedTuple):
-    """Where a record came from: file name, return year, file order and position in the file."""
+    """Where a record came from: file name, return year, file order, position in the file, and the return's
+    reference date (None when its header gives none that can be used)."""
 
     file: str
     year: int
     order: int
     position: int
+    reference: dt.date | None = None
 
     def problem(self, table: str, column: str, value, rule: str, severity: str = "error") -> dict:
         return _problem(table, self.file, f"child {self.position}", column, value, rule, severity)
 
 
-def _problem(table, file, row, column, value, rule, severity="error") -> dict:
-    """A problem row for the validation report (`validate.PROBLEM_COLUMNS`)."""
-    return {
-        "table": table,
-        "file": file,
-        "row": row,
-        "column": column,
-        "value": "" if value is None else str(value),
-        "rule": rule,
-        "severity": severity,
-    }
+_problem = problem  # a problem row for the validation report (`validate.PROBLEM_COLUMNS`)
 
 
 def _text(el: ET.Element, path: str) -> str | None:
@@ -129,6 +175,7 @@ class _Source:
     def __init__(self, path: Path, collection: _Collection, problems: list[dict]):
         self.path, self.collection, self.problems = Path(path), collection, problems
         self.year: int | None = None
+        self.reference: dt.date | None = None
 
     def _fail(self, row: str, column: str, value, rule: str, severity: str = "error") -> None:
         self.problems.append(_problem(self.collection.label, self.path.name, row, column, value, rule, severity))
@@ -137,11 +184,14 @@ class _Source:
         year = _header_year(header, self.collection, self._fail)
         if year is not None:
             self.year = year
+            self.reference = _reference_date(header, self.collection, year, self._fail)
 
     def records(self) -> Iterator[tuple[int, ET.Element]]:
         """Stream the records; each element is cleared once the caller has taken what it needs."""
         container, n, header_seen = None, 0, False
         try:
+            if _declares_entities(self.path):
+                return self._fail("", "", "", REFUSED)
             with open(self.path, "rb") as f:
                 for event, el in ET.iterparse(f, events=("start", "end")):
                     if event == "start":
@@ -204,11 +254,53 @@ def _header_year(header: ET.Element, collection: _Collection, fail) -> int | Non
     return int(year)
 
 
+def _declares_entities(path: Path) -> bool:
+    """Whether a file holds a DOCTYPE or ENTITY declaration, looked for in its bytes so that nothing is parsed."""
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            block = tail + chunk
+            if any(word in block for word in DECLARATIONS):
+                return True
+            tail = block[-32:]
+    return False
+
+
+def _day(text: str | None) -> dt.date | None:
+    """A yyyy-mm-dd date (a time after it ignored), or None when absent or not a date."""
+    try:
+        return dt.date.fromisoformat(text.strip()[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _reference_date(header: ET.Element, collection: _Collection, year: int, fail) -> dt.date:
+    """The return's reference date, checked against its collection year: the CIN census date is 31 March of the
+    collection year (DfE rule 100); the SEN2 census date falls within it. The date returned is the one later dates
+    are judged by: the CIN census's 31 March whatever the header says, the SEN2 date given if it is in the right
+    year, else the end of that year."""
+    column, text = "Header/CollectionDetails/ReferenceDate", _text(header, "CollectionDetails/ReferenceDate")
+    end = dt.date(year, 3, 31) if collection is CIN else dt.date(year, 12, 31)
+    given = _day(text)
+    if text is None:
+        fail("header", column, None, f"no ReferenceDate; {end} is assumed", "warning")
+    elif given is None:
+        fail("header", column, text, f"not a date (yyyy-mm-dd); {end} is assumed")
+    elif collection is CIN and given != end:
+        fail("header", column, text, f"not 31 March of the collection year {year} (DfE rule 100)")
+    elif given.year != year:
+        fail("header", column, text, f"not in the collection year {year}")
+    return given if collection is SEN2 and given and given.year == year else end
+
+
 def _collection_of(path: Path, problems: list[dict]) -> tuple[_Collection, int | None] | None:
     """Tell a CIN census file from a SEN2 file by its header (or, failing that, its root's content)."""
     kinds = {c.name: c for c in (CIN, SEN2)}
     containers = {c.container: c for c in (CIN, SEN2)}
     try:
+        if _declares_entities(path):
+            problems.append(_problem("returns", path.name, "", "", "", REFUSED))
+            return None
         with open(path, "rb") as f:
             for event, el in ET.iterparse(f, events=("start", "end")):
                 if event == "start" and el.tag in containers:
@@ -249,17 +341,74 @@ def _collection_of(path: Path, problems: list[dict]) -> tuple[_Collection, int |
 
 
 def _raw(name: str, path: Path, frame: pd.DataFrame) -> RawTable:
-    """A RawTable in ingest's form: `_row` then the contract columns as strings (missing as <NA>)."""
-    columns = schema.TABLE[name].column_names
+    """A RawTable in ingest's form: `_row` then the contract columns as strings (missing as <NA>), any extra
+    column the frame has, and `_expected_dob` (true where an unborn child's expected birth date is the birth date)."""
+    table = schema.TABLE[name]
+    columns = table.column_names + [c.name for c in table.extra_columns if c.name in frame]
     out = frame.reindex(columns=columns).astype("string")
     out.insert(0, "_row", frame["_row"].to_numpy() if "_row" in frame else pd.Series(dtype="int64"))
+    if "_expected_dob" in frame:
+        out["_expected_dob"] = frame["_expected_dob"].to_numpy(dtype=bool)
     return RawTable(name, path, out.reset_index(drop=True))
+
+
+# --- the DfE rules on a record ----------------------------------------------------------------------------------
+
+
+def _check_identifiers(ids: dict[str, str | None], at: _At, problems: list[dict], table: str, prefix: str) -> None:
+    """The DfE rules on a child's identifiers that the report relies on: a UPN in the DfE format (rules 1510-1550)
+    and not together with a UPNunknown reason, a birth date on or before the reference date (8520), a plausible
+    expected birth date. `prefix` makes the contract's column names (`pers` gives pers_upn and pers_dob)."""
+    upn_col, birth_col = (f"{prefix}_upn", f"{prefix}_dob") if prefix else ("upn", "person_birth_date")
+    upn, unknown, birth = ids.get("UPN"), ids.get("UPNunknown"), ids.get("PersonBirthDate")
+    if upn and unknown:
+        rule = "UPN given together with a UPNunknown reason; give one or the other"
+        problems.append(at.problem(table, upn_col, f"{upn} / {unknown}", rule))
+    if upn and not UPN_FORMAT.fullmatch(upn):
+        rule = "not a UPN: 13 characters, a check letter, 11 digits, then a digit or a letter (DfE rules 1510-1550)"
+        problems.append(at.problem(table, upn_col, upn, rule))
+    if at.reference and (_day(birth) or dt.date.min) > at.reference:
+        rule = f"born after the return's reference date ({at.reference}) (DfE rule 8520)"
+        problems.append(at.problem(table, birth_col, birth, rule))
+    if "ExpectedPersonBirthDate" in ids:
+        _check_expected(ids["ExpectedPersonBirthDate"], at, problems)
+
+
+def _check_expected(text: str | None, at: _At, problems: list[dict]) -> None:
+    """An unborn child's expected birth date: from 1900 to nine months after the reference date, or it is wrong.
+    More than 30 days before the reference date is asked about (DfE rule 8530Q): the birth may not be recorded."""
+    day, column = _day(text), "ExpectedPersonBirthDate"
+    if text is None:
+        return
+    if day is None:
+        problems.append(at.problem("ssd_person", column, text, "not a date (yyyy-mm-dd)"))
+        return
+    latest = (pd.Timestamp(at.reference) + pd.DateOffset(months=9)).date() if at.reference else dt.date.max
+    if day.year < 1900 or day > latest:
+        rule = f"expected birth date not plausible: before 1900 or more than nine months after {at.reference}"
+        problems.append(at.problem("ssd_person", column, text, rule))
+    elif at.reference and day < at.reference - dt.timedelta(days=30):
+        rule = f"expected birth date more than 30 days before {at.reference}: is the child born? (DfE rule 8530Q)"
+        problems.append(at.problem("ssd_person", column, text, rule, "warning"))
+
+
+def _after_reference(el: ET.Element, at: _At, collection: _Collection, problems: list[dict]) -> None:
+    """Every date the report reads in a record that is after its return's reference date: a record of a later
+    year, or a return labelled with the wrong year (DfE rules 8600, 8620 and the like)."""
+    if at.reference is None:
+        return
+    for sub in el.iter():
+        where = collection.dates.get(sub.tag)
+        day = _day(sub.text) if where else None
+        if day and day > at.reference:
+            rule = f"dated after the return's reference date ({at.reference}); is the collection year right?"
+            problems.append(at.problem(*where, sub.text.strip(), rule))
 
 
 # --- CIN census -------------------------------------------------------------------------------------------------
 
 _CIN_COLUMNS = {
-    "person": ["child", "upn", "birth", "expected", "gender", "ethnicity"],
+    "person": ["child", "upn", "birth", "expected", "gender", "ethnicity", "death"],
     "ssd_cin_episodes": schema.TABLE["ssd_cin_episodes"].column_names,
     "ssd_cin_assessments": schema.TABLE["ssd_cin_assessments"].column_names + ["_factors"],
     "ssd_cin_plans": schema.TABLE["ssd_cin_plans"].column_names,
@@ -328,6 +477,8 @@ def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[di
                 "ssd_person", "pers_sex", gender, "not a GenderCurrent code (1, 2, 0 or 9); read as U", "warning"
             )
         )
+    _check_identifiers(ids, at, problems, "ssd_person", "pers")
+    _after_reference(el, at, CIN, problems)
     c = _CinChild(at, child, rows, problems)
     c.add(
         "person",
@@ -337,6 +488,7 @@ def _cin_child(el: ET.Element, at: _At, rows: dict[str, list], problems: list[di
         ids.get("ExpectedPersonBirthDate"),
         gender,
         _first(groups, "ChildCharacteristics").get("Ethnicity"),
+        ids.get("PersonDeathDate"),
     )
     for ref, ref_date, cin, parts in c.dated(
         groups, "CINdetails", "CINreferralDate", f"{child}/", "ssd_cin_episodes", "cine_referral_date"
@@ -426,7 +578,7 @@ def read_cin_census(paths: list[Path]) -> tuple[dict[str, RawTable], list[dict]]
     for order, path in enumerate(paths):
         source = _Source(path, CIN, problems)
         for position, el in source.records():
-            _cin_child(el, _At(source.path.name, source.year, order, position), rows, problems)
+            _cin_child(el, _At(source.path.name, source.year, order, position, source.reference), rows, problems)
         if source.year is not None:
             files.append((source.year, order, source.path))
     latest = max(files)[2] if files else Path(paths[-1])
@@ -498,6 +650,8 @@ def _cin_people(p: pd.DataFrame, names: dict[int, str], problems: list[dict]) ->
             "pers_sex": [_sex(g) for g in last["gender"]],
             "pers_ethnicity": last["ethnicity"].to_numpy(),
             "pers_dob": last["birth"].fillna(last["expected"]).to_numpy(),
+            "pers_death_date": last["death"].to_numpy(),
+            "_expected_dob": unborn.to_numpy(dtype=bool),
             "_row": (last["_year"] * ROW_YEAR + last["_pos"]).to_numpy(),
         }
     )
@@ -512,6 +666,8 @@ def _sen2_person(el: ET.Element, at: _At, rows: dict[str, list], problems: list[
     """Append one `Person` element's modules to `rows` (contract column order, then `_row`)."""
     person, r = f"P{at.position}", at.position
     f, groups = _parts(el)
+    _check_identifiers(f, at, problems, "sen2_person", "")
+    _after_reference(el, at, SEN2, problems)
     rows["sen2_person"].append(
         (
             person,
@@ -605,7 +761,7 @@ def read_sen2(path: Path) -> tuple[dict[str, RawTable], list[dict]]:
     rows: dict[str, list] = {name: [] for name in _SEN2_TABLES}
     source = _Source(path, SEN2, problems)
     for position, el in source.records():
-        _sen2_person(el, _At(source.path.name, source.year, 0, position), rows, problems)
+        _sen2_person(el, _At(source.path.name, source.year, 0, position, source.reference), rows, problems)
     tables = {
         name: _raw(name, source.path, pd.DataFrame(r, columns=schema.TABLE[name].column_names + ["_row"]))
         for name, r in rows.items()
@@ -624,7 +780,10 @@ def read_returns(folder: Path) -> tuple[dict[str, RawTable], list[dict]]:
     """
     problems: list[dict] = []
     found: dict[str, list[tuple[int, str, Path]]] = {"CIN": [], "SEN2": []}
-    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() == ".xml" and p.is_file()):
+    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() == ".xml"):
+        if not path.is_file():
+            problems.append(_problem("returns", path.name, "", "", "", "not a file (a folder or a broken link)"))
+            continue
         kind = _collection_of(path, problems)
         if kind is not None:
             found[kind[0].name].append((kind[1] or 0, path.name, path))

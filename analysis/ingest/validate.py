@@ -1,24 +1,35 @@
 """Validate an extract: types, codes and keys (pandera) plus cross-table rules, one problem per row.
 
 Each problem names the table, file, row (line in the file), column, value, rule and severity. Errors stop the
-run; warnings are reported in the Data quality chapter. Nothing is dropped silently.
+run; warnings are reported in the Data quality chapter. Nothing is dropped silently. Besides the contract, dates
+must be plausible for a child in this study: born within `earliest_birth` (25 years before the extract date by
+default) and the extract date, nothing dated after the extract date or before 1900, no death before the child's
+records, no SEN2 request after age 25, no end before its start.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pandas as pd
 from pandera.errors import SchemaErrors
 
 from analysis.contract import codes, schema
-from analysis.ingest.files import RawTable
+from analysis.ingest.files import RawTable, problem
 
 LONG_FACTOR = "cinf_assessment_factor"  # one row per factor, the alternative to the JSON array
 
 PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "rule", "severity"]
+MAX_AGE = 25  # years: the oldest a child or young person in this study (and on an EHC plan) can be
+EARLIEST_DATE = pd.Timestamp("1900-01-01")  # nothing in a child's record is older
+NOT_A_DATE = "not a date (use yyyy-mm-dd, dd/mm/yyyy or an Excel date)"
+BARE_NUMBER = "not a date: a bare number, which could be a year, a count or an Excel day number (use yyyy-mm-dd)"
+BEFORE_1900 = "dated before 1900: not a plausible date"
+AFTER_EXTRACT = "dated after the extract date"
+BORN_AFTER = "born after the extract date"
+_ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+UK = "Europe/London"
 
 
 @dataclasses.dataclass
@@ -36,21 +47,49 @@ class ValidationResult:
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:
-    """ISO (yyyy-mm-dd, with or without a time), UK dd/mm/yyyy, or Excel serial day numbers."""
+    """ISO (yyyy-mm-dd, with or without a time and a time zone) or UK dd/mm/yyyy. A bare number is not a date:
+    Excel day numbers come only from the date cells of a workbook, which arrive here as ISO text, and a bare
+    2014 in a CSV is more likely a year than 1905-07-06."""
     s = values.astype("string")
     out = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")  # the usual form, parsed in one vectorised pass
     rest = s.notna() & out.isna()
     if rest.any():  # only the other forms go through the pattern matching
         r = s[rest]
-        other = pd.to_datetime(r.where(r.str.match(r"^\d{4}-\d{2}-\d{2}")), format="ISO8601", errors="coerce")
-        uk = r.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False)
-        other = other.where(~uk, pd.to_datetime(r.where(uk), format="%d/%m/%Y", errors="coerce"))
-        serial = r.str.match(r"^\d{4,5}(\.0+)?$").fillna(False)
-        days = pd.to_numeric(r.where(serial), errors="coerce")
-        other = other.where(~serial, pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
+        other = pd.Series(pd.NaT, index=r.index, dtype="datetime64[ns]")
+        zoned = r.str.match(_ZONED).fillna(False).astype(bool)
+        iso = r.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool) & ~zoned
+        uk = r.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False).astype(bool)
+        other[iso] = _iso_dates(r[iso])
+        other[zoned] = _local_dates(r[zoned])
+        other[uk] = pd.to_datetime(r[uk], format="%d/%m/%Y", errors="coerce")
         out = out.astype("datetime64[ns]")
-        out[rest] = other.astype("datetime64[ns]")
+        out[rest] = other
     return out.dt.normalize().astype("datetime64[ns]")
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    """ISO dates with or without a time; a value pandas cannot place (or out of its range, like 1066) is NaT."""
+    try:
+        return pd.to_datetime(values, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    except (ValueError, TypeError):  # a time zone the pattern missed, mixed with naive values: one at a time
+        return pd.Series([_one_date(v) for v in values], index=values.index, dtype="datetime64[ns]")
+
+
+def _one_date(value: str):
+    """One ISO value, a moment with a time zone taken as its UK date (as in `_local_dates`), else NaT."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return stamp.tz_convert(UK).tz_localize(None) if stamp.tzinfo else stamp
+
+
+def _local_dates(values: pd.Series) -> pd.Series:
+    """Dates given with a time and a time zone (2020-01-01T10:00:00Z, ...+01:00) are moments: each is taken as
+    the date it was in UK local time, where the records were kept. So a midnight BST date exported in UTC as
+    23:00Z the evening before keeps its day, and a date given with its own UK offset is unchanged."""
+    moments = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    return moments.dt.tz_convert(UK).dt.tz_localize(None).astype("datetime64[ns]")
 
 
 class _Collector:
@@ -76,29 +115,57 @@ class _Collector:
 
 
 def validate(
-    raw_tables: dict[str, RawTable], extract_date: pd.Timestamp | None = None, read_problems: list[dict] = ()
+    raw_tables: dict[str, RawTable],
+    extract_date: pd.Timestamp | None = None,
+    read_problems: list[dict] = (),
+    earliest_birth: pd.Timestamp | None = None,
 ) -> ValidationResult:
     """Type every table and check it against the contract and the cross-table rules. `read_problems` are those
-    found while reading (e.g. the XML adapters'), reported alongside."""
+    found while reading (e.g. the XML adapters'), reported alongside those each table met while being read.
+
+    `earliest_birth` is the earliest plausible birth date; by default 25 years before the extract date or, with
+    no extract date, before the latest date in the extract. Missing required tables are one problem, so that a
+    partial extract (only the SEN2 return, say) can still be checked; a build refuses it like any error.
+    """
     found = _Collector()
     found.rows.extend(read_problems)
+    for raw in raw_tables.values():
+        found.rows.extend(raw.problems)
+    _missing_tables(raw_tables, found)
     typed: dict[str, pd.DataFrame] = {}
     for name, raw in raw_tables.items():
         typed[name] = _type_table(schema.TABLE[name], raw, found)
-    _cross_table(raw_tables, typed, found, extract_date)
-    problems = found.frame()
-    # a value that failed to parse is reported once, not again as "missing"
+    _cross_table(raw_tables, typed, found, extract_date, earliest_birth)
+    for name, frame in typed.items():  # the extra columns were for checking only
+        typed[name] = frame.drop(columns=[c.name for c in schema.TABLE[name].extra_columns if c.name in frame])
+    return ValidationResult(typed, _tidy(found.frame()))
+
+
+def _tidy(problems: pd.DataFrame) -> pd.DataFrame:
+    """A value that failed to parse is reported once, not again as "missing"; then sorted for reading."""
     unparsed = problems[problems["rule"] != "required value is missing"][["table", "row", "column"]]
     flagged = problems.merge(unparsed.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
     problems = problems[~(flagged.to_numpy() & (problems["rule"] == "required value is missing").to_numpy())]
     order = pd.to_numeric(problems["row"], errors="coerce")  # XML problems give rows as text, e.g. "child 12"
-    problems = (
+    return (
         problems.assign(_order=order)
         .sort_values(["severity", "table", "_order", "column"], kind="stable")
         .drop(columns="_order")
         .reset_index(drop=True)
     )
-    return ValidationResult(typed, problems)
+
+
+def _missing_tables(raw_tables: dict[str, RawTable], found: _Collector) -> None:
+    """Every required table the extract lacks, as one problem."""
+    missing = [t.name for t in schema.TABLES if not t.optional and t.name not in raw_tables]
+    if missing:
+        how = (
+            "each as <table>.csv, .parquet or .xlsx, a sheet of that name, or in a CIN census or SEN2 XML return; "
+            "see data_templates/data_dictionary.md"
+        )
+        found.rows.append(
+            problem("(extract)", "(extract)", "", "", how, f"required tables missing: {', '.join(missing)}")
+        )
 
 
 def _factor_lists(raw: RawTable, found: _Collector) -> pd.DataFrame:
@@ -164,30 +231,20 @@ def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.Dat
     missing = [c for c in table.column_names if c not in frame.columns]
     for col in missing:
         found.add(raw, pd.Series([1]), col, pd.Series([""]), "required column missing from the header")
-    extra = [c for c in frame.columns if c != "_row" and c not in table.column_names]
+    known = set(table.column_names) | {c.name for c in table.extra_columns}
+    extra = [c for c in frame.columns if not c.startswith("_") and c not in known]  # "_row" and the readers' own
     for col in extra:
         found.add(raw, pd.Series([1]), col, pd.Series([col]), "column not in the contract (ignored)", "warning")
     out = pd.DataFrame({"_row": frame["_row"]})
-    for col in table.columns:
+    for col in table.columns + tuple(c for c in table.extra_columns if c.name in frame.columns):
         if col.name not in frame.columns:
             out[col.name] = pd.Series(
                 pd.NA, index=frame.index, dtype="datetime64[ns]" if col.kind == schema.DATE else "string"
             )
-            continue
-        values = frame[col.name]
-        if col.kind == schema.DATE:
-            parsed = _parse_dates(values)
-            bad = values.notna() & parsed.isna()
-            found.add(
-                raw,
-                frame.loc[bad, "_row"],
-                col.name,
-                values[bad],
-                "not a date (use yyyy-mm-dd, dd/mm/yyyy or an Excel date)",
-            )
-            out[col.name] = parsed
+        elif col.kind == schema.DATE:
+            out[col.name] = _typed_dates(raw, col.name, found)
         else:
-            out[col.name] = values
+            out[col.name] = frame[col.name]
     if missing:
         return out
     try:
@@ -195,6 +252,19 @@ def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.Dat
     except SchemaErrors as exc:
         _pandera_problems(exc, raw, out, found)
     return out
+
+
+def _typed_dates(raw: RawTable, column: str, found: _Collector) -> pd.Series:
+    """A date column parsed, with an error for each value that is not a date or is before 1900."""
+    frame, values = raw.frame, raw.frame[column]
+    parsed = _parse_dates(values)
+    bad = values.notna() & parsed.isna()
+    number = bad & values.str.fullmatch(r"\d+(\.\d*)?").fillna(False).astype(bool)
+    found.add(raw, frame.loc[number, "_row"], column, values[number], BARE_NUMBER)
+    found.add(raw, frame.loc[bad & ~number, "_row"], column, values[bad & ~number], NOT_A_DATE)
+    old = parsed < EARLIEST_DATE
+    found.add(raw, frame.loc[old, "_row"], column, values[old], BEFORE_1900)
+    return parsed
 
 
 def _pandera_problems(exc: SchemaErrors, raw: RawTable, typed: pd.DataFrame, found: _Collector) -> None:
@@ -216,11 +286,20 @@ def _pandera_problems(exc: SchemaErrors, raw: RawTable, typed: pd.DataFrame, fou
 
 
 def _cross_table(
-    raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
+    raw: dict[str, RawTable],
+    typed: dict[str, pd.DataFrame],
+    found: _Collector,
+    extract_date: pd.Timestamp | None,
+    earliest_birth: pd.Timestamp | None,
 ) -> None:
     """The rules that need more than one column or table, each reported in this order."""
     _orphan_references(raw, typed, found)
-    _implausible_event_dates(raw, typed, found, extract_date)
+    _implausible_event_dates(raw, typed, found)
+    _implausible_births(raw, typed, found, extract_date, earliest_birth)
+    _after_extract(raw, typed, found, extract_date)
+    _deaths(raw, typed, found)
+    _sen2_request_age(raw, typed, found)
+    _ends_before_starts(raw, typed, found)
     _factors_out_of_use(raw, typed, found)
     _authorised_before_start(raw, typed, found)
     _sen2_decisions_before_request(raw, typed, found)
@@ -259,10 +338,8 @@ _EVENT_DATES = (  # (table, person column, event date column, whose birth date: 
 )
 
 
-def _implausible_event_dates(
-    raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
-) -> None:
-    """Events dated before the child's birth or after the extract date."""
+def _implausible_event_dates(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """Events dated before the child's birth."""
     births = {
         "ssd": typed["ssd_person"].set_index("pers_person_id")["pers_dob"] if "ssd_person" in typed else None,
         "sen2": typed["sen2_person"].set_index("person_table_id")["person_birth_date"]
@@ -284,15 +361,132 @@ def _implausible_event_dates(
             "event dated before the child's birth",
             "error" if side == "sen2" else "warning",
         )
+
+
+_BIRTHS = (("ssd_person", "pers_dob"), ("sen2_person", "person_birth_date"), ("population", "birth_date"))
+
+
+def _date_columns(table: schema.Table) -> list[str]:
+    return [c.name for c in table.columns + table.extra_columns if c.kind == schema.DATE]
+
+
+def _latest_date(typed: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
+    """The latest date anywhere in the extract: the extract date's stand-in when none is given."""
+    dates = [f[c].max() for name, f in typed.items() for c in _date_columns(schema.TABLE[name]) if c in f]
+    dates = [d for d in dates if pd.notna(d)]
+    return max(dates) if dates else None
+
+
+def _implausible_births(
+    raw: dict[str, RawTable],
+    typed: dict[str, pd.DataFrame],
+    found: _Collector,
+    extract_date: pd.Timestamp | None,
+    earliest_birth: pd.Timestamp | None,
+) -> None:
+    """Birth dates no child in this study can have: before `earliest_birth` (by default 25 years before the extract
+    date), or after the extract date. An unborn child of the CIN census, whose expected birth date stands in for
+    the birth date, may be due after the extract date (the reader checks that date against its return)."""
+    latest = extract_date if extract_date is not None else _latest_date(typed)
+    if earliest_birth is not None:
+        earliest, why = earliest_birth, "the earliest birth date set for this run"
+    elif latest is not None:
+        earliest = latest - pd.DateOffset(years=MAX_AGE)
+        why = f"more than {MAX_AGE} years before the " + (
+            "extract date" if extract_date is not None else "latest date in the extract"
+        )
+    else:
+        return
+    for name, col in _BIRTHS:
+        if name not in typed:
+            continue
+        f, frame = typed[name], raw[name].frame
+        early = f[col] < earliest
+        found.add(
+            raw[name], f.loc[early, "_row"], col, f.loc[early, col].dt.date, f"born before {earliest:%Y-%m-%d} ({why})"
+        )
         if extract_date is not None:
-            after = frame[date_col] > extract_date
-            found.add(
-                raw[name],
-                frame.loc[after, "_row"],
-                date_col,
-                frame.loc[after, date_col].dt.date,
-                "event dated after the extract date",
-            )
+            unborn = frame["_expected_dob"].astype(bool) if "_expected_dob" in frame else pd.Series(False, f.index)
+            late = (f[col] > extract_date) & ~unborn
+            found.add(raw[name], f.loc[late, "_row"], col, f.loc[late, col].dt.date, BORN_AFTER)
+
+
+def _after_extract(
+    raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector, extract_date: pd.Timestamp | None
+) -> None:
+    """Nothing can be dated after the extract date: not an event, nor an end, review or death (births have their
+    own rule)."""
+    if extract_date is None:
+        return
+    for name, frame in typed.items():
+        for col in _date_columns(schema.TABLE[name]):
+            if col in frame and (name, col) not in _BIRTHS:
+                after = frame[col] > extract_date
+                found.add(raw[name], frame.loc[after, "_row"], col, frame.loc[after, col].dt.date, AFTER_EXTRACT)
+
+
+_LIFE_EVENTS = tuple((n, p, d) for n, p, d, side in _EVENT_DATES if side == "ssd" and n != "adversity_review")
+
+
+def _deaths(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """A child cannot die before being born, nor before one of their contacts, referrals, assessments, plans or
+    care episodes (a death in 1980 before the child's episodes is a wrong date, not a history)."""
+    p = typed.get("ssd_person")
+    if p is None or "pers_death_date" not in p:
+        return
+    died = p["pers_death_date"]
+    early = died < p["pers_dob"]
+    found.add(
+        raw["ssd_person"], p.loc[early, "_row"], "pers_death_date", died[early].dt.date, "death dated before birth"
+    )
+    events = [typed[n][[pc, dc]].set_axis(["person", "date"], axis=1) for n, pc, dc in _LIFE_EVENTS if n in typed]
+    if not events:
+        return
+    last = pd.concat(events).groupby("person")["date"].max()
+    later = (died < p["pers_person_id"].map(last)) & ~early
+    rule = "death dated before the child's later records (a contact, referral, assessment, plan or care episode)"
+    found.add(raw["ssd_person"], p.loc[later, "_row"], "pers_death_date", died[later].dt.date, rule)
+
+
+def _age(at: pd.Series, born: pd.Series) -> pd.Series:
+    """Age in whole years at `at` (NaN where either date is missing)."""
+    years = at.dt.year - born.dt.year
+    before_birthday = (at.dt.month < born.dt.month) | ((at.dt.month == born.dt.month) & (at.dt.day < born.dt.day))
+    return years - before_birthday.astype(int)
+
+
+def _sen2_request_age(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """EHC needs assessments are for ages 0 to 25: a request after the 26th birthday is a wrong date (and would put
+    a 40-year-old in the cohort). A request before birth is reported as an event before birth."""
+    if not {"sen2_requests", "sen2_person"} <= set(typed):
+        return
+    q, people = typed["sen2_requests"], typed["sen2_person"]
+    births = people.drop_duplicates("person_table_id").set_index("person_table_id")["person_birth_date"]
+    old = _age(q["received_date"], q["person_table_id"].map(births)) > MAX_AGE
+    rule = f"request received when the person was over {MAX_AGE} (EHC needs assessments are for ages 0 to {MAX_AGE})"
+    found.add(raw["sen2_requests"], q.loc[old, "_row"], "received_date", q.loc[old, "received_date"].dt.date, rule)
+
+
+_SPANS = (  # (table, start, end): an end cannot precede its start
+    ("ssd_early_help_episodes", "earl_episode_start_date", "earl_episode_end_date"),
+    ("ssd_cin_episodes", "cine_referral_date", "cine_close_date"),  # DfE CIN rule 8630
+    ("ssd_cin_plans", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
+    ("ssd_s47_enquiry", "s47e_s47_start_date", "s47e_s47_end_date"),
+    ("ssd_cp_plans", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
+    ("ssd_cla_episodes", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date"),
+    ("ssd_linked_identifiers", "link_valid_from_date", "link_valid_to_date"),
+    ("sen2_named_plan", "start_date", "cease_date"),
+    ("population", "entry_date", "exit_date"),
+)
+
+
+def _ends_before_starts(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """A closure or end date before its own start date: one of the two is wrong."""
+    for name, start, end in _SPANS:
+        if name in typed:
+            f = typed[name]
+            bad = f[end] < f[start]
+            found.add(raw[name], f.loc[bad, "_row"], end, f.loc[bad, end].dt.date, f"dated before its start ({start})")
 
 
 def _factors_out_of_use(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
@@ -383,8 +577,3 @@ def summarise(problems: pd.DataFrame, examples: int = 3) -> str:
             for _, p in grp.head(examples).iterrows():
                 lines.append(f"    {p['file']} row {p['row']}: '{p['value']}'")
     return "\n".join(lines)
-
-
-def write_report(problems: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    problems.to_csv(path, index=False, lineterminator="\n")

@@ -20,13 +20,16 @@ from pathlib import Path
 from typing import Protocol
 
 import jupytext
+import nbclient.exceptions
 import nbformat
 import pandas as pd
 import papermill
 import yaml
+from tqdm import tqdm
 
 from analysis import paths
 from analysis.errors import UserError
+from analysis.privacy import safe_text
 
 log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -69,35 +72,25 @@ def _chapter_key(source: str, study_dir: Path, code: str) -> str:
     return h.hexdigest()[:24]
 
 
-def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str) -> float:
+CELL_TIMEOUT_S = 1800  # no chapter cell should run this long; a hung kernel must not hang the build
+KERNEL_RETRIES = 1  # a kernel that dies before replying (out of memory, killed) gets one more chance
+
+
+def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float:
     """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
-    An unchanged chapter of an unchanged study is taken from the cache, so a prose edit re-runs only its own
+    An unchanged chapter of an unchanged study is taken from `cache`, so a prose edit re-runs only its own
     chapter. `code` is the version of the code the chapters import. Returns seconds taken."""
     t0 = time.perf_counter()
     name = Path(source).name
     out_dir = out_root / Path(source).parent
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{name}.ipynb"
-    cached = CACHE / "chapters" / f"{_chapter_key(source, study_dir, code)}.ipynb"
+    cached = cache / "chapters" / f"{_chapter_key(source, study_dir, code)}.ipynb"
     if cached.is_file():
         shutil.copy(cached, out_path)
         return time.perf_counter() - t0
-    nb = jupytext.read(REPO / f"{source}.md")
-    try:
-        papermill.execute_notebook(
-            nb,
-            str(out_path),
-            parameters={"study_dir": str(study_dir)},
-            kernel_name="python3",
-            cwd=str(out_dir),
-            progress_bar=False,
-            log_output=False,
-            start_timeout=300,
-        )
-    except papermill.PapermillExecutionError as exc:
-        raise UserError(
-            f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}. The executed notebook is at {out_path}."
-        ) from None
+    _kernel_dirs(cache)
+    _run_chapter(source, study_dir, out_path)
     executed = nbformat.read(out_path, as_version=4)
     _finish(executed, name)
     nbformat.write(executed, out_path)
@@ -105,6 +98,41 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str) -> 
     shutil.copy(out_path, cached.with_suffix(".tmp"))
     cached.with_suffix(".tmp").rename(cached)
     return time.perf_counter() - t0
+
+
+def _kernel_dirs(cache: Path) -> None:
+    """Kernels keep what they cache (matplotlib's font list, IPython's profile, connection files) under the build's
+    cache, never in the user's home: a build writes nothing outside its output folder. Set in the worker process
+    that starts the kernels, which inherit it."""
+    for var, sub in (("MPLCONFIGDIR", "matplotlib"), ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+        os.environ[var] = str(cache / "kernels" / sub)
+
+
+def _run_chapter(source: str, study_dir: Path, out_path: Path) -> None:
+    """papermill on one chapter, with a time limit per cell and one retry when the kernel dies."""
+    name = Path(source).name
+    for attempt in range(KERNEL_RETRIES + 1):
+        try:
+            papermill.execute_notebook(
+                jupytext.read(REPO / f"{source}.md"),
+                str(out_path),
+                parameters={"study_dir": str(study_dir)},
+                kernel_name="python3",
+                cwd=str(out_path.parent),
+                progress_bar=False,
+                log_output=False,
+                start_timeout=300,
+                execution_timeout=CELL_TIMEOUT_S,
+            )
+            return
+        except papermill.PapermillExecutionError as exc:
+            raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}.") from None
+        except nbclient.exceptions.CellTimeoutError:
+            raise UserError(f"Chapter '{name}' ran a cell for more than {CELL_TIMEOUT_S} s and was stopped.") from None
+        except nbclient.exceptions.DeadKernelError:
+            if attempt == KERNEL_RETRIES:
+                raise UserError(f"Chapter '{name}': its Python kernel died twice (out of memory?).") from None
+            log.warning("Chapter %s: the kernel died; trying once more", name)
 
 
 def _glued_text(nb) -> dict[str, str]:
@@ -151,7 +179,7 @@ def _finish(nb, name: str) -> None:
     )
 
 
-def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC) -> dict[str, float]:
+def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> dict[str, float]:
     """Execute every chapter, in parallel where cores allow. The seconds each took go to the build log and to
     `run_times.json` beside the study, not into the book: two builds of the same inputs give the same pages."""
     sources = executable(toc_chapters(toc))
@@ -159,8 +187,8 @@ def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC) -> 
     workers = max(1, min(len(sources), os.cpu_count() or 1))
     # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = {pool.submit(execute_chapter, f, study_dir, out_root, code): Path(f).name for f in sources}
-        for fut in cf.as_completed(futures):
+        futures = {pool.submit(execute_chapter, f, study_dir, out_root, code, cache): Path(f).name for f in sources}
+        for fut in tqdm(cf.as_completed(futures), total=len(futures), desc="Chapters", unit="chapter", disable=None):
             times[futures[fut]] = fut.result()
     (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
     return times
@@ -188,7 +216,7 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
         data = src / folder / "data"
         data.mkdir(parents=True)
         for name, table in study.tables.items():
-            table.to_csv(data / f"{name}.csv", index=False, lineterminator="\n")
+            safe_text.write_csv(table, data / f"{name}.csv")
     for f in entries:
         if f not in executable(entries):
             (src / f).parent.mkdir(parents=True, exist_ok=True)
@@ -196,13 +224,13 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
     return src
 
 
-def execute(study: Renderable, work: Path, code: str, toc: Path = TOC) -> Path:
-    """Save the study in work/study, stage the book and execute its chapters against it. Returns the staged
-    source folder, ready for `build_html`."""
+def execute(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> Path:
+    """Save the study in work/study, stage the book and execute its chapters against it (executed chapters are
+    kept in `cache`). Returns the staged source folder, ready for `build_html`."""
     work = work.resolve()
     study.save(work / "study")
     src = stage(study, work, toc)
-    times = execute_all(work / "study", src, code, toc)
+    times = execute_all(work / "study", src, code, toc, cache)
     log.info("Chapters executed: %s", ", ".join(f"{k} {v:.1f} s" for k, v in sorted(times.items())))
     return src
 
@@ -233,14 +261,14 @@ def build_html(src: Path, work: Path) -> Path:
         raise UserError(
             "The book did not build cleanly (warnings are errors):\n  "
             + "\n  ".join(warnings[:20])
-            + f"\nFull log: {work / 'book_build.log'}"
+            + f"\nFull log: {work.parent / 'book_build.log'}"
         )
     return work / "book_out" / "_build" / "html"
 
 
-def render(study: Renderable, work: Path, code: str, toc: Path = TOC) -> Path:
+def render(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> Path:
     """Execute the chapters and build the HTML. Returns the html folder."""
-    return build_html(execute(study, work, code, toc), work)
+    return build_html(execute(study, work, code, toc, cache), work)
 
 
 def export_notebooks(dest: str | Path) -> list[Path]:

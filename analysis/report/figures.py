@@ -17,6 +17,8 @@ from analysis.privacy import disclosure
 
 PALETTE = sns.color_palette("colorblind")
 sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+# Labels can hold names from the data (an authority called "$x$" is text, not a formula to typeset)
+plt.rcParams["text.parse_math"] = False
 
 
 def _message(text: str):

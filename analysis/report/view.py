@@ -5,16 +5,18 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from analysis.privacy import disclosure
+from analysis.privacy import disclosure, safe_text
 from analysis.report import narrative
 
 
 def table(table: pd.DataFrame, empty: str = "None.", percent: tuple[str, ...] = (), precision: int = 1):
-    """A table for the page: a Styler without the index, or `empty` as text when the table has no rows."""
+    """A table for the page: a Styler without the index, or `empty` as text when the table has no rows. Cells and
+    headers are escaped: a column name or file name from an extract is text, never markup."""
     if table.empty:
-        return Markdown(empty)
+        return Markdown(safe_text.escape(empty))
     fmt = {col: narrative.cell_pct for col in percent}
-    return table.style.hide(axis="index").format(fmt, precision=precision, na_rep="")
+    styled = table.style.hide(axis="index").format(fmt, precision=precision, na_rep="", escape="html")
+    return styled.format_index(escape="html", axis=1)
 
 
 def _share(n, pct, low, high) -> str:
@@ -84,7 +86,10 @@ def _amount(quantity) -> str:
 
 def recommendations(study):
     """Each recommendation that applied, as a heading and its text citing the measures."""
-    parts = [f"### {r.title}\n\n{narrative.recommendation(r, study.measures)}" for r in study.recommendations]
+    parts = [
+        f"### {safe_text.escape(r.title)}\n\n{safe_text.escape(narrative.recommendation(r, study.measures))}"
+        for r in study.recommendations
+    ]
     return Markdown("\n\n".join(parts) or "No rule applied to these results.")
 
 

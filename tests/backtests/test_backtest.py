@@ -100,4 +100,5 @@ def test_the_cost_chapter_follows_the_unit_costs_file(tmp_path):
         2 * plan_cost(pipeline.prepare(params, SAMPLE_EXTRACT))
     )
     files = extract_files(SAMPLE_EXTRACT)
-    assert cache_key(params, files, None) != cache_key(other, files, None)
+    assert cache_key(params, files, None, "k") != cache_key(other, files, None, "k")
+    assert cache_key(params, files, None, "k") != cache_key(params, files, None, "another key")

@@ -9,48 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from support.browser import BROWSER_DIR, CHROMIUM, require_browser
 
 from analysis import cli
-from analysis.paths import EXAMPLE_PARAMS, REPO, SAMPLE_EXTRACT
+from analysis.paths import EXAMPLE_PARAMS, SAMPLE_EXTRACT
 from analysis.report.book import toc_chapters
 
 pytestmark = pytest.mark.slow
 
-BROWSER_DIR = REPO / "tests" / "browser"
 AXE_CHECK = BROWSER_DIR / "axe_check.mjs"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 TIMEOUT_S = 900
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def missing_prerequisites() -> list[str]:
-    missing = []
-    if not CHROMIUM.is_file():
-        missing.append(f"Chromium ({CHROMIUM}; apt-get install -y --no-install-recommends chromium)")
-    if shutil.which("node") is None:
-        missing.append("node >= 20 (playwright-core 1.65 needs it; Debian 12's own nodejs is 18)")
-    for package in ("axe-core", "playwright-core"):
-        if not (BROWSER_DIR / "node_modules" / package / "package.json").is_file():
-            missing.append(f"tests/browser/node_modules/{package} (cd tests/browser && npm ci)")
-    return missing
-
-
-def require_browser() -> None:
-    missing = missing_prerequisites()
-    if not missing:
-        return
-    message = "browser accessibility check cannot run, missing: " + "; ".join(missing)
-    if in_ci():
-        pytest.fail(message + " (CI is set: this check must run in CI)", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +39,7 @@ def internal_site(tmp_path_factory) -> Path:
     params = folder / "params.yml"
     params.write_text(yaml.safe_dump({**yaml.safe_load(EXAMPLE_PARAMS.read_text()), "edition": "internal"}))
     with pytest.MonkeyPatch.context() as mp:  # the key is set for this build only, not for later tests
-        mp.setenv("ADVERSITY_REPORT_KEY", "test-only-key-not-a-secret")
+        mp.setenv("ADVERSITY_REPORT_KEY", "test-key-7f3a9c2e4b8d1f6a0c5e9b2d7a4f8c1e3b6d9a2f")
         rc = cli.main(
             ["build", "--params", str(params), "--extract", str(SAMPLE_EXTRACT), "--out", str(folder / "out")]
         )

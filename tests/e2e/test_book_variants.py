@@ -46,7 +46,7 @@ def test_a_500_child_authority_with_another_name_window_and_age(tmp_path):
 
 
 def test_the_reference_case_series_in_the_internal_edition(tmp_path, monkeypatch):
-    monkeypatch.setenv("ADVERSITY_REPORT_KEY", "a-test-key-kept-out-of-the-repository")
+    monkeypatch.setenv("ADVERSITY_REPORT_KEY", "test-key-7f3a9c2e4b8d1f6a0c5e9b2d7a4f8c1e3b6d9a2f")
     out, _ = _build(
         tmp_path,
         generate_case_series(100, 54, 43, 34, seed=1),

@@ -76,10 +76,16 @@ def test_validate_names_the_problem(case, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c != "extra_column"])
-def test_build_refuses_and_writes_nothing(case, tmp_path, capsys):
-    extract, _ = _extract(case, tmp_path)
+def test_build_refuses_and_publishes_nothing(case, tmp_path, capsys):
+    """Nothing is published and the extract is untouched; the full validation report is in OUT, never beside the
+    extract."""
+    extract, expected = _extract(case, tmp_path)
+    before = sorted((p.name, p.stat().st_size) for p in extract.iterdir())
     out = tmp_path / "out"
     rc = cli.main(["build", "--params", str(EXAMPLE_PARAMS), "--extract", str(extract), "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 1 and "Traceback" not in err
-    assert not out.exists()
+    assert not (out / "html").exists() and not (out / "current").exists()
+    assert sorted((p.name, p.stat().st_size) for p in extract.iterdir()) == before
+    if "message" not in expected:  # an extract that could be read has its problems listed in OUT
+        assert (out / "validation_report.csv").is_file() and str(out / "validation_report.csv") in err

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sitecheck
-from sitecheck import check_site
+from support import sitecheck
+from support.sitecheck import check_site
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><title>{title}</title>{head}</head>
 <body><main id="main-content">{body}</main></body></html>"""

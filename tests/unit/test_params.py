@@ -6,7 +6,7 @@ from analysis.errors import UserError
 from analysis.params import load_params, params_from_dict
 from analysis.paths import EXAMPLE_PARAMS
 
-BASE = {"la_name": "X", "la_code": "1", "study_window": {"start": "2016-04-01", "end": "2026-03-31"}}
+BASE = {"la_name": "X", "la_code": "931", "study_window": {"start": "2016-04-01", "end": "2026-03-31"}}
 
 
 def test_example_parameters_load():
@@ -47,3 +47,22 @@ def test_missing_required_key():
 def test_missing_file():
     with pytest.raises(UserError, match="not found"):
         load_params(Path("nowhere.yml"))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"disclosure": {"threshold": 3}}, "too low for a public edition"),
+        ({"disclosure": "yes"}, "'disclosure' must be a mapping"),
+        ({"la_code": "=1+1"}, "la_code '=1[+]1' must be a three-digit DfE code"),
+        ({"la_code": "E1000002"}, "must be a three-digit DfE code"),
+    ],
+)
+def test_careless_or_hostile_parameters_are_refused(change, message):
+    with pytest.raises(UserError, match=message):
+        params_from_dict({**BASE, **change})
+
+
+def test_the_internal_edition_may_use_a_low_threshold_and_a_gss_code():
+    p = params_from_dict({**BASE, "la_code": "E10000024", "edition": "internal", "disclosure": {"threshold": 2}})
+    assert (p.la_code, p.disclosure_threshold) == ("E10000024", 2)

@@ -1,34 +1,43 @@
 """Disclosure scan: the last check before a report is published.
 
-`scan(site_dir, extract_dir, ...)` reads everything a reader could download (the HTML site, its CSV, JSON and
-notebook files, the published `tables/*.csv` and `*.json` beside the site, and optionally the executed notebooks)
-and returns one row per finding:
+`scan(site_dir, extract_dir, ...)` reads everything a reader could download (every file of the HTML site: pages
+with their comments, CSV, TSV, XLSX, JSON, notebooks, scripts, styles, SVG and text files, compressed files such as
+.csv.gz and zip archives, and the text in image metadata; the published `tables/` and `*.json` beside the site; and
+optionally the executed notebooks) and returns one row per finding:
 
 - ``identifier``: a value of an identifier column of the extract (`Column.identifier` in `analysis.schema`).
-  Ids, UPNs and other identifiers are matched as whole tokens (case-insensitive); postcodes with and without the
-  space; birth dates as ``yyyy-mm-dd`` and ``dd/mm/yyyy``; names as the child's full "Forename Surname" (either
-  order), and single names only when unusual enough to point at a child (see `MIN_NAME_LENGTH`).
-  Values too short to be distinctive are not matched (`MIN_ID_LENGTH`, `MIN_NUMERIC_ID_LENGTH`).
+  Ids, UPNs and other identifiers are matched as whole tokens (case-insensitive), all-digit ones (NHS numbers) also
+  written 3-3-4 with spaces or hyphens; postcodes with and without the space; birth dates in every common written
+  form (2005-04-28, 28/04/2005, 28/04/05, 28.04.2005, 20050428, 28 April 2005, 28-Apr-2005, April 28, 2005: see
+  `dates`); names as the child's full "Forename Surname" (either order), and single names only when unusual enough
+  to point at a child (see `MIN_NAME_LENGTH`). Values too short to be distinctive are not matched (`MIN_ID_LENGTH`,
+  `MIN_NUMERIC_ID_LENGTH`). Values the run publishes by design (`published_values`: the study window, the
+  authority's name and code) are no match where they appear as a whole phrase.
   The finding never repeats the value: it shows its first two characters, its length and where it came from.
 - ``small count``: a count from 1 to threshold - 1 in a published table (see `count_columns` for which columns are
-  counts), in a glued notebook value, in "N of M" prose, or in a JSON count (measures.json numerators and
-  denominators, and their difference). Also a suppressed count that can be recovered: a share published beside it,
-  or a total row when it is the only suppressed cell of its column.
+  counts), in a glued notebook value, in prose ("3 of 104", "Only 3 children", "3 (2.9%)"), or in a JSON count
+  (measures.json numerators and denominators, and their difference). Also a suppressed count that can be recovered:
+  a share published beside it, or a total row when it is the only suppressed cell of its column.
 - ``child-level row`` (public edition only): a table with a column named ``child`` or a column of pseudonymised child
-  keys (``c_`` and 16 hex digits), or such keys anywhere in a page.
+  keys (``c_`` and 16 hex digits), such keys anywhere in a page, or a table without ids shaped like one row per
+  child (dates to the day, exact ages, 0/1 flags or repeated rows on rows that count no more than one child: see
+  `child_rows`).
 
 Tokens are collected once per document and intersected with sets of identifier values (n-grams for values of
-several words), so a 60,000-child extract is scanned in seconds.
+several words), and each date written in a document is normalised and looked up in the set of birth dates, so a
+60,000-child extract is scanned in seconds.
 
-Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `text`), all writing
-to one `findings.Findings`; `identifiers` and `counts` decide what a leak is, `site` walks the site and `run` holds
-`scan` and how its findings are reported.
+Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `text`, `binary` for
+images and compressed files), all writing to one `findings.Findings`; `identifiers`, `dates`, `counts` and
+`child_rows` decide what a leak is, `site` walks the site (skipping theme files identical to an installed package's,
+see `vendor`) and `run` holds `scan` and how its findings are reported.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.privacy import safe_text
 from analysis.privacy.scan.counts import (
     COUNT_KEYS,
     N_CHILDREN,
@@ -43,11 +52,11 @@ from analysis.privacy.scan.counts import (
     TOTAL_ROW,
     count_columns,
 )
+from analysis.privacy.scan.dates import MIDNIGHT
 from analysis.privacy.scan.findings import COLUMNS, KINDS
 from analysis.privacy.scan.identifiers import (
     AUTHORED,
     ISO_DATE,
-    MIDNIGHT,
     MIN_ID_LENGTH,
     MIN_NAME_LENGTH,
     MIN_NUMERIC_ID_LENGTH,
@@ -118,7 +127,7 @@ def gate(params, extract_dir: Path | None, chapters: str):
             allow=published_values(params),
         )
         if not findings.empty:
-            findings.to_csv(work / "disclosure_findings.csv", index=False)
+            safe_text.write_csv(findings, work / "disclosure_findings.csv")
         refuse_if_unsafe(findings)
 
     return check

@@ -33,11 +33,13 @@ NON_COUNT_HEADERS = {
     "decile",
 }
 # ... and header words that mark a rate, a position or a measure rather than a count (ages, years, ranks and codes
-# only at the start, so "Children under age 5" stays a count). "Rows" counts lines of
+# only at the start, so "Children under age 5" stays a count, and an age or year followed by a bound or a number
+# names a group of children, so "Age under 5" and "Age 5 to 10" are counts too). "Rows" counts lines of
 # extract files (provenance) or of validation problems: records, not children. Everything else that holds only whole
 # numbers is presumed a count until it is listed here, so a new table is checked by default.
 NON_COUNT_WORDS = re.compile(
-    r"%|percent|share|proportion|\brate\b|ratio|^rank\b|^(age|ages|year|years)\b|\bmatch weight\b|^weight\b|"
+    r"%|percent|share|proportion|\brate\b|ratio|^rank\b|^(age|ages|year|years)\b(?!\s*(?:[<>≤≥]|\d|under|over|below|above|"
+    r"from|less|more|up to|and over|or (?:over|under|more|less)))|\bmatch weight\b|^weight\b|"
     r"seconds|^time\b|\blower\b|\bupper\b|interval|\bci\b|\bdate\b|decile|^code\b|version|precision|recall|"
     r"\bmean\b|\bmedian\b|odds|sha256|hash|^rows$|\bbins?\b",
     re.I,
@@ -45,8 +47,19 @@ NON_COUNT_WORDS = re.compile(
 SHARE_WORDS = re.compile(r"%|percent|share|proportion|\brate\b|lower|upper|interval|\bci\b", re.I)
 NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?%?$")
 _INT = r"(\d{1,3}(?:,\d{3})+|\d+)"
-N_OF_M = re.compile(rf"(?<![\d.,]){_INT} of {_INT}(?![\d.%])")
-N_CHILDREN = re.compile(rf"(?<![\d.,]){_INT}\s+(?:children|child|pupils|young people|families|pairs)\b", re.I)
+N_OF_M = re.compile(rf"(?<![\d.,]){_INT} (?:out )?of {_INT}(?![\d.%])")
+N_CHILDREN = re.compile(
+    rf"(?<![\d.,]){_INT}\s+(?:more\s+|other\s+|further\s+)?"
+    r"(?:children|child|pupils?|young people|young persons?|families|family|girls?|boys?|siblings?|pairs)\b",
+    re.I,
+)
+N_SHARE = re.compile(rf"(?<![\d.,]){_INT}\s*\(\s*\d+(?:\.\d+)?\s*%")  # "3 (2.9%)": a count beside its share
+# words before a number in prose that make it an age, a year, a figure's number, a rank or a limit, not a count
+NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:\b(?:age[sd]?|under|over|below|above|before|after|years?|step|fig(?:ure)?s?\.?|table|chapter|section|"
+    r"part|appendix|page|p\.|no\.|rank|than|least|most|threshold|version|model|level|key stage|ks)|[<>≤≥#=§])\s*$",
+    re.I,
+)
 TOTAL_ROW = re.compile(r"^\s*(all\b|total\b|overall\b)", re.I)
 # Glued values that are parameters or counts of report parts or extract records, not counts of children.
 NON_COUNT_GLUE = {

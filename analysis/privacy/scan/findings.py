@@ -30,9 +30,10 @@ class Findings:
         """A whole number from 1 to below the threshold (a flag or a fraction is never a count)."""
         return isinstance(n, int) and not isinstance(n, bool) and 1 <= n < self.threshold
 
-    def identifiers(self, page: str, text: str, where: str) -> None:
-        """Every identifier value in a text, masked so the report of a leak does not leak it again."""
-        for (original, source, what), how in match(text, self.ids):
+    def identifiers(self, page: str, text: str, where: str, known: frozenset[str] = frozenset()) -> None:
+        """Every identifier value in a text, masked so the report of a leak does not leak it again (`known`: words
+        of a vendor file's template, see `identifiers.match`)."""
+        for (original, source, what), how in match(text, self.ids, known):
             hint = (
                 " (a date published by design, such as the study window, can be allowed: see `allow`)"
                 if what == "birth date"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from html.parser import HTMLParser
-from pathlib import Path
 
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.tables import Table, check
@@ -84,6 +83,13 @@ class _HTML(HTMLParser):
         self.tables: list[Table] = []
         self._stack: list[_OpenTable] = []
         self._raw = 0  # inside <script> or <style>
+        self.comments: list[str] = []  # <!-- ... -->: not shown, but downloaded with the page
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+    def unknown_decl(self, data):
+        self.text.append(f" {data} ")  # <![CDATA[ ... ]]>
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -132,10 +138,13 @@ def _parse(html: str) -> _HTML:
     return p
 
 
-def read_html(f: Findings, path: Path) -> None:
-    page = f.page(path)
-    p = _parse(path.read_text(encoding="utf-8", errors="replace"))
+def read_html(f: Findings, page: str, html: str) -> None:
+    p = _parse(html)
     f.identifiers(page, "".join(p.text), "the page text")
+    if p.comments:
+        comments = "\n".join(p.comments)
+        f.identifiers(page, comments, "an HTML comment")
+        prose(f, page, comments, "an HTML comment")
     for name, values in p.attrs.items():
         f.identifiers(page, "\n".join(values), f"the {name} attribute")
     for t in p.tables:

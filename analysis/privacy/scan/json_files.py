@@ -4,15 +4,12 @@ under keys that name counts of children."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from analysis.privacy.scan.counts import COUNT_KEYS
 from analysis.privacy.scan.findings import Findings
 
 
-def read_json(f: Findings, path: Path) -> None:
-    page = f.page(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+def read_json(f: Findings, page: str, text: str) -> None:
     f.identifiers(page, text, "the JSON")
     try:
         data = json.loads(text)

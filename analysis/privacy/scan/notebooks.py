@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 from analysis.privacy.scan.counts import N_CHILDREN, N_OF_M, NON_COUNT_GLUE, whole
 from analysis.privacy.scan.findings import Findings
@@ -14,12 +13,11 @@ from analysis.privacy.scan.html_pages import read_fragment
 from analysis.privacy.scan.text import child_keys, n_of_m, prose
 
 
-def read_notebook(f: Findings, path: Path) -> None:
-    page = f.page(path)
+def read_notebook(f: Findings, page: str, text: str) -> None:
     try:
-        nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        nb = json.loads(text)
     except ValueError:
-        f.identifiers(page, path.read_text(errors="replace"), "the notebook")
+        f.identifiers(page, text, "the notebook")
         return
     sources, outputs = [], []
     for i, cell in enumerate(nb.get("cells", []), start=1):

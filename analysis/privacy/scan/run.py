@@ -10,10 +10,7 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.identifiers import Identifiers, load_identifiers
-from analysis.privacy.scan.json_files import read_json
-from analysis.privacy.scan.notebooks import read_notebook
 from analysis.privacy.scan.site import read_file, walk
-from analysis.privacy.scan.tables import read_csv
 
 
 def scan(
@@ -29,10 +26,13 @@ def scan(
 ) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
 
-    Reads the site (HTML text and attribute values, CSV, XLSX, JSON and notebooks, including `_sources/*.ipynb`),
+    Reads every file of the site (HTML text, comments and attribute values, CSV, XLSX, JSON, notebooks, scripts,
+    styles, compressed files and image metadata: see `site`), every file of
     `tables_dir` (default: `tables/` beside the site) and the `*.json` files in `json_dir` (default: the folder
     holding the site), and, if given, the executed notebooks in `notebooks_dir`. `allow` lists values published by
-    design that may coincide with an identifier, such as the dates of the study window (see `published_values`).
+    design that may coincide with an identifier, such as the dates of the study window and the authority's name
+    (see `published_values`): a date among them is no birth date, any other value is no identifier where it
+    appears as a whole phrase.
     Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
     """
     site_dir = Path(site_dir)
@@ -47,22 +47,26 @@ def scan(
         read_file(f, path, vendor)
     tables_dir = Path(tables_dir) if tables_dir else site_dir.parent / "tables"
     if tables_dir.is_dir() and site_dir.resolve() not in tables_dir.resolve().parents:
-        for path in sorted(tables_dir.glob("*.csv")):
-            read_csv(f, path)
+        for path in sorted(p for p in tables_dir.iterdir() if p.is_file()):
+            read_file(f, path)
     json_dir = Path(json_dir) if json_dir else site_dir.parent
     if json_dir.resolve() != site_dir.resolve():
         for path in sorted(json_dir.glob("*.json")):
-            read_json(f, path)
+            read_file(f, path)
     if notebooks_dir is not None:
         for path in sorted(Path(notebooks_dir).rglob("*.ipynb")):
             if ".ipynb_checkpoints" not in path.parts:
-                read_notebook(f, path)
+                read_file(f, path)
     return f.frame()
 
 
 def published_values(params) -> list[str]:
-    """Values a run publishes by design that may equal a birth date: the study window (from `RunParams`)."""
-    return [d.isoformat() for d in (params.study_start, params.study_end)]
+    """Values a run publishes by design that may equal an identifier (from `RunParams`): the study window, which may
+    be a child's birth date, and the authority's name and code, which may be a child's surname or an id. The name
+    is allowed only as a whole phrase, so `la_name: Bolton` publishes while "Jane Bolton" is still refused."""
+    return [d.isoformat() for d in (params.study_start, params.study_end)] + [
+        str(v) for v in (params.la_name, params.la_code) if v
+    ]
 
 
 def summarise(findings: pd.DataFrame, examples: int = 3) -> str:

@@ -1,38 +1,97 @@
-"""The walk over a built site, handing each file to the reader for its format."""
+"""The walk over a built site, handing each file to the reader for its format.
+
+Every file is read, whatever its suffix: pages, tables, JSON and notebooks by their readers; compressed files
+(.gz, zip archives, the xlsx workbook's other parts, objects.inv) after decompressing them; images for the text in
+their metadata; any other text file for identifiers; any other binary file for the identifiers in its printable
+runs. In a vendor folder (`_static`, where the theme puts its scripts, styles and fonts) a file byte-identical to
+one an installed package ships is skipped (see `vendor`); every other file there is searched for identifiers, but
+only data files are judged for counts, as a theme's code is not prose.
+"""
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from analysis.privacy.scan.binary import decode, image_texts, inflate, inventory_text, printable
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.html_pages import read_html
 from analysis.privacy.scan.json_files import read_json
 from analysis.privacy.scan.notebooks import read_notebook
 from analysis.privacy.scan.tables import read_csv, read_xlsx
 from analysis.privacy.scan.text import read_text
+from analysis.privacy.scan.vendor import pristine, template_words
 
-TEXT_SUFFIXES = {".txt", ".md", ".svg", ".xml", ".js", ".rst"}
-VENDOR_DIRS = {"_static"}  # theme scripts, fonts and translations: only data-like files are read there
+TEXT_SUFFIXES = {".txt", ".md", ".svg", ".xml", ".js", ".rst", ".css", ".map", ".po", ".yml", ".yaml", ".tex"}
+PROSE_SUFFIXES = {".txt", ".md", ".rst"}  # written for readers: their counts are judged as well
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".ico", ".avif", ".heic"}
+ZIP_SUFFIXES = {".zip", ".docx", ".pptx", ".odt", ".ods", ".odp", ".epub"}
+SHEET_PARTS = ("xl/worksheets/", "xl/sharedStrings.xml")  # a workbook's cells: read by `read_xlsx`
+VENDOR_DIRS = {"_static"}  # theme scripts, fonts and translations (see the module docstring)
 
 
 def read_file(f: Findings, path: Path, vendor: bool = False) -> None:
-    """One file, by its suffix. In a vendor folder only data-like files and the search index (which holds the words
-    of every page) are read: theme scripts cannot have come from the extract."""
-    s = path.suffix.lower()
-    if s in (".html", ".htm"):
-        read_html(f, path)
-    elif s in (".csv", ".tsv"):
-        read_csv(f, path)
-    elif s == ".xlsx":
-        read_xlsx(f, path)
-    elif s == ".json":
-        read_json(f, path)
-    elif s == ".ipynb":
-        read_notebook(f, path)
-    elif s in TEXT_SUFFIXES and (not vendor or path.name.startswith("searchindex")):
-        read_text(f, path)
+    """One file of the site (or beside it), by its suffix."""
+    data = path.read_bytes()
+    if vendor and pristine(data):
+        return
+    read_data(f, f.page(path), path.name, data, vendor)
+
+
+def read_data(f: Findings, page: str, name: str, data: bytes, vendor: bool = False) -> None:
+    """The bytes of a file called `name`, shown to readers as `page`."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".gz":
+        read_data(f, page, name[:-3], inflate(data, 31), vendor)
+    elif suffix == ".xlsx":
+        read_xlsx(f, page, data)
+        read_zip(f, page, data, vendor, skip=SHEET_PARTS)
+    elif suffix in ZIP_SUFFIXES:
+        read_zip(f, page, data, vendor)
+    elif suffix == ".inv":
+        read_text(f, page, inventory_text(data), "the inventory of the site's pages and labels")
+    elif suffix in IMAGE_SUFFIXES:
+        read_text(f, page, "\n".join(image_texts(data)), "the image's metadata", _known(name, vendor))
+    else:
+        read_decoded(f, page, name, data, vendor)
+
+
+def read_decoded(f: Findings, page: str, name: str, data: bytes, vendor: bool) -> None:
+    """A file that is not compressed: by its suffix if it is text, for printable runs if it is binary."""
+    suffix, text = Path(name).suffix.lower(), decode(data)
+    if text is None:
+        read_text(f, page, printable(data), "the file's printable text", _known(name, vendor))
+    elif suffix in (".html", ".htm"):
+        read_html(f, page, text)
+    elif suffix in (".csv", ".tsv"):
+        read_csv(f, page, text, tsv=suffix == ".tsv")
+    elif suffix == ".json":
+        read_json(f, page, text)
+    elif suffix == ".ipynb":
+        read_notebook(f, page, text)
+    else:  # scripts, styles, SVG, plain text and any other text file
+        read_text(f, page, text, known=_known(name, vendor), counts=suffix in PROSE_SUFFIXES and not vendor)
+
+
+def read_zip(f: Findings, page: str, data: bytes, vendor: bool, skip: tuple[str, ...] = ()) -> None:
+    """Every member of a zip archive (a .docx or a workbook is one), named as archive:member."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith(skip)]
+    except (zipfile.BadZipFile, OSError):
+        read_text(f, page, printable(data), "the file's printable text")
+        return
+    for member in members:
+        with archive.open(member) as handle:
+            body = handle.read(256 * 1024 * 1024)
+        read_data(f, f"{page}:{member.filename}", member.filename.rsplit("/", 1)[-1], body, vendor)
+
+
+def _known(name: str, vendor: bool) -> frozenset[str]:
+    return template_words(name) if vendor else frozenset()
 
 
 def walk(folder: Path) -> Iterator[tuple[Path, bool]]:

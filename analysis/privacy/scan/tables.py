@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from pathlib import Path
 
 import pandas as pd
 
 from analysis.privacy import disclosure
+from analysis.privacy.scan.child_rows import child_shape
 from analysis.privacy.scan.counts import (
     N_OF_M,
     SHARE_WORDS,
@@ -62,7 +62,8 @@ def check(f: Findings, page: str, t: Table) -> None:
 
 
 def _child_level(f: Findings, page: str, t: Table, header: list[str]) -> None:
-    """A column named 'child' or holding pseudonymised keys: the public edition publishes aggregates only."""
+    """A column named 'child' or holding pseudonymised keys, or rows shaped like single children (`child_rows`):
+    the public edition publishes aggregates only."""
     for j, h in enumerate(header):
         values = [r[j].strip() for r in t.rows if j < len(r) and r[j].strip()]
         keys = sum(bool(PSEUDONYM.fullmatch(v)) for v in values)
@@ -76,6 +77,14 @@ def _child_level(f: Findings, page: str, t: Table, header: list[str]) -> None:
                 + "; the public edition publishes aggregates only",
             )
             return
+    why = child_shape(header, t.rows)
+    if why:
+        f.add(
+            page,
+            "child-level row",
+            f"{len(t.rows)} rows",
+            f"{t.where} looks like one row per child: {why}; the public edition publishes aggregates only",
+        )
 
 
 def _recoverable(f: Findings, page: str, t: Table, header: list[str], counts: list[int]) -> None:
@@ -148,20 +157,22 @@ def _totals_beside_one_suppressed(f: Findings, page: str, t: Table, header: list
                 )
 
 
-def read_csv(f: Findings, path: Path) -> None:
-    page = f.page(path)
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+def read_csv(f: Findings, page: str, text: str, tsv: bool = False) -> None:
     f.identifiers(page, text, "the CSV")
-    rows = list(csv.reader(io.StringIO(text), delimiter="\t" if path.suffix == ".tsv" else ","))
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t" if tsv else ","))
     if rows:
         check(f, page, Table(rows[0], rows[1:], "the CSV"))
 
 
-def read_xlsx(f: Findings, path: Path) -> None:
-    page = f.page(path)
-    for sheet, frame in pd.read_excel(path, sheet_name=None, dtype=str, header=None).items():
+def read_xlsx(f: Findings, page: str, data: bytes) -> None:
+    """Every sheet's cells (the workbook's other parts, such as comments and properties, are read as a zip)."""
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, header=None)
+    except Exception:  # noqa: BLE001 - not a workbook a reader could open either; its bytes are still searched
+        sheets = {}
+    for sheet, frame in sheets.items():
         frame = frame.fillna("")
         rows = frame.astype(str).values.tolist()
-        f.identifiers(page, "\n".join(" ".join(r) for r in rows), f"sheet '{sheet}'")
+        f.identifiers(page, "\n".join(" ".join(r) for r in rows) + f"\n{sheet}", f"sheet '{sheet}'")
         if rows:
             check(f, page, Table(rows[0], rows[1:], f"sheet '{sheet}'"))

@@ -44,7 +44,7 @@ def test_orphan_row(extract_copy):
     [
         ("31/02/2020", "not a date", "error"),
         ("yesterday", "not a date", "error"),
-        ("2099-01-01", "event dated after the extract date", "error"),
+        ("2099-01-01", "dated after the extract date", "error"),
         ("1900-01-01", "event dated before the child's birth", "warning"),  # social care may begin before birth
     ],
 )
@@ -96,10 +96,14 @@ def test_missing_column_and_extra_column(extract_copy):
     assert ["ssd_cp_plans", "notes", "warning"] in p[["table", "column", "severity"]].values.tolist()
 
 
-def test_missing_table_and_empty_file(extract_copy):
+def test_missing_tables_are_one_problem_and_an_empty_file_an_error(extract_copy):
     (extract_copy / "sen2_requests.csv").unlink()
-    with pytest.raises(UserError, match="required table 'sen2_requests' is missing"):
-        check_extract(extract_copy)
+    (extract_copy / "ssd_contacts.csv").unlink()
+    p = _rules(extract_copy)
+    missing = p[p["table"] == "(extract)"]
+    assert missing[["file", "column", "rule"]].values.tolist() == [
+        ["(extract)", "", "required tables missing: ssd_contacts, sen2_requests"]
+    ]
     (extract_copy / "sen2_requests.csv").write_text("")
     with pytest.raises(UserError, match="sen2_requests.csv: the file is empty"):
         check_extract(extract_copy)

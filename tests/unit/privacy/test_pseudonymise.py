@@ -17,14 +17,33 @@ def test_internal_edition_needs_a_key(monkeypatch):
     assert len(a) == 32 and a != b  # a fresh random key for each public run
 
 
+STRONG = "9c1f4e7a2b5d8c0e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8c"
+
+
 def test_key_from_environment_and_file(monkeypatch, tmp_path):
-    monkeypatch.setenv(pseudonymise.ENV_KEY, "s3cret")
-    assert pseudonymise.load_key("internal") == b"s3cret"
+    monkeypatch.setenv(pseudonymise.ENV_KEY, STRONG)
+    assert pseudonymise.load_key("internal") == STRONG.encode()
     monkeypatch.delenv(pseudonymise.ENV_KEY)
     key_file = tmp_path / "report.key"
-    key_file.write_text("from-file\n")
+    key_file.write_text(STRONG[::-1] + "\n")
     monkeypatch.setenv(pseudonymise.ENV_KEY_FILE, str(key_file))
-    assert pseudonymise.load_key("internal") == b"from-file"
+    assert pseudonymise.load_key("internal") == STRONG[::-1].encode()
+
+
+@pytest.mark.parametrize("weak", ["k", "s3cret", "a" * 64, "abababababababababababababababab", "0123456789" * 3])
+def test_short_or_uniform_keys_are_refused(monkeypatch, weak):
+    monkeypatch.setenv(pseudonymise.ENV_KEY, weak)
+    with pytest.raises(UserError, match="too weak"):
+        pseudonymise.load_key("internal")
+
+
+def test_the_fingerprint_changes_with_the_key_and_reveals_nothing(monkeypatch):
+    monkeypatch.setenv(pseudonymise.ENV_KEY, STRONG)
+    a = pseudonymise.fingerprint(STRONG.encode(), "internal")
+    b = pseudonymise.fingerprint(STRONG[::-1].encode(), "internal")
+    assert a != b and len(a) == 16 and STRONG[:8] not in a
+    monkeypatch.delenv(pseudonymise.ENV_KEY)
+    assert pseudonymise.fingerprint(pseudonymise.load_key("public"), "public") == pseudonymise.RANDOM
 
 
 def test_key_file_inside_the_repository_is_refused(monkeypatch):

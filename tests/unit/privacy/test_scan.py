@@ -3,6 +3,7 @@ child-level rows are each found on the right page (slow: builds the sample repor
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -13,10 +14,13 @@ import pytest
 from analysis.errors import UserError
 from analysis.params import load_params
 from analysis.paths import EXAMPLE_PARAMS, SAMPLE_EXTRACT
-from analysis.privacy.scan import count_columns, published_values, refuse_if_unsafe, scan, summarise
+from analysis.privacy.scan import count_columns, gate, published_values, refuse_if_unsafe, scan, summarise
 
-NOTEBOOKS = Path(".work/book_stage/book/chapters")
-ALLOW = published_values(load_params(EXAMPLE_PARAMS))  # the study window is published by design
+# where a build leaves its executed chapters; a planted copy gathers them in OUT/notebooks
+EXECUTED = (Path(".work/book_stage/book/chapters"), Path(".cache/chapters"))
+NOTEBOOKS = Path("notebooks")
+SUMMARY = "../notebooks/summary.ipynb"  # the executed summary chapter, in a planted copy
+ALLOW = published_values(load_params(EXAMPLE_PARAMS))  # the study window and the authority, published by design
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +28,28 @@ def built(sample_report) -> Path:
     return sample_report
 
 
+def _executed(out: Path) -> Path:
+    found = next((out / d for d in (NOTEBOOKS, *EXECUTED) if (out / d).is_dir()), None)
+    assert found is not None, f"no executed chapters in {out}"
+    return found
+
+
 def _scan(out: Path, **kw) -> pd.DataFrame:
-    return scan(out / "html", SAMPLE_EXTRACT, threshold=10, notebooks_dir=out / NOTEBOOKS, allow=ALLOW, **kw)
+    return scan(out / "html", SAMPLE_EXTRACT, threshold=10, notebooks_dir=_executed(out), allow=ALLOW, **kw)
+
+
+def _gather_notebooks(out: Path) -> None:
+    """The executed chapters into OUT/notebooks, the summary (the first to glue 'known') as summary.ipynb."""
+    source = _executed(out)
+    dest = out / NOTEBOOKS
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".*"))
+    glues = [p for p in sorted(dest.glob("*.ipynb")) if '"name": "known"' in p.read_text()]
+    assert glues, "no chapter glues 'known' any more"
+    if glues[0].name != "summary.ipynb":
+        (dest / "summary.ipynb").unlink(missing_ok=True)
+        glues[0].rename(dest / "summary.ipynb")
+    for d in EXECUTED:
+        shutil.rmtree(out / d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +63,7 @@ def test_clean_build_scans_clean(clean):
 
 def test_the_study_window_is_a_birth_date_unless_allowed(built):
     """The sample has a child born on the first day of the study window: without `allow` it is (rightly) found."""
-    found = scan(built / "html", SAMPLE_EXTRACT, notebooks_dir=built / NOTEBOOKS)
+    found = scan(built / "html", SAMPLE_EXTRACT, notebooks_dir=_executed(built))
     dates = found[(found["kind"] == "identifier") & found["detail"].str.startswith("birth date")]
     assert "book/chapters/methods.html" in set(dates["page"])
 
@@ -77,6 +101,7 @@ def _insert_before(path: Path, marker: str, text: str) -> None:
 def planted(built, plants, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     out = tmp_path_factory.mktemp("planted") / "out"
     shutil.copytree(built, out)
+    _gather_notebooks(out)
     html = out / "html"
     # (a) a real UPN in a page's text
     _insert_before(html / "book/chapters/cohort.html", "</main>", f"<p>Pupil {plants['upn']} was included.</p>")
@@ -155,7 +180,7 @@ def test_planted_small_count_in_table(planted):
 
 def test_planted_glued_small_count(planted):
     _, found = planted
-    hit = _hits(found, "../.work/book_stage/book/chapters/summary.ipynb", "small count")
+    hit = _hits(found, SUMMARY, "small count")
     assert len(hit) >= 1, summarise(found)
     assert hit["detail"].str.contains("glued value 'known'").all()
     assert hit["detail"].str.contains("N = 3").any()
@@ -176,7 +201,7 @@ def test_nothing_else_was_found(planted):
         ("book/chapters/summary.html", "identifier"),
         ("../tables/selection_flow.csv", "identifier"),
         ("../tables/table_1.csv", "small count"),
-        ("../.work/book_stage/book/chapters/summary.ipynb", "small count"),
+        (SUMMARY, "small count"),
         ("../tables/children.csv", "child-level row"),
     }
     assert set(zip(new["page"], new["kind"])) == expected, summarise(new)
@@ -199,7 +224,7 @@ def test_refuse_if_unsafe_names_every_page(planted, plants):
         "book/chapters/summary.html",
         "../tables/selection_flow.csv",
         "../tables/table_1.csv",
-        "../.work/book_stage/book/chapters/summary.ipynb",
+        SUMMARY,
         "../tables/children.csv",
     ):
         assert page in message
@@ -287,3 +312,51 @@ def test_html_table_small_count_and_shares_of_suppressed_counts(tmp_path):
     found = scan(_site(tmp_path, {"t.html": table}), SAMPLE_EXTRACT)
     assert sorted(found["value"]) == ["4.2", "5"]
     assert found["detail"].str.contains("can be recovered").sum() == 1
+
+
+# --- the run's own parameters ----------------------------------------------------------------------------------
+def test_published_values_are_the_window_and_the_authority():
+    params = load_params(EXAMPLE_PARAMS)
+    assert published_values(params) == ["2016-04-01", "2026-03-31", params.la_name, params.la_code]
+
+
+def _as_built_for(built: Path, tmp_path: Path, la_name: str) -> tuple[Path, Path]:
+    """A stage and work folder as a build for an authority called `la_name` would leave them for the gate."""
+    stage, work = tmp_path / "stage", tmp_path / "work"
+    for name in ("html", "tables", "measures.json", "linkage.json", "linkage_model.json"):
+        src = (built / name).resolve()
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, stage / name)
+    shutil.copytree(_executed(built), work / "book_stage" / "book" / "chapters", ignore=shutil.ignore_patterns(".*"))
+    for path in [*stage.rglob("*"), *work.rglob("*")]:
+        if path.is_file() and path.suffix in (".html", ".js", ".ipynb", ".json", ".csv"):
+            path.write_text(path.read_text(encoding="utf-8").replace("Synthetic Borough", la_name), encoding="utf-8")
+    return stage, work
+
+
+def test_an_authority_named_like_a_child_publishes_but_the_childs_full_name_is_refused(built, people, tmp_path):
+    """Two sample children are called Walshaw: an authority of that name must still be able to publish."""
+    child = people[people["pers_surname"] == "Walshaw"].iloc[0]
+    stage, work = _as_built_for(built, tmp_path, "Walshaw")
+    params = dataclasses.replace(load_params(EXAMPLE_PARAMS), la_name="Walshaw")
+    # without the authority's name among the published values, its every mention is a child's surname
+    found = scan(stage / "html", SAMPLE_EXTRACT, notebooks_dir=work / "book_stage/book/chapters", allow=ALLOW)
+    assert found["detail"].str.startswith("name as a whole word").any(), summarise(found)
+    gate(params, SAMPLE_EXTRACT, "chapters")(stage, work)  # publishes: no findings, no error
+    assert not (work / "disclosure_findings.csv").exists()
+    _insert_before(stage / "html/book/chapters/summary.html", "</main>", f"<p>{child['pers_forename']} Walshaw</p>")
+    with pytest.raises(UserError, match="full name"):
+        gate(params, SAMPLE_EXTRACT, "chapters")(stage, work)
+    assert (work / "disclosure_findings.csv").is_file()
+
+
+def test_an_allowed_phrase_is_allowed_only_whole(tmp_path):
+    """'Synthetic Borough' allows 'Borough' inside the phrase only; a full name around an allowed word is found."""
+    people = pd.read_csv(SAMPLE_EXTRACT / "ssd_person.csv", dtype=str)
+    child = people[people["pers_surname"] == "Walshaw"].iloc[0]
+    site = _site(
+        tmp_path, {"a.html": "<p>Walshaw Council, Walshaw.</p>", "b.html": f"<p>{child['pers_forename']} Walshaw</p>"}
+    )
+    found = scan(site, SAMPLE_EXTRACT, allow=["Walshaw Council"])
+    assert set(found["page"]) == {"a.html", "b.html"}  # "Walshaw." alone is outside the allowed phrase
+    found = scan(site, SAMPLE_EXTRACT, allow=["Walshaw"])
+    assert list(found["page"]) == ["b.html"] and found["detail"].str.startswith("full name").all()

@@ -20,7 +20,7 @@ and loads it only when a reader presses a launch button, which this book does no
 Files under `_static/` are checked as assets (CSS) but not as pages: the `.html` files the theme leaves there are
 Jinja macro templates that no reader opens.
 
-Usage: `python -m analysis.sitecheck SITE_DIR` prints one problem a line and exits 1 if there are any.
+Usage: `python tests/support/sitecheck.py SITE_DIR` prints one problem a line and exits 1 if there are any.
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def check_site(site_dir: str | Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m analysis.sitecheck SITE_DIR", file=sys.stderr)
+        print("usage: python tests/support/sitecheck.py SITE_DIR", file=sys.stderr)
         return 2
     problems = check_site(args[0])
     for p in problems:
