@@ -105,6 +105,7 @@ def _kernel_dirs(cache: Path) -> None:
     cache, never in the user's home: a build writes nothing outside its output folder. Set in the worker process
     that starts the kernels, which inherit it."""
     for var, sub in (("MPLCONFIGDIR", "matplotlib"), ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+        (cache / "kernels" / sub).mkdir(parents=True, exist_ok=True)
         os.environ[var] = str(cache / "kernels" / sub)
 
 
@@ -155,6 +156,7 @@ def _finish(nb, name: str) -> None:
     """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
     (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and add the chapter's code in a
     closed "show the code" panel for reviewers."""
+    nb.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
     glued = _glued_text(nb)
     code = []
     for cell in nb.cells:
