@@ -16,9 +16,15 @@ MIN_CHILDREN = 100  # smaller synthetic authorities leave some tables empty and 
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from analysis.synth.la import generate
+    from analysis.synth import hard
+    from analysis.synth import la as plain
     from analysis.synth.write import write
 
+    if args.scenario == "hard" and (args.returns is not None or args.case_series is not None or args.format == "xml"):
+        raise UserError(
+            "--scenario hard makes a whole authority as CSV or Parquet: not with --returns or --case-series, nor as "
+            "XML (the returns cannot carry its contacts, early help or SEND-side case review, which its truths count)."
+        )
     if args.returns is not None:
         from analysis.synth import foi
 
@@ -53,7 +59,7 @@ def _synth(args: argparse.Namespace) -> int:
                 f"--children must be at least {MIN_CHILDREN} (an authority, not a handful of children) "
                 "and --years from 1 to 30."
             )
-        la = generate(args.children, args.years, args.seed)
+        la = (hard if args.scenario == "hard" else plain).generate(args.children, args.years, args.seed)
     write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
     n = args.case_series if args.case_series is not None else args.children
@@ -179,6 +185,13 @@ def _synth_command(s: argparse.ArgumentParser) -> None:
         choices=("csv", "parquet", "xml"),
         default="csv",
         help="xml writes CIN census and SEN2 returns (with adversity_review and population as CSV)",
+    )
+    s.add_argument(
+        "--scenario",
+        choices=("plain", "hard"),
+        default="plain",
+        help="hard breaks the designs' assumptions on purpose: social care records begin years into the window, no "
+        "population table, requests from birth to 25, late adversity, early help only, twins, SEND-side case review",
     )
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)

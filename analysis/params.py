@@ -41,6 +41,8 @@ class RunParams:
     out: Path = Path("_build/report")
     unit_costs: Path | None = None  # YAML of unit costs for the cost chapter (each with its source and year)
     earliest_birth: dt.date | None = None  # births before this are errors (default: 25 years before the extract)
+    records_start: dt.date | None = None  # when social care records begin (default: the study window's start)
+    horizon_age: int | None = None  # the age at which the landmark comparison sets risks side by side
 
     def as_public_dict(self) -> dict[str, Any]:
         """Parameters as plain values for the provenance page (no secrets are ever held here)."""
@@ -83,9 +85,22 @@ def load_params(path: str | Path) -> RunParams:
 
 
 KNOWN_KEYS = (
-    "la_name", "la_code", "extract", "source_kind", "study_window", "index_event", "age_threshold", "edition",
-    "disclosure", "linkage", "out", "unit_costs", "earliest_birth",
-)  # fmt: skip
+    "la_name",
+    "la_code",
+    "extract",
+    "source_kind",
+    "study_window",
+    "index_event",
+    "age_threshold",
+    "edition",
+    "disclosure",
+    "linkage",
+    "out",
+    "unit_costs",
+    "earliest_birth",
+    "records_start",
+    "horizon_age",
+)
 
 
 def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunParams:
@@ -113,6 +128,8 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         out=Path(raw.get("out", "_build/report")),
         unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
         earliest_birth=_date(raw["earliest_birth"], f"{source}: earliest_birth") if raw.get("earliest_birth") else None,
+        records_start=_records_start(raw, start, end, source),
+        horizon_age=_horizon(raw, source),
     )
 
 
@@ -153,6 +170,22 @@ def _la_code(value: Any, source: str) -> str:
     if not LA_CODE.match(code):
         raise UserError(f"{source}: la_code '{value}' must be a three-digit DfE code (931) or a GSS code (E10000024).")
     return code
+
+
+def _records_start(raw: dict[str, Any], start: dt.date, end: dt.date, source: str) -> dt.date:
+    """When the authority's social care records begin: the study window's start unless said otherwise."""
+    if not raw.get("records_start"):
+        return start
+    records = _date(raw["records_start"], f"{source}: records_start")
+    if records >= end:
+        raise UserError(f"{source}: records_start ({records}) must be before study_window.end ({end}).")
+    return records
+
+
+def _horizon(raw: dict[str, Any], source: str) -> int:
+    """The horizon age of the landmark comparison: three years after the age threshold unless said otherwise."""
+    age = _int(raw.get("age_threshold", 5), f"{source}: age_threshold", 1, 17)
+    return _int(raw.get("horizon_age", age + 3), f"{source}: horizon_age", age + 1, 25)
 
 
 def _window(raw: dict[str, Any], source: str) -> tuple[dt.date, dt.date]:

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from analysis.compare.flags import FLAGS, FunnelResult
+from analysis.stats.funnel import EXACT
 
 _HIGHLIGHT = (0.004, 0.451, 0.698)  # seaborn colour-blind blue; the diamond shape sets the unit apart anyway
 _MARKERS = {
@@ -33,8 +34,10 @@ def funnel_plot(
     """Proportion against denominator with the target, the 95% and 99.8% limits and one point per unit.
 
     Readable without colour: the target is a solid line, 95% limits dashed, 99.8% limits dotted; points are
-    hollow circles inside the limits and triangles (up: high, down: low; filled: outside 99.8%) outside them.
-    The unit `highlight` (e.g. the LA running the report) is a large diamond with its name beside it.
+    hollow circles inside the limits and triangles (up: high, down: low; filled: outside 99.8% after the
+    false-discovery control) outside them. A unit whose count was suppressed is a vertical bar over the range its
+    count may take (with its triangle at the middle when every count in the range is flagged alike). The unit
+    `highlight` (e.g. the LA running the report) is a large diamond with its name beside it.
     """
     t = result.table
     scale = 100 if percent else 1
@@ -64,7 +67,7 @@ def _draw_limits(ax, result: FunnelResult, n_max: float, scale: float, percent: 
         linewidth=1.2,
         label=f"Target {result.target * scale:.1f}{'%' if percent else ''} ({result.target_source})",
     )
-    drawstyle = "steps-post" if result.method == "exact" else "default"
+    drawstyle = "steps-post" if result.method in EXACT else "default"
     for cols, style, label in (
         (("lower_95", "upper_95"), "--", "95% limits"),
         (("lower_998", "upper_998"), ":", "99.8% limits"),
@@ -83,18 +86,32 @@ def _draw_limits(ax, result: FunnelResult, n_max: float, scale: float, percent: 
 
 
 def _draw_units(ax, result: FunnelResult, highlight: str | None, scale: float) -> None:
-    """One marker per unit, grouped by flag so the legend counts each; the highlighted unit is left to
-    `_draw_highlight`."""
+    """One marker per unit, grouped by flag so the legend counts each, and a bar per suppressed count; the
+    highlighted unit is left to `_draw_highlight`."""
     t = result.table
     other = t if highlight is None else t[t[result.id_col] != str(highlight)]
+    cens = other[other["censored"]]
+    if not cens.empty:  # a thick grey bar with end caps, so it reads apart from the thin black target line
+        ax.vlines(
+            cens["denominator"],
+            cens["proportion_low"] * scale,
+            cens["proportion_high"] * scale,
+            color="#777777",
+            linewidth=2.6,
+            zorder=2,
+            label=f"Suppressed count, its range ({len(cens)})",
+        )
+        for end in ("proportion_low", "proportion_high"):
+            ax.scatter(cens["denominator"], cens[end] * scale, marker="_", color="#777777", s=30, zorder=2)
+    middle = (other["proportion_low"] + other["proportion_high"]) / 2
     for f in FLAGS:
-        pts = other[other["flag"] == f]
+        pts = other[(other["flag"] == f) & ~(other["censored"] & (f == "within"))]
         if pts.empty:
             continue
         marker, face = _MARKERS[f]
         ax.scatter(
             pts["denominator"],
-            pts["proportion"] * scale,
+            middle[pts.index] * scale,
             marker=marker,
             facecolors=face,
             edgecolors="black",
@@ -113,9 +130,19 @@ def _draw_highlight(ax, result: FunnelResult, highlight: str, highlight_label: s
         return
     row = mine.iloc[0]
     name = highlight_label or str(row[result.name_col])
+    y = (row["proportion_low"] + row["proportion_high"]) / 2
+    if row["censored"]:
+        ax.vlines(
+            [row["denominator"]],
+            row["proportion_low"] * scale,
+            row["proportion_high"] * scale,
+            color=_HIGHLIGHT,
+            linewidth=2.2,
+            zorder=4,
+        )
     ax.scatter(
         [row["denominator"]],
-        [row["proportion"] * scale],
+        [y * scale],
         marker="D",
         s=110,
         facecolors=_HIGHLIGHT,
@@ -126,7 +153,7 @@ def _draw_highlight(ax, result: FunnelResult, highlight: str, highlight_label: s
     )
     ax.annotate(
         name,
-        (row["denominator"], row["proportion"] * scale),
+        (row["denominator"], y * scale),
         xytext=(22, 22),
         textcoords="offset points",
         fontsize=9,
@@ -154,8 +181,8 @@ def _finish_axes(
     ax.set_xlabel(xlabel or f"Denominator ({result.denominator})")
     ax.set_ylabel(ylabel or f"{result.numerator} / {result.denominator}{' (%)' if percent else ''}")
     ax.set_xlim(0, n_max)
-    low = min(float(lim["lower_998"].min()), float(t["proportion"].min()))
-    high = max(float(lim["upper_998"].max()), float(t["proportion"].max()))
+    low = min(float(lim["lower_998"].min()), float(t["proportion_low"].min()))
+    high = max(float(lim["upper_998"].max()), float(t["proportion_high"].max()))
     pad = 0.05 * (high - low) + 0.005
     ax.set_ylim(max(0.0, low - pad) * scale, min(1.0, high + pad) * scale)
     if title:

@@ -24,6 +24,7 @@ class Column:
     codes: tuple[str, ...] | None = None
     references: str | None = None  # "table.column"
     identifier: bool = False  # a direct identifier: never leaves the link stage
+    header_optional: bool = False  # added to the contract after earlier templates: an extract may leave it out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,7 +319,24 @@ TABLES: tuple[Table, ...] = (
         "review_id",
         (
             C("review_id", STR, "Row identifier."),
-            C("person_id", STR, "Social care person.", references=_PERSON, identifier=True),
+            C(
+                "person_id",
+                STR,
+                "Social care person (give this, the SEND person, or both).",
+                required=False,
+                references=_PERSON,
+                identifier=True,
+            ),
+            C(
+                "person_table_id",
+                STR,
+                "SEND person, for adversity found in education or health records of a child never known to social "
+                "care (give this, the social care person, or both).",
+                required=False,
+                references=_SEN2_PERSON,
+                identifier=True,
+                header_optional=True,
+            ),
             C("adversity_type", STR, "Type of adversity.", codes=codes.REVIEW_ADVERSITY_TYPES),
             C("date_first_documented", DATE, "Date the adversity was first documented in any record."),
             C("source_document_type", STR, "Kind of document it was found in.", codes=codes.REVIEW_SOURCE_TYPES),

@@ -15,9 +15,20 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__, paths
-from analysis.derive import adversity, cohort, costs, measures, population, recommend, sensitivity, tables
+from analysis.derive import (
+    adversity,
+    cohort,
+    comparison,
+    costs,
+    landmark,
+    measures,
+    population,
+    recommend,
+    sensitivity,
+    social_care,
+    tables,
+)
 from analysis.derive.study import (
-    ComparisonInfo,
     Costs,
     LeadTime,
     Limitations,
@@ -57,82 +68,48 @@ def derive(
     params: RunParams, checked: ValidationResult, linkage: Linkage, linkage_quality: dict, key: bytes, files: list[Path]
 ) -> Study:
     """The prepared study: cohort, comparison, measures and every published table, from one run's inputs."""
-    start, end = pd.Timestamp(params.study_start), pd.Timestamp(params.study_end)
-    t = checked.tables
+    t, age, thr = checked.tables, params.age_threshold, params.disclosure_threshold
+    window = cohort.Window(
+        pd.Timestamp(params.study_start), pd.Timestamp(params.study_end), pd.Timestamp(params.records_start)
+    )
+    records_note = social_care.check_records_start(t, window.records_start)
     frame = adversity.load_frame(paths.CODING_FRAME)
-    events, excluded = adversity.events(t, frame)
-    result = cohort.build(t, linkage.crosswalk, events, start, end, key, params.age_threshold)
+    events, notes = adversity.events(t, frame)
+    result = cohort.build(t, linkage.crosswalk, events, window, key, age)
     if result.cohort.empty:
         raise UserError(
             f"No child in the SEND extract had a first EHC needs assessment request from {params.study_start} to "
             f"{params.study_end}, so there is nothing to report. Check sen2_requests and the study window."
         )
-    pop, pop_source = population.population(t, linkage.crosswalk, events, start, end, params.age_threshold)
-    compared = _compare(pop, frame, params, start, end)
-    raw = measures.headline(result.cohort, frame, params.age_threshold)
-    raw.update(measures.base_rates(pop, params.age_threshold))
-    shown = disclosure.measures(raw, params.disclosure_threshold)
+    pop = population.population(t, linkage.crosswalk, events, window, age)
+    compared = comparison.compare(pop, frame, landmark.Design(age, params.horizon_age, window.end), thr)
+    raw = measures.headline(result.cohort, frame, age) | measures.base_rates(pop, age, window.end)
+    shown = disclosure.measures(raw | compared["measures"], thr)
     rules = recommend.load_rules(paths.RECOMMENDATION_RULES)
+    published = _published(result, linkage, shown, checked, frame, params) | compared["tables"]
+    published["coding_frame"] = disclosure.primary(adversity.code_counts(events, frame), "Events", thr)
     return Study(
         params=params.as_public_dict(),
         measures=shown,
         lead_time=LeadTime(**cohort.lead_time_summary(result.cohort)),
         flow=result.flow.to_dict(orient="records"),
-        linkage=LinkageQuality(**quality.public(linkage_quality, params.disclosure_threshold)),
+        linkage=LinkageQuality(**quality.public(linkage_quality, thr)),
         linkage_model=linkage.model,
-        exclusions=excluded,
-        comparison=ComparisonInfo(denominator=pop_source, children=len(pop), **compared["info"]),
+        exclusions=notes,
+        comparison=compared["info"],
         recommendations=[Recommendation(**r) for r in recommend.evaluate(rules, shown)],
         validation=ValidationCounts(
             errors=int((checked.problems["severity"] == "error").sum()),
             warnings=int((checked.problems["severity"] == "warning").sum()),
         ),
         provenance=_provenance(files, t),
-        limitations=_limitations(result.cohort),
+        limitations=_limitations(result.cohort, window, records_note),
         costs=_costs(result.service_use, params) if params.unit_costs else None,
         cohort=result.cohort,
         child_events=result.child_events,
-        tables=_published(result, linkage, shown, checked, frame, params) | compared["tables"],
+        tables=published,
         excluded=result.excluded,
     )
-
-
-def _compare(
-    pop: pd.DataFrame, frame: adversity.CodingFrame, params: RunParams, start: pd.Timestamp, end: pd.Timestamp
-) -> dict:
-    """The ten-year comparison of children with and without an EHC plan, disclosure-controlled."""
-    thr, age = params.disclosure_threshold, params.age_threshold
-    prev = population.prevalence_by_plan(pop, frame, age)
-    ors = population.odds_ratios(pop, frame, age, min_exposed=thr)
-    cif, cif_excluded = population.cumulative_incidence_by_exposure(pop, age, start, end)
-    if len(cif):  # an incidence resting on few requests, or on few children still followed, is not shown
-        cif = disclosure.incidence(cif, thr, "events", "at_risk", ("cumulative_incidence", "lower", "upper"))
-        cif = cif.drop(columns=["events"]).rename(
-            columns={
-                "age": "Age",
-                "cumulative_incidence": "Cumulative incidence",
-                "lower": "Lower 95%",
-                "upper": "Upper 95%",
-                "at_risk": "Children followed",
-            }
-        )
-    crude_or, crude_ci = population.crude_plan_odds_ratio(pop)
-    imd = bool(pop["imd_decile"].notna().all())
-    share_columns = ("Share", "Lower 95%", "Upper 95%")
-    return {
-        "tables": {
-            "comparison_prevalence": disclosure.shares(prev, "With exposure", "Children", thr, share_columns),
-            "odds_ratios": ors,
-            "cumulative_incidence": cif,
-        },
-        "info": {
-            "crude_odds_ratio_early": crude_or,
-            "crude_odds_ratio_early_ci": list(crude_ci),
-            "landmark_excluded": cif_excluded,
-            "with_plan": int(pop["ehc_plan"].sum()),
-            "adjusted_for": ["sex", "birth cohort"] + (["deprivation decile"] if imd else []),
-        },
-    }
 
 
 def unit_costs_path(params: RunParams) -> Path:
@@ -159,13 +136,15 @@ def _costs(use: dict, params: RunParams) -> Costs:
     )
 
 
-def _limitations(c: pd.DataFrame) -> Limitations:
+def _limitations(c: pd.DataFrame, window: cohort.Window, records_note: str | None) -> Limitations:
     """What the data themselves say about the limits of the analysis."""
     years = c["years_csc_data_before_index"]
     return Limitations(
         median_years_csc_data=float(years.median()) if len(c) else None,
         share_under_5_years_csc_data=float((years < 5).mean()) if len(c) else None,
-        share_early_childhood_unobserved=float((~c["early_childhood_observed"]).mean()) if len(c) else None,
+        share_not_observed_from_birth=float((~c["observed_from_birth"]).mean()) if len(c) else None,
+        records_start=window.records_start.date().isoformat(),
+        records_note=records_note,
     )
 
 
@@ -201,7 +180,8 @@ def _published(
         "linkage_weights": disclosure.suppress(quality.weight_histogram(linkage.weights), "Pairs", thr),
         "sensitivity": tables.sensitivity(sensitivity.headline_variants(c, params.age_threshold), thr),
         "validation_summary": tables.validation_summary(checked.problems),
-        "coding_frame": frame.as_table(),
+        "known_tiers": tables.known_tiers(shown),
+        "before_threshold_by_age": tables.before_threshold_by_age(shown),
     }
 
 

@@ -1,6 +1,10 @@
 """The cohort: one row per child whose first EHC needs assessment request falls in the study window.
 
-Identifiers stop here: rows are keyed by a keyed hash of the SEND person and carry month of birth, not birth date.
+Every threshold uses calendar ages (`ages`): "before 5" means before the fifth birthday. A child is observed from
+birth when their birth falls on or after `records_start`, the date the authority's social care records begin; only
+then can "no adversity documented before 5" mean that none was recorded, rather than that the records had not yet
+begun. Identifiers stop here: rows are keyed by a keyed hash of the SEND person and carry month of birth, not birth
+date.
 """
 
 from __future__ import annotations
@@ -10,20 +14,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from analysis.derive import ages, social_care
+from analysis.derive.sensitivity import sensitivity_thresholds
 from analysis.privacy.pseudonymise import pseudonym
 
-YEAR_DAYS = 365.25
-CSC_ROUTES = {  # route name -> (table, person column, date column)
-    "contact": ("ssd_contacts", "cont_person_id", "cont_contact_date"),
-    "referral": ("ssd_cin_episodes", "cine_person_id", "cine_referral_date"),
-    "assessment": ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date"),
-    "child in need plan": ("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date"),
-    "section 47 enquiry": ("ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date"),
-    "child protection plan": ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date"),
-    "looked after": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
-}
-# Early help is not statutory social care: it is reported apart and does not make a child "known to CSC".
-EARLY_HELP = ("ssd_early_help_episodes", "earl_person_id", "earl_episode_start_date")
+YEAR_DAYS = ages.YEAR_DAYS
+AGE_BANDS = ([0, 5, 11, 16, 26], ["Under 5", "5 to 10", "11 to 15", "16 and over"])  # completed years at request
 
 
 @dataclasses.dataclass
@@ -33,24 +29,6 @@ class CohortResult:
     flow: pd.DataFrame  # selection steps with counts
     service_use: dict  # aggregate service use of children with early adversity, for the cost chapter
     excluded: pd.DataFrame  # pseudonymised children left out of the cohort, and why (internal edition only)
-
-
-def csc_events(tables: dict[str, pd.DataFrame], routes: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
-    """Every dated event of the given routes as (pers_person_id, route, date); absent optional tables add none."""
-    parts = [
-        pd.DataFrame({"pers_person_id": tables[table][person], "route": route, "date": tables[table][date]})
-        for route, (table, person, date) in routes.items()
-        if table in tables
-    ]
-    if not parts:
-        return pd.DataFrame(
-            {
-                "pers_person_id": pd.Series(dtype="string"),
-                "route": pd.Series(dtype="string"),
-                "date": pd.Series(dtype="datetime64[ns]"),
-            }
-        )
-    return pd.concat(parts, ignore_index=True).dropna(subset=["date"])
 
 
 class _Selection:
@@ -68,26 +46,38 @@ class _Selection:
         self.excluded.append(pd.DataFrame({"person_table_id": ids, "reason": reason}))
 
 
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The dates a cohort is built within: requests in [start, end]; social care records held from records_start."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    records_start: pd.Timestamp
+
+
 def build(
     tables: dict[str, pd.DataFrame],
     crosswalk: pd.DataFrame,
     adversity: pd.DataFrame,
-    study_start: pd.Timestamp,
-    study_end: pd.Timestamp,
+    window: Window,
     key: bytes,
     age_threshold: int,
 ) -> CohortResult:
     """Build the cohort table and the selection flow."""
     sel = _Selection()
-    first = _first_requests(tables, study_start, study_end, sel)
-    c = _children(tables, first, study_start)
+    first = _first_requests(tables, window.start, window.end, sel)
+    c = _children(tables, first, window, age_threshold)
     xw = crosswalk.set_index("person_table_id")
     c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
     c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
     sel.step("linked to a social care record", c["pers_person_id"].notna().sum())
-    _known_to_csc(c, tables)
+    social_care.known_before(c, tables)
+    for route in social_care.ROUTES:  # age at the first event of each kind before the request (for the timelines)
+        slug = route.replace(" ", "_")
+        c[f"age_first_{slug}"] = ages.decimal_years(c.pop(f"first_{slug}_date"), c["dob"])
+    c["first_csc_age"] = ages.decimal_years(c["first_csc_date"], c["dob"])
     ev = _adversity_before_index(c, adversity, age_threshold)
-    service_use = _service_use(c, tables, study_end)
+    service_use = _service_use(c, tables, window.end)
     return _pseudonymised(c, ev, sel, key, service_use)
 
 
@@ -117,8 +107,8 @@ def _first_requests(
     return first
 
 
-def _children(tables: dict[str, pd.DataFrame], first: pd.DataFrame, study_start: pd.Timestamp) -> pd.DataFrame:
-    """One row per cohort child: request, demographics, primary need, outcome and ages."""
+def _children(tables: dict[str, pd.DataFrame], first: pd.DataFrame, window: Window, age_threshold: int) -> pd.DataFrame:
+    """One row per cohort child: request, demographics, primary need, outcome, ages and what the records observe."""
     c = pd.DataFrame(
         {
             "person_table_id": first["person_table_id"].to_numpy(),
@@ -129,11 +119,13 @@ def _children(tables: dict[str, pd.DataFrame], first: pd.DataFrame, study_start:
             "ehcna_outcome": _outcome(tables, first).to_numpy(),
         }
     )
-    c["age_at_index"] = (c["index_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["age_at_index"] = ages.decimal_years(c["index_date"], c["dob"])
+    c["age_at_index_years"] = ages.completed_years(c["index_date"], c["dob"])
+    c["requested_at_threshold_or_over"] = ~ages.before_age(c["index_date"], c["dob"], age_threshold)
     c["birth_month"] = c["dob"].dt.to_period("M").astype(str)
     c["birth_year"] = c["dob"].dt.year
-    c["years_csc_data_before_index"] = (c["index_date"] - study_start).dt.days / YEAR_DAYS
-    c["early_childhood_observed"] = c["dob"] >= study_start
+    c["years_csc_data_before_index"] = (c["index_date"] - window.records_start).dt.days.clip(lower=0) / YEAR_DAYS
+    c["observed_from_birth"] = c["dob"] >= window.records_start
     return c
 
 
@@ -167,37 +159,46 @@ def _outcome(tables: dict[str, pd.DataFrame], first: pd.DataFrame) -> pd.Series:
     )
 
 
-def _known_to_csc(c: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
-    """Known to CSC before the index, by which route, and the age at the first event of each kind (in place)."""
-    csc = csc_events(tables, CSC_ROUTES).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
-    csc = csc[csc["date"] < csc["index_date"]]
-    eh = csc_events(tables, {"early help": EARLY_HELP}).merge(c[["pers_person_id", "index_date"]], on="pers_person_id")
-    c["early_help_before_index"] = c["pers_person_id"].isin(eh.loc[eh["date"] < eh["index_date"], "pers_person_id"])
-    for route in CSC_ROUTES:
-        c[f"route_{route.replace(' ', '_')}"] = c["pers_person_id"].isin(
-            csc.loc[csc["route"] == route, "pers_person_id"]
-        )
-    c["known_to_csc"] = c["pers_person_id"].isin(csc["pers_person_id"])
-    first_csc = csc.groupby("pers_person_id")["date"].min()
-    c["first_csc_date"] = c["pers_person_id"].map(first_csc)
-    c["first_csc_age"] = (c["first_csc_date"] - c["dob"]).dt.days / YEAR_DAYS
-    firsts = csc.groupby(["pers_person_id", "route"])["date"].min().unstack()
-    for route in CSC_ROUTES:  # age at the first event of each kind before the request (for the timelines)
-        col = f"age_first_{route.replace(' ', '_')}"
-        first = c["pers_person_id"].map(firsts[route]) if route in firsts else pd.Series(pd.NaT, index=c.index)
-        c[col] = (pd.to_datetime(first) - c["dob"]).dt.days / YEAR_DAYS
+def child_events(c: pd.DataFrame, adversity: pd.DataFrame, key: str = "person_table_id") -> pd.DataFrame:
+    """Every adversity event of the given children (`c`: pers_person_id, person_table_id, dob, index_date and the
+    column `key` naming each child once), matched on the social care person or, for case review findings recorded
+    against the SEND person, on the SEND person; each event once per child."""
+    keys = c[list(dict.fromkeys(["pers_person_id", "person_table_id", "index_date", "dob", key]))]
+    by_csc = adversity.drop(columns="person_table_id").merge(
+        keys.dropna(subset=["pers_person_id"]), on="pers_person_id"
+    )
+    by_send = (
+        adversity.dropna(subset=["person_table_id"])
+        .drop(columns="pers_person_id")
+        .merge(keys.dropna(subset=["person_table_id"]), on="person_table_id")
+    )
+    ev = pd.concat([by_csc, by_send], ignore_index=True)
+    return ev.drop_duplicates([key, "domain", "date", "source", "code"], ignore_index=True)
 
 
 def _adversity_before_index(c: pd.DataFrame, adversity: pd.DataFrame, age_threshold: int) -> pd.DataFrame:
     """Adversity documented before the index date only: first date and age, domains (in place); the events."""
-    ev = adversity.merge(c[["pers_person_id", "index_date", "dob", "person_table_id"]], on="pers_person_id")
+    ev = child_events(c, adversity)
+    c["reviewed"] = c["person_table_id"].isin(ev.loc[ev["source"] == "case review", "person_table_id"])
     ev = ev[ev["date"] < ev["index_date"]].copy()
-    ev["age"] = (ev["date"] - ev["dob"]).dt.days / YEAR_DAYS
+    ev["age"] = ages.decimal_years(ev["date"], ev["dob"])
     first_adv = ev.groupby("person_table_id")["date"].min()
     c["first_adversity_date"] = c["person_table_id"].map(first_adv)
-    c["first_adversity_age"] = (c["first_adversity_date"] - c["dob"]).dt.days / YEAR_DAYS
+    c["first_adversity_age"] = ages.decimal_years(c["first_adversity_date"], c["dob"])
+    c["first_adversity_age_years"] = ages.completed_years(c["first_adversity_date"], c["dob"])
     c["has_adversity"] = c["first_adversity_date"].notna()
-    c["first_adversity_before_threshold"] = c["first_adversity_age"] < age_threshold
+    c["first_adversity_before_threshold"] = c["has_adversity"] & ages.before_age(
+        c["first_adversity_date"], c["dob"], age_threshold
+    )
+    for other in sensitivity_thresholds(age_threshold):  # the other thresholds of the sensitivity analyses
+        c[f"first_adversity_before_{other}"] = c["has_adversity"] & ages.before_age(
+            c["first_adversity_date"], c["dob"], other
+        )
+        c[f"requested_at_{other}_or_over"] = ~ages.before_age(c["index_date"], c["dob"], other)
+    coded = ev[ev["source"] != "case review"]
+    c["coded_adversity_before_threshold"] = c["person_table_id"].isin(
+        coded.loc[ages.before_age(coded["date"], coded["dob"], age_threshold), "person_table_id"]
+    )
     c["lead_time_years"] = (c["index_date"] - c["first_adversity_date"]).dt.days / YEAR_DAYS
     domains = ev.drop_duplicates(["person_table_id", "domain"])
     wide = pd.crosstab(domains["person_table_id"], domains["domain"]).astype(bool)
@@ -211,9 +212,7 @@ def _pseudonymised(c: pd.DataFrame, ev: pd.DataFrame, sel: _Selection, key: byte
     """Identifiers replaced by keyed hashes and dropped: what leaves this module."""
     c.insert(0, "child", pseudonym(c["person_table_id"], key, "c_"))
     ev["child"] = pseudonym(ev["person_table_id"], key, "c_")
-    c["age_band"] = pd.cut(
-        c["age_at_index"], [0, 5, 11, 16, 26], right=False, labels=["Under 5", "5 to 10", "11 to 15", "16 and over"]
-    )
+    c["age_band"] = pd.cut(c["age_at_index_years"].astype(float), AGE_BANDS[0], right=False, labels=AGE_BANDS[1])
     c = c.drop(columns=["person_table_id", "pers_person_id", "dob"])
     child_events = ev[["child", "domain", "source", "age"]].sort_values(["child", "age", "domain"], ignore_index=True)
     c = c.sort_values(["index_date", "child"], ignore_index=True)

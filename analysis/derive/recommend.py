@@ -1,6 +1,8 @@
-"""Recommendations from rules: a condition on a measure, and text that cites the evidence numbers.
+"""Recommendations from rules: a condition on a measure's interval, and text that cites the evidence numbers.
 
-This module decides which rules hold; `report.narrative.recommendation` words them with the measures they cite.
+A rule fires only when the evidence is clear of chance: the measure's 95% interval lies above (or below) a
+comparator, which is a number or another measure's interval. A rule resting on a suppressed or missing measure does
+not fire and is listed as not assessable. This module decides; `report.narrative.recommendation` words the text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import yaml
 from analysis.errors import UserError
 
 CITED = re.compile(r"\{(\w+)\}")  # a measure cited in a rule's text
+TESTS = ("lower_above", "upper_below")
 
 
 def load_rules(path: str | Path) -> list[dict]:
@@ -25,24 +28,66 @@ def load_rules(path: str | Path) -> list[dict]:
         missing = {"id", "title", "when", "text"} - set(rule)
         if missing:
             raise UserError(f"{path}: rule {i} lacks {', '.join(sorted(missing))}.")
+        tests = [t for t in TESTS if t in rule["when"]]
+        if "measure" not in rule["when"] or len(tests) != 1:
+            raise UserError(
+                f"{path}: rule '{rule['id']}' needs `when: {{measure: NAME, lower_above: X}}` (or "
+                "upper_below), with exactly one test."
+            )
     return rules
 
 
+def _find(measures: dict, name: str) -> dict | None:
+    """A measure by name, at the top level or inside a list (domains, tiers, strata)."""
+    if isinstance(measures.get(name), dict):
+        return measures[name]
+    for v in measures.values():
+        for m in v if isinstance(v, list) else []:
+            if m.get("name") == name:
+                return m
+    return None
+
+
+def _bound(measures: dict, comparator, side: int) -> float | None:
+    """A comparator as a number: itself, or the other measure's upper (side 1) or lower (side 0) bound."""
+    if isinstance(comparator, (int, float)) and not isinstance(comparator, bool):
+        return float(comparator)
+    m = _find(measures, str(comparator))
+    if m is None or m.get("suppressed") or m.get("interval", [None])[side] is None:
+        return None
+    return float(m["interval"][side])
+
+
 def evaluate(rules: list[dict], measures: dict) -> list[dict]:
-    """The rules whose condition holds (text still a template citing measures in braces)."""
-    fired = []
+    """Every rule with its outcome: `fired` (the interval clears the comparator), `not fired`, or `not assessable`
+    (a measure suppressed or not computed). Text stays a template citing measures in braces."""
+    out = []
     for rule in rules:
         cond = rule["when"]
-        m = measures.get(cond["measure"])
-        if m is None:
-            raise UserError(f"Recommendation '{rule['id']}' refers to an unknown measure '{cond['measure']}'.")
-        unknown = sorted(set(CITED.findall(rule["text"])) - set(measures))
-        if unknown:
-            raise UserError(f"Recommendation '{rule['id']}' cites an unknown measure '{unknown[0]}' in its text.")
-        value = m.get("value")
-        if value is None or m.get("suppressed"):
-            continue
-        if ("above" in cond and not value > cond["above"]) or ("below" in cond and not value < cond["below"]):
-            continue
-        fired.append({"id": rule["id"], "title": rule["title"], "text": rule["text"], "measure": cond["measure"]})
-    return fired
+        unknown = sorted({cond["measure"], *CITED.findall(rule["text"])} - _names(measures))
+        test = next(t for t in TESTS if t in cond)
+        m = _find(measures, cond["measure"])
+        comparator = _bound(measures, cond[test], 1 if test == "lower_above" else 0)
+        if unknown or m is None or m.get("suppressed") or comparator is None or None in m["interval"]:
+            status = "not assessable"
+        elif test == "lower_above":
+            status = "fired" if m["interval"][0] > comparator else "not fired"
+        else:
+            status = "fired" if m["interval"][1] < comparator else "not fired"
+        out.append(
+            {
+                "id": rule["id"],
+                "title": rule["title"],
+                "text": rule["text"],
+                "measure": cond["measure"],
+                "status": status,
+            }
+        )
+    return out
+
+
+def _names(measures: dict) -> set[str]:
+    names = set(measures)
+    for v in measures.values():
+        names |= {m.get("name") for m in v} if isinstance(v, list) else set()
+    return names

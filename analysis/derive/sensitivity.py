@@ -1,5 +1,5 @@
-"""Sensitivity analyses of the headline measures: do they hold when the weakest links, the partly observed
-children or the age threshold change?"""
+"""Sensitivity analyses of the headline shares: do they hold when the meaning of "known", the weakest links, the
+definition of the before-N share or the age threshold change? Each variant is computed from the same cohort."""
 
 from __future__ import annotations
 
@@ -8,55 +8,38 @@ import pandas as pd
 from analysis.stats.proportions import Proportion
 
 KNOWN = "Known to social care before the request"
-EARLY = "First adversity before the threshold age, of those with adversity"
+EARLY = "First adversity before the threshold age"
 
 
-def _rows(name: str, cohort: pd.DataFrame, known: pd.Series, adversity_age: pd.Series, threshold: float) -> list[dict]:
-    has = adversity_age.notna()
-    out = []
-    for measure, p in (
-        (KNOWN, Proportion(int(known.sum()), len(cohort))),
-        (EARLY, Proportion(int((adversity_age[has] < threshold).sum()), int(has.sum()))),
-    ):
-        out.append(
-            {
-                "Analysis": name,
-                "Measure": measure,
-                "Children": p.numerator,
-                "Of": p.denominator,
-                "Share": p.value,
-                "Lower 95%": p.interval[0],
-                "Upper 95%": p.interval[1],
-            }
-        )
-    return out
+def _row(analysis: str, measure: str, hits: pd.Series, among: pd.Series) -> dict:
+    p = Proportion(int((hits & among).sum()), int(among.sum()))
+    return {"Analysis": analysis, "Measure": measure, "Children": p.numerator, "Of": p.denominator, "Share": p.value,
+            "Lower 95%": p.interval[0], "Upper 95%": p.interval[1]}  # fmt: skip
 
 
-def headline_variants(cohort: pd.DataFrame, age_threshold: int) -> pd.DataFrame:
+def headline_variants(c: pd.DataFrame, age: int) -> pd.DataFrame:
     """The two headline shares under the main analysis and each sensitivity analysis (one row per share)."""
-    rows = _rows("Main analysis", cohort, cohort["known_to_csc"], cohort["first_adversity_age"], age_threshold)
-    exact = cohort["link_method"] != "probabilistic"
-    rows += _rows(
-        "Excluding probabilistic links",
-        cohort,
-        cohort["known_to_csc"] & exact,
-        cohort["first_adversity_age"].where(exact),
-        age_threshold,
-    )
-    observed = cohort[cohort["early_childhood_observed"]]
-    rows += _rows(
-        "Children born inside the data window",
-        observed,
-        observed["known_to_csc"],
-        observed["first_adversity_age"],
-        age_threshold,
-    )
-    for t in sorted({max(1, age_threshold - 2), age_threshold + 2} - {age_threshold}):
-        rows += _rows(
-            f"Age threshold {t} instead of {age_threshold}",
-            cohort,
-            cohort["known_to_csc"],
-            cohort["first_adversity_age"],
-            t,
-        )
+    everyone = pd.Series(True, index=c.index)
+    main = c["has_adversity"] & c["observed_from_birth"] & c["requested_at_threshold_or_over"]
+    exact = c["link_method"] != "probabilistic"
+    rows = [
+        _row("Main analysis", KNOWN, c["known_to_csc"], everyone),
+        _row("Main analysis", EARLY, c["first_adversity_before_threshold"], main),
+        _row("Known: a contact or more", KNOWN, c["tier_contact"], everyone),
+        _row("Known: an assessment or more", KNOWN, c["tier_assessment"], everyone),
+        _row("Known: leaving out referrals for the child's own disability", KNOWN,
+             c["known_excluding_own_disability"], everyone),
+        _row("Excluding probabilistic links", KNOWN, c["known_to_csc"] & exact, everyone),
+        _row("Excluding probabilistic links", EARLY, c["first_adversity_before_threshold"] & exact, main & exact),
+        _row("Reference study's definition (every child with adversity)", EARLY,
+             c["first_adversity_before_threshold"], c["has_adversity"]),
+    ]  # fmt: skip
+    for t in sensitivity_thresholds(age):
+        among = c["has_adversity"] & c["observed_from_birth"] & c[f"requested_at_{t}_or_over"]
+        rows.append(_row(f"Age threshold {t} instead of {age}", EARLY, c[f"first_adversity_before_{t}"], among))
     return pd.DataFrame(rows)
+
+
+def sensitivity_thresholds(age: int) -> list[int]:
+    """The other age thresholds tried: two years either side."""
+    return sorted({max(1, age - 2), age + 2} - {age})

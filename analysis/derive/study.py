@@ -59,15 +59,16 @@ class LinkageQuality:
 
 @dataclasses.dataclass(frozen=True)
 class ComparisonInfo:
-    """The whole-population comparison: its denominator and what the chapter says beside the tables."""
+    """The landmark comparison: whether it could be made (it needs a resident population), and the facts the chapter
+    states beside its tables."""
 
-    denominator: str
-    children: int
-    crude_odds_ratio_early: float
-    crude_odds_ratio_early_ci: list[float]
-    landmark_excluded: dict[str, int]
-    with_plan: int
+    available: bool
+    why_not: str | None
+    landmark_age: int
+    horizon_age: int
+    eligible: int | str | None
     adjusted_for: list[str]
+    followed_to_horizon: int | str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +77,9 @@ class Limitations:
 
     median_years_csc_data: float | None
     share_under_5_years_csc_data: float | None
-    share_early_childhood_unobserved: float | None
+    share_not_observed_from_birth: float | None
+    records_start: str
+    records_note: str | None = None  # what the extract says about the records-start date
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Recommendation:
     title: str
     text: str
     measure: str
+    status: str = "fired"  # fired, not fired (the interval does not clear the comparator) or not assessable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +138,11 @@ class Study:
     @property
     def internal(self) -> bool:
         return self.params["edition"] == "internal"
+
+    @property
+    def fired(self) -> list[Recommendation]:
+        """The recommendations whose evidence was clear of chance."""
+        return [r for r in self.recommendations if r.status == "fired"]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

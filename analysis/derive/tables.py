@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.contract import codes
+from analysis.derive import ages
 from analysis.link import quality
 from analysis.privacy import disclosure
 from analysis.privacy.disclosure import shares, suppress
@@ -43,33 +44,71 @@ def table_one(cohort: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return suppress(t, "Children", threshold, group="Characteristic", derived=("Percent",))
 
 
-def domain_prevalence(measures: dict) -> pd.DataFrame:
-    """Prevalence of each domain documented before the request, with Wilson 95% intervals."""
+def _published_cell(m: dict, value):
+    """A cell of a measure already through disclosure control, as published."""
+    return disclosure.SUPPRESSED if m["suppressed"] else value
 
-    def cell(m: dict, value):  # a measure already through disclosure control: its cells as published
-        return disclosure.SUPPRESSED if m["suppressed"] else value
 
+def measure_rows(ms: list[dict], label: str, first: dict | None = None) -> pd.DataFrame:
+    """Measures (already through disclosure control) as a table: label, children, of, share and its interval."""
     rows = [
         {
-            "Rank": m["rank"],
-            "Domain": m["label"],
-            "Children": cell(m, m["numerator"]),
-            "Cohort": cell(m, m["denominator"]),
-            "Share": cell(m, m["value"]),
-            "Lower 95%": cell(m, m["interval"][0]),
-            "Upper 95%": cell(m, m["interval"][1]),
+            **(first(m) if first else {}),
+            label: m.get("label") or m.get("band") or m["description"],
+            "Children": _published_cell(m, m["numerator"]),
+            "Of": _published_cell(m, m["denominator"]),
+            "Share": _published_cell(m, m["value"]),
+            "Lower 95%": _published_cell(m, m["interval"][0]),
+            "Upper 95%": _published_cell(m, m["interval"][1]),
         }
-        for m in measures["domains"]
+        for m in ms
     ]
-    return pd.DataFrame(rows, columns=["Rank", "Domain", "Children", "Cohort", "Share", "Lower 95%", "Upper 95%"])
+    return pd.DataFrame(rows)
+
+
+def domain_prevalence(measures: dict) -> pd.DataFrame:
+    """Prevalence of each domain documented before the request, with Wilson 95% intervals."""
+    t = measure_rows(measures["domains"], "Domain", first=lambda m: {"Rank": m["rank"]})
+    columns = ["Rank", "Domain", "Children", "Cohort", "Share", "Lower 95%", "Upper 95%"]
+    return t.rename(columns={"Of": "Cohort"}).reindex(columns=columns)
+
+
+def known_tiers(measures: dict) -> pd.DataFrame:
+    """Children known to social care before their request at each tier of involvement (cumulative)."""
+    rows = [
+        *measures["known_tiers"],
+        measures["known_excluding_own_disability"],
+        measures["early_help_before_request"],
+        measures["early_help_only"],
+    ]
+    t = measure_rows(rows, "Known to social care")
+    t["Known to social care"] = [m.get("label") or m["description"] for m in rows]
+    return t
+
+
+def before_threshold_by_age(measures: dict) -> pd.DataFrame:
+    """The before-N share by age at request, then standardised and under the reference study's definition."""
+    strata = measures["first_adversity_before_5_by_age_at_request"]
+    t = measure_rows(strata, "Age at request")
+    std = measures["first_adversity_before_5_standardised"]
+    ref = measures["first_adversity_before_5_reference"]
+    main = measures["first_adversity_before_5"]
+    extra = measure_rows([main, std, ref], "Age at request")
+    extra["Age at request"] = [
+        "All (main measure)",
+        "All, standardised to the age-at-request mix",
+        "All children with adversity (reference study's definition)",
+    ]
+    return pd.concat([t, extra], ignore_index=True)
 
 
 def first_adversity_age(cohort: pd.DataFrame, age_threshold: int, threshold: int) -> pd.DataFrame:
-    """Children with adversity by age band at its first documentation."""
+    """Children with adversity by their age (completed years) when it was first documented."""
     adv = cohort[cohort["has_adversity"]]
+    years = adv["first_adversity_age_years"].astype(float)
     rows = []
     for lo, hi, label in AGE_BANDS:
-        n = int(((adv["first_adversity_age"] >= lo) & (adv["first_adversity_age"] < hi)).sum())
+        n = int(((years >= lo) & (years < hi)).sum())
         rows.append(
             {
                 "Age band": label,
@@ -231,7 +270,7 @@ def upn_coverage(sen2_person: pd.DataFrame, requests: pd.DataFrame, threshold: i
     UPN alone would miss the youngest children."""
     first = requests.groupby("person_table_id")["received_date"].min()
     p = sen2_person.drop_duplicates("person_table_id").set_index("person_table_id")
-    age = (first - p["person_birth_date"].reindex(first.index)).dt.days / 365.25
+    age = ages.completed_years(pd.Series(first), p["person_birth_date"].reindex(first.index))
     has = p["upn"].reindex(first.index).notna()
     rows = [
         (label, int(has[(age >= lo) & (age < hi)].sum()), int(((age >= lo) & (age < hi)).sum()))

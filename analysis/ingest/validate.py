@@ -21,6 +21,7 @@ from analysis.ingest.files import RawTable, problem
 LONG_FACTOR = "cinf_assessment_factor"  # one row per factor, the alternative to the JSON array
 
 PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "rule", "severity"]
+LATER_COLUMN = "column not in the header (added to the contract after earlier templates): read as empty"
 MAX_AGE = 25  # years: the oldest a child or young person in this study (and on an EHC plan) can be
 EARLIEST_DATE = pd.Timestamp("1900-01-01")  # nothing in a child's record is older
 NOT_A_DATE = "not a date (use yyyy-mm-dd, dd/mm/yyyy or an Excel date)"
@@ -228,9 +229,11 @@ def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.Dat
     if table.name == "ssd_assessment_factors":
         raw = RawTable(raw.name, raw.path, _factor_lists(raw, found))
     frame = raw.frame
-    missing = [c for c in table.column_names if c not in frame.columns]
+    missing = [c.name for c in table.columns if c.name not in frame.columns and not c.header_optional]
     for col in missing:
         found.add(raw, pd.Series([1]), col, pd.Series([""]), "required column missing from the header")
+    for col in (c.name for c in table.columns if c.name not in frame.columns and c.header_optional):
+        found.add(raw, pd.Series([1]), col, pd.Series([""]), LATER_COLUMN, "warning")
     known = set(table.column_names) | {c.name for c in table.extra_columns}
     extra = [c for c in frame.columns if not c.startswith("_") and c not in known]  # "_row" and the readers' own
     for col in extra:
@@ -294,6 +297,7 @@ def _cross_table(
 ) -> None:
     """The rules that need more than one column or table, each reported in this order."""
     _orphan_references(raw, typed, found)
+    _review_names_a_person(raw, typed, found)
     _implausible_event_dates(raw, typed, found)
     _implausible_births(raw, typed, found, extract_date, earliest_birth)
     _after_extract(raw, typed, found, extract_date)
@@ -325,6 +329,21 @@ def _orphan_references(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame],
                 frame.loc[orphan, col.name],
                 f"refers to a {target_table} row that does not exist",
             )
+
+
+def _review_names_a_person(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], found: _Collector) -> None:
+    """A case review finding must say whose it is: the social care person, the SEND person, or both."""
+    review = typed.get("adversity_review")
+    if review is None:
+        return
+    nobody = review["person_id"].isna() & review["person_table_id"].isna()
+    found.add(
+        raw["adversity_review"],
+        review.loc[nobody, "_row"],
+        "person_id",
+        review.loc[nobody, "person_id"],
+        "names no person: give person_id (social care), person_table_id (SEND) or both",
+    )
 
 
 _EVENT_DATES = (  # (table, person column, event date column, whose birth date: "ssd" or "sen2")
@@ -384,31 +403,47 @@ def _implausible_births(
     extract_date: pd.Timestamp | None,
     earliest_birth: pd.Timestamp | None,
 ) -> None:
-    """Birth dates no child in this study can have: before `earliest_birth` (by default 25 years before the extract
-    date), or after the extract date. An unborn child of the CIN census, whose expected birth date stands in for
-    the birth date, may be due after the extract date (the reader checks that date against its return)."""
-    latest = extract_date if extract_date is not None else _latest_date(typed)
-    if earliest_birth is not None:
-        earliest, why = earliest_birth, "the earliest birth date set for this run"
-    elif latest is not None:
-        earliest = latest - pd.DateOffset(years=MAX_AGE)
-        why = f"more than {MAX_AGE} years before the " + (
-            "extract date" if extract_date is not None else "latest date in the extract"
-        )
-    else:
-        return
+    """Birth dates no child in this study can have: a person already over 25 at their first record (the study
+    covers ages 0 to 25; a child "born in 1965" with episodes in 2016), before `earliest_birth` when the run sets
+    one, or after the extract date. An unborn child of the CIN census, whose expected birth date stands in for the
+    birth date, may be due after the extract date (the reader checks that date against its return)."""
+    first = _first_records(typed)
     for name, col in _BIRTHS:
         if name not in typed:
             continue
         f, frame = typed[name], raw[name].frame
-        early = f[col] < earliest
-        found.add(
-            raw[name], f.loc[early, "_row"], col, f.loc[early, col].dt.date, f"born before {earliest:%Y-%m-%d} ({why})"
-        )
+        if earliest_birth is not None:
+            early = f[col] < earliest_birth
+            rule = f"born before {earliest_birth:%Y-%m-%d} (the earliest birth date set for this run)"
+            found.add(raw[name], f.loc[early, "_row"], col, f.loc[early, col].dt.date, rule)
+        seen = first[name](f) if name in first else pd.Series(pd.NaT, index=f.index)
+        old = (_age(seen, f[col]) > MAX_AGE).fillna(False)
+        rule = f"born more than {MAX_AGE} years before the person's first record (the study covers ages 0 to {MAX_AGE})"
+        found.add(raw[name], f.loc[old, "_row"], col, f.loc[old, col].dt.date, rule)
         if extract_date is not None:
             unborn = frame["_expected_dob"].astype(bool) if "_expected_dob" in frame else pd.Series(False, f.index)
             late = (f[col] > extract_date) & ~unborn
             found.add(raw[name], f.loc[late, "_row"], col, f.loc[late, col].dt.date, BORN_AFTER)
+
+
+def _first_records(typed: dict[str, pd.DataFrame]) -> dict:
+    """For each person table, a function giving each row's first dated record: social care events for the social
+    care person, requests for the SEND person, the date entered for the population."""
+    firsts = {}
+    for side, table, person_col in (
+        ("ssd", "ssd_person", "pers_person_id"),
+        ("sen2", "sen2_person", "person_table_id"),
+    ):
+        dates = [
+            typed[t][[p, d]].set_axis(["person", "date"], axis=1)
+            for t, p, d, s in _EVENT_DATES
+            if s == side and t in typed and t != "adversity_review"
+        ]
+        if dates:
+            first = pd.concat(dates).dropna().groupby("person")["date"].min()
+            firsts[table] = lambda f, first=first, col=person_col: f[col].map(first)
+    firsts["population"] = lambda f: f["entry_date"]
+    return firsts
 
 
 def _after_extract(

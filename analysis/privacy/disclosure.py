@@ -128,31 +128,48 @@ def hide_cells(table: pd.DataFrame, rows, columns: tuple[str, ...]) -> pd.DataFr
 
 
 def measure(m: dict, threshold: int) -> dict:
-    """A headline measure (numerator, denominator, value, interval) with disclosure control applied."""
-    small = any(is_small(v, threshold) for v in (m["numerator"], m["denominator"], m["denominator"] - m["numerator"]))
-    if not small:
-        return {**m, "suppressed": False}
-    return {
-        **m,
-        "numerator": None,
-        "denominator": None,
-        "value": None,
-        "interval": [None, None],
-        "suppressed": True,
-        "threshold": threshold,
-    }
+    """A published measure with disclosure control applied. A share (numerator, denominator) is suppressed when
+    either, or their difference, is small; an estimate built on several groups (`counts`: children and events per
+    group, e.g. a risk ratio) when any count, or any group's children without the event, is small."""
+    if "counts" in m:
+        c = m["counts"]
+        pairs = [(c[k], c[k.replace("_requests", "_children")]) for k in c if k.endswith("_requests")]
+        small = any(is_small(v, threshold) for v in c.values()) or any(is_small(n - e, threshold) for e, n in pairs)
+    else:
+        small = any(
+            is_small(v, threshold) for v in (m["numerator"], m["denominator"], m["denominator"] - m["numerator"])
+        )
+    return _suppressed(m, threshold) if small else {**m, "suppressed": False}
+
+
+def _suppressed(m: dict, threshold: int) -> dict:
+    hidden = {k: None for k in ("numerator", "denominator", "value") if k in m}
+    hidden.update({k: [None] * len(v) for k, v in m.items() if k in ("interval", "e_value") and isinstance(v, list)})
+    if "counts" in m:
+        hidden["counts"] = {k: None for k in m["counts"]}
+    return {**m, **hidden, "suppressed": True, "threshold": threshold}
 
 
 def measures(all_measures: dict, threshold: int) -> dict:
-    """Every measure of a measures mapping (single measures and lists of them) through `measure`."""
+    """Every measure of a measures mapping (single measures and lists of them) through `measure`; then a measure
+    that `rests_on` others (a standardised share built from strata) is suppressed when any of them is."""
     out = {}
     for k, v in all_measures.items():
-        if isinstance(v, dict) and "numerator" in v:
+        if isinstance(v, dict) and ("numerator" in v or "counts" in v):
             out[k] = measure(v, threshold)
         elif isinstance(v, list):
             out[k] = [measure(m, threshold) for m in v]
         else:
             out[k] = v
+    hidden = {
+        m["name"]
+        for v in out.values()
+        for m in (v if isinstance(v, list) else [v])
+        if isinstance(m, dict) and m.get("suppressed")
+    }
+    for k, v in out.items():
+        if isinstance(v, dict) and set(v.get("rests_on", ())) & hidden and not v["suppressed"]:
+            out[k] = _suppressed(v, threshold)
     return out
 
 

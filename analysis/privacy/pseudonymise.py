@@ -58,7 +58,7 @@ def entropy_bits(key: bytes) -> float:
     (0.0, 160)
     """
     counts = collections.Counter(key)
-    per_byte = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) if key else 0.0
+    per_byte = sum(n / len(key) * math.log2(len(key) / n) for n in counts.values()) if key else 0.0
     return len(key) * per_byte
 
 

@@ -102,8 +102,10 @@ def age_distribution(table: pd.DataFrame, threshold: int):
     return fig
 
 
-def forest(table: pd.DataFrame):
+def forest(table: pd.DataFrame | None):
     """Odds ratios with 95% intervals on a log scale: crude (open circles) and adjusted (filled squares)."""
+    if table is None or table.empty:
+        return _message("No odds ratios to show")
     exposures = list(dict.fromkeys(table["Exposure"]))[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(exposures) + 1.4), layout="constrained")
     for offset, (model, marker, face) in zip((0.15, -0.15), (("crude", "o", "white"), ("adjusted", "s", "black"))):
@@ -134,9 +136,11 @@ def forest(table: pd.DataFrame):
     return fig
 
 
-def cumulative_incidence(table: pd.DataFrame, landmark: int):
+def cumulative_incidence(table: pd.DataFrame | None, landmark: int):
     """Cumulative incidence of a first EHC needs assessment request by age, one line per group with its 95%
     band; groups differ by line style as well as colour."""
+    if table is None or table.empty:
+        return _message("No cumulative incidence to show")
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for i, (group, t) in enumerate(table.groupby("Group", sort=False)):
         v = disclosure.numeric(t["Cumulative incidence"]) * 100

@@ -27,11 +27,16 @@ def count(n) -> str:
 
 
 def share(m: dict) -> str:
-    """A measure as 'n of N (p%; 95% CI a% to b%)', or a statement that it is suppressed."""
+    """A measure as 'n of N (p%; 95% CI a% to b%)', to be followed by its noun ("... children had"); when suppressed
+    (a small numerator, denominator or difference), 'a suppressed number of', which reads the same way.
+
+    >>> share({"suppressed": True, "threshold": 10}) + " children"
+    'a suppressed number of children'
+    """
     if m.get("suppressed"):
-        return f"fewer than {m['threshold']} children (suppressed)"
+        return "a suppressed number of"
     if not m["denominator"]:
-        return "no children"
+        return "none of 0"
     low, high = m["interval"]
     return f"{count(m['numerator'])} of {count(m['denominator'])} ({pct(m['value'])}; 95% CI {pct(low)} to {pct(high)})"
 
@@ -57,25 +62,55 @@ def cell_pct(v) -> str:
     return v if disclosure.is_suppressed(v) else pct(v)
 
 
-def odds_ratio_sentence(table, exposure: str) -> str:
-    """The crude and adjusted odds ratios for one exposure, as a sentence (or why there are none)."""
+def odds_ratio_sentence(table, exposure: str, horizon: int) -> str:
+    """The crude and adjusted odds ratios of a request by the horizon age for one exposure, as a sentence (or why
+    there are none)."""
     t = table[table["Exposure"] == exposure].set_index("Model") if len(table) else table
     if len(t) < 2:
-        return f"There were too few children to estimate odds ratios for {exposure.lower()}."
+        return f"There were too few children to estimate odds ratios for {lowercase(exposure)}."
     c, a = t.loc["crude"], t.loc["adjusted"]
     return (
-        f"Children with {exposure.lower()} had {c['Odds ratio']:.2f} times the odds of having an EHC plan "
+        f"Children with {lowercase(exposure)} had {c['Odds ratio']:.2f} times the odds of a request by age {horizon} "
         f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
-        f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f})."
+        f"{a['Odds ratio']:.2f} (95% CI {a['Lower 95%']:.2f} to {a['Upper 95%']:.2f}), which unmeasured confounding "
+        f"would need an association of {a['E-value']:.2f} with both exposure and outcome to explain away (E-value)."
     )
 
 
-def count_of(table, column: str, rows) -> str:
-    """The sum of a count column over some rows, or 'a suppressed number of' if any of them is suppressed."""
-    values = table.loc[rows, column]
-    if any(disclosure.is_suppressed(v) for v in values):
-        return "a small, suppressed number of"
-    return count(int(sum(values)))
+def how_many(part: int, whole: int) -> str:
+    """A share in words, by a fixed rule (so that "most" always means more than half).
+
+    >>> [how_many(n, 100) for n in (0, 4, 30, 50, 51, 96, 100)]
+    ['none', 'few', 'a minority', 'half', 'most', 'almost all', 'all']
+    """
+    if whole == 0 or part == 0:
+        return "none"
+    share = part / whole
+    if part == whole:
+        return "all"
+    if share >= 0.95:
+        return "almost all"
+    if share > 0.5:
+        return "most"
+    if share == 0.5:
+        return "half"
+    return "a minority" if share >= 0.1 else "few"
+
+
+def co_occurrence(counts) -> str:
+    """How often documented adversity came with another kind, as a sentence decided by the counts (a suppressed
+    count makes it say so rather than guess)."""
+    values = dict(zip(counts["Domains"], counts["Children"]))
+    if any(disclosure.is_suppressed(v) for k, v in values.items() if k != "None"):
+        return "Numbers are too small to say how often adversity came with another kind"
+    several = sum(int(v) for k, v in values.items() if k not in ("None", "1"))
+    with_any = several + int(values.get("1", 0))
+    if with_any == 0:
+        return "No child had documented adversity"
+    return (
+        f"Of the {count(with_any)} children with documented adversity, {how_many(several, with_any)} "
+        f"({count(several)}) had two or more kinds documented before their request"
+    )
 
 
 def top_combination(combinations) -> str:
@@ -86,7 +121,7 @@ def top_combination(combinations) -> str:
     if multi.empty:
         return "no combination was common enough to show"
     row = multi.sort_values("Children", ascending=False).iloc[0]
-    return f"{row['Combination'].replace(' + ', ' with ').lower()} ({count(int(row['Children']))} children)"
+    return f"{lowercase(row['Combination'].replace(' + ', ' with '))} ({count(int(row['Children']))} children)"
 
 
 def highest_share(table, label: str) -> str:
@@ -95,18 +130,19 @@ def highest_share(table, label: str) -> str:
     if t.empty:
         return "Numbers by type of need are too small to show"
     row = t.sort_values("Share", ascending=False).iloc[0]
-    which = f"{label.lower()} was {str(row[label]).lower()}"
+    which = f"{lowercase(label)} was {lowercase(str(row[label]))}"
     return f"Adversity was most often documented for children whose {which} ({pct(row['Share'])})"
 
 
-def event_order(events) -> str:
-    """The typical order of first events, as a sentence."""
+def event_medians(events) -> str:
+    """The median age at each kind of first event, as a sentence. Each median is of the children who had that kind
+    of event, so the medians are not a sequence any one child went through, and the sentence does not say so."""
     t = events[disclosure.shown(events["Median age"])]
     if t.empty:
-        return "Numbers are too small to show the order of events"
+        return "Numbers are too small to show the ages at first events"
     t = t.sort_values("Median age")
-    steps = [f"{str(r['Event']).lower()} (median age {float(r['Median age']):.1f})" for _, r in t.iterrows()]
-    return "Typically, " + listing(steps) + ", in that order"
+    steps = [f"{lowercase(str(r['Event']))} {float(r['Median age']):.1f}" for _, r in t.iterrows()]
+    return "Among the children who had each kind of event, the median age at the first was: " + listing(steps)
 
 
 def flow_sentence(flow) -> str:
@@ -115,7 +151,7 @@ def flow_sentence(flow) -> str:
     def children(n) -> str:
         return n if disclosure.is_suppressed(n) else count(int(n))
 
-    parts = [f"{str(r['Step']).lower()} {children(r['Children'])}" for _, r in flow.iterrows()]
+    parts = [f"{lowercase(str(r['Step']))} {children(r['Children'])}" for _, r in flow.iterrows()]
     return "; ".join(parts)
 
 
@@ -140,20 +176,19 @@ def largest(table, label: str, lead: str = "the largest group is") -> str:
     if t.empty:
         return "numbers are too small to show"
     row = t.sort_values("Children", ascending=False).iloc[0]
-    return f"{lead} {str(row[label]).lower()} ({count(int(row['Children']))} children)"
+    return f"{lead} {lowercase(str(row[label]))} ({count(int(row['Children']))} children)"
 
 
 def incidence_at(table, age: int) -> str:
     """Cumulative incidence by group at an age, as words."""
-    if len(table) == 0:
+    if table is None or len(table) == 0:
         return "too few children could be followed"
     t = table[(table["Age"] == age) & (disclosure.shown(table["Cumulative incidence"]))]
     if t.empty:
         return f"numbers at age {age} are too small to show"
     return f"by age {age}, " + listing(
         [
-            f"{pct(float(r['Cumulative incidence']))} of children with "
-            f"{str(r['Group'])[0].lower() + str(r['Group'])[1:]}"
+            f"{pct(float(r['Cumulative incidence']))} of children with {lower_first(str(r['Group']))}"
             for _, r in t.iterrows()
         ]
     )
@@ -174,8 +209,33 @@ def cost_sentence(costs, age: int) -> str:
 
 
 def recommendation(rec, measures: dict) -> str:
-    """A recommendation's text with each measure it cites (`{name}`) written out as 'n of N (p%; ...)'."""
-    return re.sub(r"\{(\w+)\}", lambda m: share(measures[m.group(1)]), rec.text)
+    """A recommendation's text with each measure it cites (`{name}`) written out: a share as 'n of N (p%; 95% CI
+    ...)', an estimate such as a risk ratio as 'x (95% CI a to b)'."""
+    return re.sub(r"\{(\w+)\}", lambda m: cited(find(measures, m.group(1))), rec.text)
+
+
+def find(measures: dict, name: str) -> dict:
+    """A measure by name, at the top level or inside a list (domains, tiers, strata)."""
+    if isinstance(measures.get(name), dict):
+        return measures[name]
+    return next(m for v in measures.values() if isinstance(v, list) for m in v if m.get("name") == name)
+
+
+def cited(m: dict) -> str:
+    """A measure in running text: a share, or an estimate with its interval."""
+    return share(m) if "numerator" in m else estimate(m)
+
+
+def estimate(m: dict, digits: int = 2) -> str:
+    """An estimate such as a risk ratio, as 'x (95% CI a to b)', or that it is suppressed.
+
+    >>> estimate({"value": 1.8, "interval": [1.25, 2.6], "suppressed": False})
+    '1.80 (95% CI 1.25 to 2.60)'
+    """
+    if m.get("suppressed"):
+        return f"not shown (it rests on fewer than {m['threshold']} children in a group)"
+    low, high = m["interval"]
+    return f"{m['value']:.{digits}f} (95% CI {low:.{digits}f} to {high:.{digits}f})"
 
 
 def linkage_quality(lk) -> str:
@@ -207,3 +267,100 @@ SOURCE_KINDS = {
 def source_kind(kind: str) -> str:
     """What the extract was made of, in words."""
     return SOURCE_KINDS[kind]
+
+
+def before_threshold(m: dict) -> str:
+    """The before-N share in its main definition, with the reference study's beside it."""
+    main, ref = m["first_adversity_before_5"], m["first_adversity_before_5_reference"]
+    age = main["age_threshold"]
+    return (
+        f"Of children observed from birth who requested at {age} or over and had adversity documented before their "
+        f"request, {share(main)} children had it first documented before age {age}; under the reference study's "
+        f"definition (every child with adversity, whenever they requested and whether or not their early years were "
+        f"in the records), {share(ref)} children"
+    )
+
+
+def base_rates(m: dict) -> str:
+    """The like-with-like comparison of coded early adversity, in one sentence (or why it cannot be made)."""
+    cohort = m["cohort_early_adversity_coded"]
+    age = cohort["age_threshold"]
+    if "population_early_adversity" not in m:
+        return (
+            f"Among requesting children observed from birth, {share(cohort)} children had adversity in coded records "
+            f"before age {age}; without a resident population table there is no base rate to set beside it"
+        )
+    return (
+        f"Coded records showed adversity before age {age} for {share(cohort)} requesting children observed from "
+        f"birth, and for {share(m['population_early_adversity'])} resident children observed from birth "
+        f"who reached {age}"
+    )
+
+
+def landmark(m: dict, info) -> str:
+    """The landmark comparison's result in words, or why it was not made."""
+    if not info.available:
+        return info.why_not
+    if "landmark_risk_ratio" not in m or m["landmark_risk_ratio"]["suppressed"]:
+        return (
+            f"Too few children could be followed from their {ordinal(info.landmark_age)} birthday to compare risks "
+            f"by age {info.horizon_age}"
+        )
+    exposed, unexposed = m["landmark_risk_exposed"], m["landmark_risk_unexposed"]
+    return (
+        f"Of children followed from their {ordinal(info.landmark_age)} birthday, {estimate_pct(exposed)} of those with "
+        f"adversity in coded records before it had a request by age {info.horizon_age}, against "
+        f"{estimate_pct(unexposed)} of those without: a risk ratio of {estimate(m['landmark_risk_ratio'])} and a "
+        f"difference of {estimate_pct(m['landmark_risk_difference'], signed=True)}"
+    )
+
+
+def estimate_pct(m: dict, signed: bool = False) -> str:
+    """A risk (or risk difference) as a percentage with its interval.
+
+    >>> estimate_pct({"value": 0.2, "interval": [0.15, 0.26], "suppressed": False})
+    '20.0% (95% CI 15.0% to 26.0%)'
+    """
+    if m.get("suppressed"):
+        return "a suppressed figure"
+    sign = "+" if signed and m["value"] > 0 else ""
+    low, high = m["interval"]
+    return f"{sign}{pct(m['value'])} (95% CI {pct(low)} to {pct(high)})"
+
+
+def known(m: dict) -> str:
+    """Known to social care at the headline tier, with the broadest and narrowest tiers beside it."""
+    tiers = {t["tier"]: t for t in m["known_tiers"]}
+    return (
+        f"{share(m['known_to_csc'])} children had a referral or more to children's social care before their request "
+        f"({share(tiers['contact'])} children had at least a contact; {share(tiers['child in need'])} children a "
+        f"child in need plan, protection enquiry or plan, or care)"
+    )
+
+
+def ordinal(n: int) -> str:
+    """5th, 21st, 12th.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 5, 11, 12, 21)]
+    ['1st', '2nd', '3rd', '5th', '11th', '12th', '21st']
+    """
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def lower_first(text: str) -> str:
+    """A title in running text: its first letter in lower case, acronyms left alone (so "SEND" stays "SEND").
+
+    >>> lower_first("Share what social care knows with SEND teams"), lower_first("EHC plans")
+    ('share what social care knows with SEND teams', 'EHC plans')
+    """
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() and len(first) > 1 else text[:1].lower() + text[1:]
+
+
+def lowercase(text: str) -> str:
+    """A label in running text: every word in lower case but acronyms ("EHC", "SEND", "CIN").
+
+    >>> lowercase("EHC needs assessment request"), lowercase("Children in the SEND extract")
+    ('EHC needs assessment request', 'children in the SEND extract')
+    """
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in text.split(" "))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -40,8 +41,11 @@ def claim(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     """Check OUT is a folder this tool may write into, create it (with the ownership marker) if need be, and
     return it resolved. `protected` are the user's own folders (the extract) that OUT may not be nor lie in."""
     target = Path(out).expanduser().resolve()
-    refused = {Path("/"): "the root folder", Path.home().resolve(): "your home folder",
-               paths.REPO.resolve(): "the repository itself"}  # fmt: skip
+    refused = {
+        Path("/"): "the root folder",
+        Path.home().resolve(): "your home folder",
+        paths.REPO.resolve(): "the repository itself",
+    }
     for folder in protected:
         folder = Path(folder).resolve()
         if target == folder or folder in target.parents:
@@ -101,8 +105,27 @@ def stage_build(tables: dict[str, pd.DataFrame], work: Path, html: Path, files: 
     for name, t in tables.items():
         safe_text.write_csv(t, stage / "tables" / f"{name}.csv")
     for name, value in files.items():
-        (stage / name).write_text(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+        (stage / name).write_text(strict_json(value) + "\n")
     return stage
+
+
+def strict_json(value: object) -> str:
+    """JSON any parser reads: a missing number (NaN, infinity) is null, never the bare `NaN` Python writes.
+
+    >>> strict_json({"a": float("nan"), "b": [1.5, float("inf")]})
+    '{\\n  "a": null,\\n  "b": [\\n    1.5,\\n    null\\n  ]\\n}'
+    """
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(value), indent=2, sort_keys=True, default=str, allow_nan=False)
 
 
 def release(

@@ -9,10 +9,10 @@ from analysis.privacy import disclosure, safe_text
 from analysis.report import narrative
 
 
-def table(table: pd.DataFrame, empty: str = "None.", percent: tuple[str, ...] = (), precision: int = 1):
-    """A table for the page: a Styler without the index, or `empty` as text when the table has no rows. Cells and
-    headers are escaped: a column name or file name from an extract is text, never markup."""
-    if table.empty:
+def table(table: pd.DataFrame | None, empty: str = "None.", percent: tuple[str, ...] = (), precision: int = 1):
+    """A table for the page: a Styler without the index, or `empty` as text when there is no table or it has no rows.
+    Cells and headers are escaped: a column name or file name from an extract is text, never markup."""
+    if table is None or table.empty:
         return Markdown(safe_text.escape(empty))
     fmt = {col: narrative.cell_pct for col in percent}
     styled = table.style.hide(axis="index").format(fmt, precision=precision, na_rep="", escape="html")
@@ -25,8 +25,10 @@ def _share(n, pct, low, high) -> str:
     return f"{narrative.count(int(n))} ({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})"
 
 
-def prevalence_by_plan(prev: pd.DataFrame):
+def prevalence_by_group(prev: pd.DataFrame | None, empty: str = "None."):
     """The long comparison table as one row per exposure, a column per group: 'n (p%; low to high)'."""
+    if prev is None or prev.empty:
+        return Markdown(safe_text.escape(empty))
     cells = prev.assign(
         cell=[_share(*r) for r in prev[["With exposure", "Share", "Lower 95%", "Upper 95%"]].itertuples(index=False)]
     )
@@ -89,8 +91,24 @@ def recommendations(study):
     parts = [
         f"### {safe_text.escape(r.title)}\n\n{safe_text.escape(narrative.recommendation(r, study.measures))}"
         for r in study.recommendations
+        if r.status == "fired"
     ]
-    return Markdown("\n\n".join(parts) or "No rule applied to these results.")
+    return Markdown("\n\n".join(parts) or "No rule's evidence was clear of chance for these results.")
+
+
+def rules_not_fired(study):
+    """The rules that did not fire, and why: their evidence was not clear of chance, or could not be assessed."""
+    rows = [
+        (
+            r.title,
+            "evidence not clear of chance"
+            if r.status == "not fired"
+            else "a measure it needs was suppressed or not computed",
+        )
+        for r in study.recommendations
+        if r.status != "fired"
+    ]
+    return table(pd.DataFrame(rows, columns=["Rule", "Why it did not apply"]), empty="Every rule applied.")
 
 
 def internal_exclusions(study):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.contract import schema
+from analysis.synth import headlines
 
 DEFAULT_EXTRACT_DATE = dt.date(2026, 3, 31)
 DAY = np.timedelta64(1, "D")
@@ -433,6 +434,8 @@ class SyntheticLA:
     truth: dict[str, pd.DataFrame]
     truth_measures: dict
     extract_date: dt.date
+    headlines: dict | None = None  # the issue 16 headline truths (truth/headlines.json)
+    params: dict | None = None  # the run parameters the truths assume (truth/params.yml): window, records_start
 
 
 def _days(dates: np.ndarray) -> np.ndarray:
@@ -507,7 +510,9 @@ def generate(children: int, years: int, seed: int, extract_date: dt.date = DEFAU
     }
     tables = {name: frame[schema.TABLE[name].column_names] for name, frame in tables.items()}
     truth, truth_measures = _truth(pop, adv, care, send.requests, review)
-    return SyntheticLA(tables, truth, truth_measures, extract_date)
+    knowledge = _knowledge(pop, care, send.requests, tables, np.maximum(pop.dob, pop.start), pop.start)
+    truths = headlines.headlines(knowledge)
+    return SyntheticLA(tables, truth, truth_measures, extract_date, truths, truth_params(truths))
 
 
 # --- the population -----------------------------------------------------------------------------------------------
@@ -527,14 +532,22 @@ class _Population:
     surname: np.ndarray
     postcode: np.ndarray
     exit_date: np.ndarray  # NEVER for children who stay
+    latent_exit: np.ndarray | None = None  # when each child would leave, extract date or not (NEVER: stays)
+    entry: np.ndarray | None = None  # when each child joined the area (None: from birth or the window's start)
+    until: np.ndarray | None = None  # the date records of this kind stop (None: never), e.g. the 18th birthday
 
     @property
     def n(self) -> int:
         return self.dob.size
 
     def live(self, child: np.ndarray, date: np.ndarray) -> np.ndarray:
-        """Events that fall in the window, after birth and before the child left."""
-        return (date >= self.start) & (date <= self.end) & (date >= self.dob[child]) & (date < self.exit_date[child])
+        """Events that fall in the window, after birth (and arrival) and before the child left (or aged out)."""
+        ok = (date >= self.start) & (date <= self.end) & (date >= self.dob[child]) & (date < self.exit_date[child])
+        if self.entry is not None:
+            ok &= date >= self.entry[child]
+        if self.until is not None:
+            ok &= date < self.until[child]
+        return ok
 
 
 def _population(rng: np.random.Generator, n: int, years: int, extract_date: dt.date) -> _Population:
@@ -550,9 +563,9 @@ def _population(rng: np.random.Generator, n: int, years: int, extract_date: dt.d
     forename, surname = _names(rng, sex)
     postcode = _postcodes(rng, n)
     leaves = rng.random(n) < 0.08
-    exit_date = np.where(leaves, np.maximum(start, dob) + rng.integers(30, int(years * YEAR_DAYS), n) * DAY, NEVER)
-    exit_date = np.where(exit_date > end, NEVER, exit_date)
-    return _Population(start, end, dob, sex, forename, surname, postcode, exit_date)
+    latent_exit = np.where(leaves, np.maximum(start, dob) + rng.integers(30, int(years * YEAR_DAYS), n) * DAY, NEVER)
+    exit_date = np.where(latent_exit > end, NEVER, latent_exit)
+    return _Population(start, end, dob, sex, forename, surname, postcode, exit_date, latent_exit)
 
 
 def _names(rng: np.random.Generator, sex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -631,6 +644,7 @@ def _case_review(
             pd.DataFrame(
                 {
                     "person_id": con.pers_id[sel[ok]],
+                    "person_table_id": None,  # the reviewer read the social care file
                     "adversity_type": d,
                     "date_first_documented": _days(documented[ok]),
                     "source_document_type": "case_note",
@@ -696,6 +710,7 @@ class _SocialCare:
     assessments: _Assessments
     factor_lists: list[list[str]]  # the factor codes recorded at each assessment
     cp: _CPPlans
+    cla_referral: np.ndarray  # by looked-after episode, the referral it followed (the extract does not say)
 
 
 def _social_care(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> _SocialCare:
@@ -710,6 +725,7 @@ def _social_care(rng: np.random.Generator, pop: _Population, adv: _Adversity) ->
     cp_domain = _cp_domain(found, asm.child.size)
     s47_enquiry, s47 = _s47_enquiries(rng, pop, asm, cp_domain)
     cp_plans, cp = _cp_plans(rng, pop, asm, cp_domain, s47)
+    cla_episodes, cla_referral = _cla_episodes(rng, pop, con, asm, cp)
     tables = {
         "ssd_contacts": contacts,
         "ssd_early_help_episodes": early_help,
@@ -719,9 +735,9 @@ def _social_care(rng: np.random.Generator, pop: _Population, adv: _Adversity) ->
         "ssd_cin_plans": cin_plans,
         "ssd_s47_enquiry": s47_enquiry,
         "ssd_cp_plans": cp_plans,
-        "ssd_cla_episodes": _cla_episodes(rng, pop, con, asm, cp),
+        "ssd_cla_episodes": cla_episodes,
     }
-    return _SocialCare(tables, con, asm, factor_lists, cp)
+    return _SocialCare(tables, con, asm, factor_lists, cp, cla_referral)
 
 
 def _contacts(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[pd.DataFrame, _Contacts]:
@@ -949,13 +965,14 @@ def _cp_plans(
 
 def _cla_episodes(
     rng: np.random.Generator, pop: _Population, con: _Contacts, asm: _Assessments, cp: _CPPlans
-) -> pd.DataFrame:
-    """A few children on a child protection plan later become looked after."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A few children on a child protection plan later become looked after. Also returns the referral each
+    episode followed, which the truth needs and the extract cannot carry."""
     is_cla = rng.random(cp.assessment.size) < 0.15
     cla_child = asm.child[cp.assessment[is_cla]]
     cla_start = cp.start[is_cla] + rng.integers(30, 300, is_cla.sum()) * DAY
     keep = pop.live(cla_child, cla_start)
-    return pd.DataFrame(
+    episodes = pd.DataFrame(
         {
             "clae_cla_episode_id": _ids("L", int(keep.sum())),
             "clae_person_id": con.pers_id[cla_child[keep]],
@@ -964,6 +981,7 @@ def _cla_episodes(
             "clae_cla_episode_ceased_date": pd.NaT,
         }
     )
+    return episodes, asm.referral_id[cp.assessment[is_cla][keep]]
 
 
 # --- SEND ---------------------------------------------------------------------------------------------------------
@@ -979,6 +997,8 @@ class _Requests:
     outcome: np.ndarray
     sen_id: np.ndarray  # by child; "" for children with no request
     children: np.ndarray  # the children with at least one request
+    latent_child: np.ndarray | None = None  # every request a child would make, had the records no window or end
+    latent_date: np.ndarray | None = None
 
 
 @dataclasses.dataclass
@@ -1015,9 +1035,10 @@ def _send(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> _Send:
     return _Send(tables, req)
 
 
-def _request_dates(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[np.ndarray, np.ndarray]:
+def _request_dates(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[np.ndarray, ...]:
     """The child and date of each request, ordered by child then date. Adversity before five raises the chance of a
-    request, boys are likelier than girls to have one, and a few children have a second."""
+    request, boys are likelier than girls to have one, and a few children have a second. Also the latent requests
+    (child, date): every one the trend lets through, in the window or not, which the landmark truth needs."""
     n, dob = pop.n, pop.dob
     p_request = np.where(adv.any_early, 0.30, 0.11) * np.where(pop.sex == "M", 1.3, 0.7)
     wants = rng.random(n) < p_request
@@ -1028,15 +1049,26 @@ def _request_dates(rng: np.random.Generator, pop: _Population, adv: _Adversity) 
     q_date = np.concatenate([req_date[wants], req_date[second] + rng.integers(200, 900, second.sum()) * DAY])
     # requests have risen year on year nationally (82,000 in 2019, 154,000 in 2024): thin the earlier years
     trend = np.clip(0.5 + 0.05 * (pd.DatetimeIndex(q_date).year.to_numpy() - 2016), 0.3, 1.0)
-    keep = pop.live(q_child, q_date) & (rng.random(q_child.size) < trend)
+    happens = rng.random(q_child.size) < trend
+    keep = pop.live(q_child, q_date) & happens
+    latent_child, latent_date = q_child[happens], q_date[happens]
     q_child, q_date = q_child[keep], q_date[keep]
     order = np.lexsort((q_date, q_child))
-    return q_child[order], q_date[order]
+    return q_child[order], q_date[order], latent_child, latent_date
 
 
 def _requests(rng: np.random.Generator, pop: _Population, adv: _Adversity) -> tuple[pd.DataFrame, _Requests]:
-    """Requests and their outcomes: most are agreed; those not yet decided by the extract date are pending (A)."""
-    q_child, q_date = _request_dates(rng, pop, adv)
+    """Requests and their outcomes, with the latent requests behind them."""
+    q_child, q_date, latent_child, latent_date = _request_dates(rng, pop, adv)
+    requests, req = _request_table(rng, pop, q_child, q_date)
+    req.latent_child, req.latent_date = latent_child, latent_date
+    return requests, req
+
+
+def _request_table(
+    rng: np.random.Generator, pop: _Population, q_child: np.ndarray, q_date: np.ndarray
+) -> tuple[pd.DataFrame, _Requests]:
+    """The requests table: most are agreed; those not yet decided by the extract date are pending (A)."""
     nq = q_child.size
     send_children = np.unique(q_child)
     sen_id = np.full(pop.n, "", dtype=object)
@@ -1224,7 +1256,13 @@ def _truth(
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """What the generator knows and an analysis has to find out: who is who on the two sides, when adversity
     began, when the records first documented it, and the reference-study measures."""
-    con = care.contacts
+    documented = _documented_events(care, review)
+    truth_measures = _truth_measures(req.child, req.date, pop.dob, care.contacts.first_known, documented, pop.start)
+    return {**_truth_links(pop, adv, care.contacts, req), "documented_adversity": documented}, truth_measures
+
+
+def _truth_links(pop: _Population, adv: _Adversity, con: _Contacts, req: _Requests) -> dict[str, pd.DataFrame]:
+    """Who is who on the two sides (person_links) and when each child's adversity began (adversity_onset)."""
     both = np.intersect1d(req.children, con.csc_children)
     links = pd.DataFrame(
         {
@@ -1244,14 +1282,7 @@ def _truth(
     )
     onset_df["pers_person_id"] = con.pers_id[onset_df["child"]]
     onset_df["person_table_id"] = req.sen_id[onset_df["child"]]
-    documented = _documented_events(care, review)
-    truth_measures = _truth_measures(req.child, req.date, pop.dob, con.first_known, documented, pop.start)
-    truth = {
-        "person_links": links,
-        "adversity_onset": onset_df.drop(columns="child"),
-        "documented_adversity": documented,
-    }
-    return truth, truth_measures
+    return {"person_links": links, "adversity_onset": onset_df.drop(columns="child")}
 
 
 def _documented_events(care: _SocialCare, review: pd.DataFrame) -> pd.DataFrame:
@@ -1297,4 +1328,49 @@ def _truth_measures(q_child, q_date, dob, first_known, documented, start) -> dic
         "with_adversity": int(first_adv.size),
         "first_adversity_before_5": int((age < 5).sum()),
         "domains": {k: int(v) for k, v in dom.items()},
+    }
+
+
+# The primary needs that are adversity (N1 names no kind: the factors and categories carry it); the generator writes
+# neither N3 nor N8, so no primary need it writes documents adversity.
+NEED_DOMAIN = {"N3": "parental_disability_or_illness", "N8": "other"}
+GENERATOR_CODES = headlines.Codes(CODE_DOMAIN, {v: k for k, v in CP_CATEGORY.items()}, NEED_DOMAIN)
+
+
+def _knowledge(
+    pop: _Population,
+    care: _SocialCare,
+    req: _Requests,
+    tables: dict[str, pd.DataFrame],
+    entry: np.ndarray,
+    records_start: np.datetime64,
+) -> headlines.Knowledge:
+    """What the issue 16 truths are computed from: the generator's own arrays and the tables it wrote, read with
+    its knowledge of who each record belongs to."""
+    child_of_pers = {p: i for i, p in enumerate(care.contacts.pers_id) if p}
+    child_of_sen = {s: i for i, s in enumerate(req.sen_id) if s}
+    return headlines.Knowledge(
+        dob=_days(pop.dob),
+        entry=_days(entry),
+        exit=_days(pop.exit_date),
+        latent_exit=_days(pop.latent_exit),
+        study_start=np.datetime64(pop.start, "D"),
+        records_start=np.datetime64(records_start, "D"),
+        extract_date=np.datetime64(pop.end, "D"),
+        requests=pd.DataFrame({"child": req.child, "date": _days(req.date)}),
+        latent_requests=pd.DataFrame({"child": req.latent_child, "date": _days(req.latent_date)}),
+        csc=headlines.csc_events(tables, child_of_pers, care.cla_referral),
+        documented=headlines.documented_events(tables, child_of_pers, child_of_sen, GENERATOR_CODES),
+        population_table="population" in tables,
+    )
+
+
+def truth_params(truths: dict, **more) -> dict:
+    """The run parameters an authority's truths were computed for (a fragment: no name, code or extract)."""
+    window = truths["study_window"]
+    return {
+        "study_window": dict(window),
+        "records_start": truths["records_start"],
+        "horizon_age": truths["landmark"]["horizon_age"],
+        **more,
     }

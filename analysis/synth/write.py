@@ -20,13 +20,15 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
     if fmt == "xml":  # the statutory returns, with what they cannot carry as CSV beside them
         statutory.write_returns(la, ext)
         # the census holds only children with a referral, and SEN2 has no person id of its own
-        in_census = la.tables["population"]["pers_person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])
-        population = la.tables["population"].assign(
-            pers_person_id=la.tables["population"]["pers_person_id"].where(in_census), person_table_id=None
-        )
         review = la.tables["adversity_review"]
-        review = review[review["person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])]
-        for name, frame in (("adversity_review", review), ("population", population)):
+        beside = {"adversity_review": review[review["person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])]}
+        if "population" in la.tables:  # an authority without a population table has none to put beside them
+            population = la.tables["population"]
+            in_census = population["pers_person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])
+            beside["population"] = population.assign(
+                pers_person_id=population["pers_person_id"].where(in_census), person_table_id=None
+            )
+        for name, frame in beside.items():
             frame.to_csv(ext / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
     for name, frame in ({} if fmt == "xml" else la.tables).items():
         if fmt == "parquet":
@@ -36,6 +38,21 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
     for name, frame in la.truth.items():
         frame.to_csv(truth / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
     (truth / "measures.json").write_text(json.dumps(la.truth_measures, indent=2, sort_keys=True) + "\n")
+    if la.headlines is not None:  # the issue 16 definitions' truths
+        (truth / "headlines.json").write_text(json.dumps(la.headlines, indent=2) + "\n")
+    if la.params is not None:  # and the run parameters they were computed for
+        (truth / "params.yml").write_text(_params_fragment(la.params))
+
+
+def _params_fragment(params: dict) -> str:
+    """The run parameters the truths assume, as YAML a test can load and complete with a name and a code."""
+    lines = ["# Run parameters the truths in headlines.json were computed for (a fragment: add la_name, la_code)."]
+    for key, value in params.items():
+        if isinstance(value, dict):
+            lines += [f"{key}:", *(f"  {k}: {v}" for k, v in value.items())]
+        else:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 SAMPLE = dict(children=3000, years=10, seed=20240101)

@@ -1,6 +1,7 @@
 """Back test against committed expected tables: any change that moves a published number on the sample extract
 shows up here as a failing diff. After an intended change, regenerate with
-`UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_expected_tables.py` and review the diff before committing."""
+`UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/backtests/test_expected_tables.py` and review the diff before
+committing."""
 
 import os
 
@@ -23,6 +24,11 @@ TABLES = (
     "sensitivity",
     "comparison_prevalence",
     "odds_ratios",
+    "known_tiers",
+    "before_threshold_by_age",
+    "landmark_flow",
+    "cumulative_incidence",
+    "coding_frame",
 )
 
 

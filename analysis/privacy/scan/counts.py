@@ -65,6 +65,11 @@ TOTAL_ROW = re.compile(r"^\s*(all\b|total\b|overall\b)", re.I)
 NON_COUNT_GLUE = {
     "age",
     "age_threshold",
+    "landmark_age",
+    "horizon",
+    "horizon_age",
+    "n_mapped",
+    "n_not_counted",
     "before_age",
     "disclosure_threshold",
     "threshold",

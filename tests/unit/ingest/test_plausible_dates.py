@@ -86,18 +86,23 @@ def _people(*dobs: str) -> RawTable:
     return _raw("ssd_person", [PERSON | {"pers_person_id": f"P{i}", "pers_dob": d} for i, d in enumerate(dobs)])
 
 
-def test_a_birth_more_than_25_years_before_the_extract_date_or_after_it_is_an_error():
-    assert _found(_people("2001-03-30", "2001-03-31", "2026-03-31", "2026-04-01"), extract_date=EXTRACT) == [
-        [
-            "ssd_person.csv",
-            2,
-            "pers_dob",
-            "2001-03-30",
-            "born before 2001-03-31 (more than 25 years before the extract date)",
-            "error",
-        ],
+def _contacts(*rows: tuple[str, str]) -> RawTable:
+    return _raw(
+        "ssd_contacts",
+        [{"cont_contact_id": f"C{i}", "cont_person_id": p, "cont_contact_date": d} for i, (p, d) in enumerate(rows)],
+    )
+
+
+OVER_25 = "born more than 25 years before the person's first record (the study covers ages 0 to 25)"
+
+
+def test_a_person_over_25_at_their_first_record_or_born_after_the_extract_is_an_error():
+    people = _people("1990-05-01", "1991-06-01", "2026-03-31", "2026-04-01", "1950-01-01")
+    contacts = _contacts(("P0", "2016-05-02"), ("P1", "2016-05-31"))  # 26 at the first record; 24
+    assert _found(people, contacts, extract_date=EXTRACT) == [
+        ["ssd_person.csv", 2, "pers_dob", "1990-05-01", OVER_25, "error"],
         ["ssd_person.csv", 5, "pers_dob", "2026-04-01", validate.BORN_AFTER, "error"],
-    ]
+    ]  # P4, born in 1950, has no record at all: nothing to judge their age by
 
 
 def test_the_earliest_birth_date_can_be_set():
@@ -114,23 +119,6 @@ def test_the_earliest_birth_date_can_be_set():
     ]
 
 
-def test_without_an_extract_date_the_latest_date_in_the_extract_stands_in():
-    contacts = _raw(
-        "ssd_contacts", [{"cont_contact_id": "C1", "cont_person_id": "P0", "cont_contact_date": "2024-01-01"}]
-    )
-    found = _found(_people("1998-12-31", "2010-01-01"), contacts)
-    assert found == [
-        [
-            "ssd_person.csv",
-            2,
-            "pers_dob",
-            "1998-12-31",
-            "born before 1999-01-01 (more than 25 years before the latest date in the extract)",
-            "error",
-        ]
-    ]
-
-
 def test_an_unborn_child_of_the_census_may_be_due_after_the_extract_date():
     raw = _people("2026-06-01", "2026-06-01")
     raw.frame["_expected_dob"] = [True, False]
@@ -141,16 +129,22 @@ def test_an_unborn_child_of_the_census_may_be_due_after_the_extract_date():
 
 def test_births_are_checked_in_sen2_and_the_population_too():
     sen2 = _raw("sen2_person", [SEN2_PERSON | {"person_birth_date": "1990-01-01"}])
-    population = _raw("population", [{"population_id": "X1", "birth_date": "2027-01-01", "sex": "M"}])
-    found = _found(sen2, population, extract_date=EXTRACT)
-    assert [f[0:3] + f[4:5] for f in found] == [
-        ["population.csv", 2, "birth_date", validate.BORN_AFTER],
+    requests = _raw(
+        "sen2_requests", [{"requests_table_id": "Q1", "person_table_id": "S1", "received_date": "2020-01-01"}]
+    )
+    population = _raw(
+        "population",
         [
-            "sen2_person.csv",
-            2,
-            "person_birth_date",
-            "born before 2001-03-31 (more than 25 years before the extract date)",
+            {"population_id": "X1", "birth_date": "2027-01-01", "sex": "M"},
+            {"population_id": "X2", "birth_date": "1980-01-01", "sex": "M", "entry_date": "2016-04-01"},
         ],
+    )
+    found = _found(sen2, requests, population, extract_date=EXTRACT)
+    births = [f[0:3] + f[4:5] for f in found if f[2] in ("birth_date", "person_birth_date")]
+    assert births == [
+        ["population.csv", 2, "birth_date", validate.BORN_AFTER],
+        ["population.csv", 3, "birth_date", OVER_25],
+        ["sen2_person.csv", 2, "person_birth_date", OVER_25],
     ]
 
 

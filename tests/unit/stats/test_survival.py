@@ -43,32 +43,6 @@ def test_delayed_entry_changes_the_risk_set():
     assert early["cumulative_incidence"].iloc[0] == pytest.approx(1 / 3, abs=1e-3)
 
 
-def test_landmark_frame_classifies_and_counts():
-    start, end = pd.Timestamp("2016-04-01"), pd.Timestamp("2026-03-31")
-    pop = pd.DataFrame(
-        {
-            "dob": pd.to_datetime(["2012-01-01", "2012-01-01", "2012-01-01", "2024-01-01", "2008-01-01", "2012-01-01"]),
-            "entry": pd.NaT,
-            "exit": pd.to_datetime([None, "2019-06-01", "2016-10-01", None, None, None]),
-            "first_request": pd.to_datetime(["2020-01-01", None, None, None, "2019-01-01", "2016-12-31"]),
-        }
-    )
-    frame, excluded = survival.landmark_frame(pop, 5, start, end)
-    assert excluded == {
-        "not yet at the landmark age by the extract date": 1,
-        "left the area before follow-up began": 1,
-        "requested an assessment before follow-up began": 1,
-        "no follow-up time": 0,
-    }
-    assert frame["event"].tolist() == [survival.EVENT, survival.COMPETING, survival.EVENT]
-    # the child born in 2008 enters when records begin (aged 8.25), not at 5
-    assert frame.loc[4, "entry"] == (start - pd.Timestamp("2008-01-01")).days
-    assert (
-        frame.loc[0, "entry"]
-        == (pd.Timestamp("2012-01-01") + pd.Timedelta(days=1826) - pd.Timestamp("2012-01-01")).days
-    )
-
-
 def test_tied_records_as_weights_agree_with_lifelines_one_row_per_child():
     """Collapsing children with the same entry, exit and outcome into weighted records (for speed) gives what
     lifelines gives on one row per child, whose ties it jitters apart."""
