@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import sys
@@ -103,6 +104,8 @@ def _build(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
     params = load_params(args.params)
+    if args.previous:
+        params = dataclasses.replace(params, previous_edition=Path(args.previous))
     out = Path(args.out) if args.out else params.out
     if args.compare:
         index = pipeline.build_comparison(params, Path(args.compare), out)
@@ -219,6 +222,11 @@ def _build_command(b: argparse.ArgumentParser) -> None:
     b.add_argument("--extract")
     b.add_argument("--truth", help="ground truth folder (synthetic data) for linkage precision and recall")
     b.add_argument("--out")
+    b.add_argument(
+        "--previous",
+        metavar="DIR",
+        help="the previous public edition's output folder: no cell may be recovered by differencing against it",
+    )
     b.add_argument(
         "--compare",
         metavar="RETURNS_DIR",

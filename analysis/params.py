@@ -35,7 +35,6 @@ class RunParams:
     age_threshold: int = 5
     edition: str = "public"
     disclosure_threshold: int = 10
-    rounding_base: int | None = None
     match_threshold: float = 0.9
     linkage_backend: str = "duckdb"
     out: Path = Path("_build/report")
@@ -43,6 +42,7 @@ class RunParams:
     earliest_birth: dt.date | None = None  # births before this are errors (default: 25 years before the extract)
     records_start: dt.date | None = None  # when social care records begin (default: the study window's start)
     horizon_age: int | None = None  # the age at which the landmark comparison sets risks side by side
+    previous_edition: Path | None = None  # the last public edition's output folder: its ledger is attacked too
 
     def as_public_dict(self) -> dict[str, Any]:
         """Parameters as plain values for the provenance page (no secrets are ever held here)."""
@@ -100,6 +100,13 @@ KNOWN_KEYS = (
     "earliest_birth",
     "records_start",
     "horizon_age",
+    "previous_edition",
+)
+NO_ROUNDING = (
+    "disclosure.rounding_base is no longer a parameter: every published number is now checked by an attacker that "
+    "tries to recover each hidden count by differencing (see Methods), and cells are hidden until it cannot. Rounding "
+    "counts while shares and intervals are computed from the exact counts would protect nothing (a share times its "
+    "denominator gives the count back). Remove rounding_base from the parameters."
 )
 
 
@@ -108,7 +115,8 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
     _check_keys(raw, source)
     start, end = _window(raw, source)
     disclosure, linkage = _section(raw, "disclosure", source), _section(raw, "linkage", source)
-    base = disclosure.get("rounding_base")
+    if disclosure.get("rounding_base") is not None:
+        raise UserError(f"{source}: {NO_ROUNDING}")
     return RunParams(
         la_name=str(raw["la_name"]),
         la_code=_la_code(raw["la_code"], source),
@@ -122,7 +130,6 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         disclosure_threshold=_threshold(
             disclosure.get("threshold", 10), _choice(raw, "edition", EDITIONS, source), source
         ),
-        rounding_base=None if base is None else _int(base, f"{source}: disclosure.rounding_base", 2, 100),
         match_threshold=_probability(linkage.get("match_threshold", 0.9), f"{source}: linkage.match_threshold"),
         linkage_backend=_choice(linkage, "backend", ("duckdb", "spark"), f"{source}: linkage"),
         out=Path(raw.get("out", "_build/report")),
@@ -130,6 +137,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         earliest_birth=_date(raw["earliest_birth"], f"{source}: earliest_birth") if raw.get("earliest_birth") else None,
         records_start=_records_start(raw, start, end, source),
         horizon_age=_horizon(raw, source),
+        previous_edition=Path(raw["previous_edition"]) if raw.get("previous_edition") else None,
     )
 
 

@@ -21,7 +21,7 @@ from analysis.errors import UserError, ValidationFailed
 from analysis.ingest import source, validate
 from analysis.link import passes, quality
 from analysis.params import RunParams
-from analysis.privacy import pseudonymise, safe_text, scan
+from analysis.privacy import ledger, pseudonymise, safe_text, scan
 from analysis.report import book, publish
 
 log = logging.getLogger("adversity_report")
@@ -44,7 +44,23 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None,
     )
     key = key or pseudonymise.load_key(params.edition)  # identifiers stop in derive: the cohort is pseudonymised
     files = source.extract_files(extract_dir)
-    return assemble.derive(params, checked, linkage, quality.quality(linkage, truth_dir), key, files)
+    previous = ledger.read(params.previous_edition, params.la_code) if params.previous_edition else None
+    return assemble.derive(params, checked, linkage, quality.quality(linkage, truth_dir), key, files, previous)
+
+
+def refuse_recoverable(study, out: Path) -> None:
+    """The attacker's verdict is part of the publish gate: a build where any hidden cell can still be recovered
+    publishes nothing, and says which cells and by which route (OUT/disclosure_audit.json)."""
+    audit = study.disclosure
+    if audit.clean:
+        return
+    report = out / "disclosure_audit_refused.json"
+    report.write_text(publish.strict_json(dataclasses.asdict(audit)) + "\n")
+    cells = "; ".join(f"{r['cell']} ({r['route']})" for r in audit.recoverable[:5])
+    raise UserError(
+        f"Disclosure control could not stop {len(audit.recoverable)} hidden cells being recovered ({cells}); nothing "
+        f"was published. See {report}. Raising the disclosure threshold or removing a table usually resolves it."
+    )
 
 
 def prepare_cached(
@@ -55,6 +71,8 @@ def prepare_cached(
     if not Path(extract_dir).is_dir():
         raise UserError(f"Extract folder not found: {extract_dir}")
     key = pseudonymise.load_key(params.edition)
+    if params.previous_edition:  # a missing or foreign ledger is a clear error before anything is computed
+        ledger.read(params.previous_edition, params.la_code)
     fingerprint = pseudonymise.fingerprint(key, params.edition)
     cache_key = assemble.cache_key(params, source.extract_files(extract_dir), truth_dir, fingerprint)
     return cached(cache_key, lambda: prepare(params, Path(extract_dir), truth_dir, key), cache)
@@ -73,12 +91,22 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
             safe_text.write_csv(exc.problems, out / "validation_report.csv")
             raise ValidationFailed(f"{exc}\nFull report: {out / 'validation_report.csv'}") from None
         log.info("Study prepared in %.1f s", time.perf_counter() - t0)
+        refuse_recoverable(study, out)
 
         def make(work: Path) -> Path:
             files = {
                 "measures.json": study.measures,
                 "linkage.json": dataclasses.asdict(study.linkage),
                 "linkage_model.json": study.linkage_model,
+                "disclosure_audit.json": dataclasses.asdict(study.disclosure),
+                "disclosure_ledger.json": ledger.snapshot(
+                    study.ledger,
+                    params.la_code,
+                    study.params["study_start"],
+                    study.params["study_end"],
+                    params.edition,
+                    params.disclosure_threshold,
+                ),
             }
             html = book.render(study, work, code_version(), cache=out / ".cache")
             return publish.stage_build(study.tables, work, html, files)

@@ -27,6 +27,12 @@ SOURCE_LABEL = {
     "primary_need": "CIN primary need",
     "review_types": "Case review type",
 }
+EVENT_SOURCE = {  # an event's source, as the coding frame's table names it
+    "assessment factor": SOURCE_LABEL["assessment_factors"],
+    "child protection plan": SOURCE_LABEL["cp_categories"],
+    "primary need": SOURCE_LABEL["primary_need"],
+    "case review": SOURCE_LABEL["review_types"],
+}
 CODE_LISTS = {  # every code an extract may hold, which the frame must map or list as not adversity
     "assessment_factors": tuple(codes.ASSESSMENT_FACTORS),
     "cp_categories": tuple(codes.CP_CATEGORY),
@@ -172,13 +178,7 @@ def code_counts(ev: pd.DataFrame, frame: CodingFrame) -> pd.DataFrame:
     """The frame as published in Methods: every code with the number of events it contributed (0 for codes the
     extract never used; codes not counted as adversity show none)."""
     table = frame.as_table()
-    source = {
-        "assessment factor": SOURCE_LABEL["assessment_factors"],
-        "child protection plan": SOURCE_LABEL["cp_categories"],
-        "primary need": SOURCE_LABEL["primary_need"],
-        "case review": SOURCE_LABEL["review_types"],
-    }
-    counted = ev.assign(Source=ev["source"].map(source)).groupby(["Source", "code"]).size()
+    counted = ev.assign(Source=ev["source"].map(EVENT_SOURCE)).groupby(["Source", "code"]).size()
     events = [counted.get((s, c), 0) for s, c in zip(table["Source"], table["Code"])]
     mapped = ~table["Domain"].str.startswith("not counted")
     return table.assign(Events=[int(n) if m else pd.NA for n, m in zip(events, mapped)])

@@ -6,12 +6,14 @@ every published table and measure goes through `privacy.disclosure`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import __version__, paths
@@ -23,12 +25,16 @@ from analysis.derive import (
     landmark,
     measures,
     population,
+    published,
     recommend,
     sensitivity,
     social_care,
     tables,
+    units,
 )
+from analysis.derive.published import Fact
 from analysis.derive.study import (
+    ComparisonInfo,
     Costs,
     LeadTime,
     Limitations,
@@ -42,10 +48,10 @@ from analysis.derive.study import (
 )
 from analysis.errors import UserError
 from analysis.ingest.validate import ValidationResult
-from analysis.link import quality
-from analysis.link.passes import Linkage
+from analysis.link.passes import METHODS, Linkage
 from analysis.params import RunParams
-from analysis.privacy import disclosure
+from analysis.privacy import disclosure, ledger
+from analysis.privacy.registry import Registry
 
 PACKAGES = (
     "pandas",
@@ -65,50 +71,116 @@ PACKAGES = (
 
 
 def derive(
-    params: RunParams, checked: ValidationResult, linkage: Linkage, linkage_quality: dict, key: bytes, files: list[Path]
+    params: RunParams,
+    checked: ValidationResult,
+    linkage: Linkage,
+    linkage_quality: dict,
+    key: bytes,
+    files: list[Path],
+    previous: dict[str, int] | None = None,
 ) -> Study:
-    """The prepared study: cohort, comparison, measures and every published table, from one run's inputs."""
+    """The prepared study: cohort, comparison, measures and every published table, from one run's inputs; what is
+    published is decided once, over everything, by the disclosure registry (`published.publish`), against the
+    previous edition's ledger when there is one."""
     t, age, thr = checked.tables, params.age_threshold, params.disclosure_threshold
-    window = cohort.Window(
-        pd.Timestamp(params.study_start), pd.Timestamp(params.study_end), pd.Timestamp(params.records_start)
-    )
+    window, frame, events, notes, result = _cohort(params, t, linkage, key)
     records_note = social_care.check_records_start(t, window.records_start)
-    frame = adversity.load_frame(paths.CODING_FRAME)
-    events, notes = adversity.events(t, frame)
-    result = cohort.build(t, linkage.crosswalk, events, window, key, age)
-    if result.cohort.empty:
-        raise UserError(
-            f"No child in the SEND extract had a first EHC needs assessment request from {params.study_start} to "
-            f"{params.study_end}, so there is nothing to report. Check sen2_requests and the study window."
-        )
+    kids = units.ChildUnits(Registry(thr), key, linkage.crosswalk)
+    cu = kids.cohort(result.cohort)
     pop = population.population(t, linkage.crosswalk, events, window, age)
-    compared = comparison.compare(pop, frame, landmark.Design(age, params.horizon_age, window.end), thr)
-    raw = measures.headline(result.cohort, frame, age) | measures.base_rates(pop, age, window.end)
-    shown = disclosure.measures(raw | compared["measures"], thr)
+    pu = kids.population(pop) if pop is not None else None
+    compared = comparison.compare(pop, pu, frame, landmark.Design(age, params.horizon_age, window.end), thr)
+    raw = measures.headline(result.cohort, frame, age, cu) | measures.base_rates(pop, age, window.end, pu)
+    facts = _facts(result, t, linkage, linkage_quality, compared["facts"], cu, kids, notes)
+
+    def attempt(coarse: frozenset[str]) -> published.Published:
+        built = _built(result, linkage, checked, frame, params, cu, kids, events, coarse) | compared["tables"]
+        return published.publish(kids.reg.fresh(), raw | compared["measures"], built, facts, previous)
+
+    out = published.coarsened(attempt)
     rules = recommend.load_rules(paths.RECOMMENDATION_RULES)
-    published = _published(result, linkage, shown, checked, frame, params) | compared["tables"]
-    published["coding_frame"] = disclosure.primary(adversity.code_counts(events, frame), "Events", thr)
     return Study(
         params=params.as_public_dict(),
-        measures=shown,
-        lead_time=LeadTime(**cohort.lead_time_summary(result.cohort)),
-        flow=result.flow.to_dict(orient="records"),
-        linkage=LinkageQuality(**quality.public(linkage_quality, thr)),
+        measures=out.measures,
+        lead_time=LeadTime(**{k: out.facts[f"lead_time.{k}"] for k in ("median", "q1", "q3", "n")}),
+        linkage=LinkageQuality(**_linkage(linkage_quality, out.facts)),
         linkage_model=linkage.model,
-        exclusions=notes,
-        comparison=compared["info"],
-        recommendations=[Recommendation(**r) for r in recommend.evaluate(rules, shown)],
+        exclusions={k: out.facts[f"exclusions.{k}"] for k in notes},
+        comparison=_comparison(compared["info"], out.facts),
+        recommendations=[Recommendation(**r) for r in recommend.evaluate(rules, out.measures)],
         validation=ValidationCounts(
             errors=int((checked.problems["severity"] == "error").sum()),
             warnings=int((checked.problems["severity"] == "warning").sum()),
         ),
         provenance=_provenance(files, t),
-        limitations=_limitations(result.cohort, window, records_note),
-        costs=_costs(result.service_use, params) if params.unit_costs else None,
+        limitations=_limitations(out.facts, window, records_note),
+        costs=_costs(out, params) if params.unit_costs else None,
         cohort=result.cohort,
         child_events=result.child_events,
-        tables=published,
+        tables={k: v for k, v in out.tables.items() if k != "costs"},
         excluded=result.excluded,
+        disclosure=out.audit,
+        ledger=out.ledger,
+    )
+
+
+def _cohort(params: RunParams, t: dict[str, pd.DataFrame], linkage: Linkage, key: bytes):
+    """The study window, the coding frame, the adversity events (and what was dated by a fallback) and the cohort."""
+    window = cohort.Window(
+        pd.Timestamp(params.study_start), pd.Timestamp(params.study_end), pd.Timestamp(params.records_start)
+    )
+    frame = adversity.load_frame(paths.CODING_FRAME)
+    events, notes = adversity.events(t, frame)
+    result = cohort.build(t, linkage.crosswalk, events, window, key, params.age_threshold)
+    if result.cohort.empty:
+        raise UserError(
+            f"No child in the SEND extract had a first EHC needs assessment request from {params.study_start} to "
+            f"{params.study_end}, so there is nothing to report. Check sen2_requests and the study window."
+        )
+    return window, frame, events, notes, result
+
+
+def _facts(result, typed, linkage: Linkage, lq: dict, compared: dict, cu: np.ndarray, kids, notes: dict) -> dict:
+    """Every number the chapters state outside tables and measures, with what it counts."""
+    c = result.cohort
+    send = kids.send(typed["sen2_person"]["person_table_id"].drop_duplicates())
+    csc = kids.csc(typed["ssd_person"]["pers_person_id"].drop_duplicates())
+    lead = c["lead_time_years"].notna().to_numpy()
+    lt = cohort.lead_time_summary(c)
+    years = c["years_csc_data_before_index"].to_numpy(float)
+    linked = kids.send(linkage.crosswalk["person_table_id"])
+    facts = {
+        "cohort_size": Fact(len(c), cu),
+        "lead_time.n": Fact(lt["n"], cu[lead]),
+        **{f"lead_time.{k}": Fact(lt[k], group="lead_time.n") for k in ("median", "q1", "q3")},
+        "limitations.median_years_csc_data": Fact(float(np.median(years)) if len(c) else None, group="cohort_size"),
+        "limitations.share_under_5_years_csc_data": Fact(float((years < 5).mean()), cu[years < 5]),
+        "limitations.share_not_observed_from_birth": Fact(
+            float((~c["observed_from_birth"]).mean()), cu[~c["observed_from_birth"].to_numpy(bool)]
+        ),
+        "linkage.send_people": Fact(len(send), send),
+        "linkage.csc_people": Fact(len(csc), csc),
+        "linkage.linked": Fact(len(linked), linked),
+        "linkage.match_rate": Fact(lq["match_rate"], group="linkage.linked"),
+        **{f"exclusions.{k}": Fact(n, np.arange(n), universe=f"assessment factors {k}") for k, n in notes.items()},
+        "costs.children": Fact(len(result.service_members["children"]), kids.keys(result.service_members["children"])),
+    }
+    for k, members in compared.items():
+        facts[k] = Fact(len(members), members)
+    return facts
+
+
+def _linkage(lq: dict, facts: dict) -> dict:
+    """Linkage quality as published: its counts through the registry; precision and recall against synthetic
+    ground truth describe the method and are kept."""
+    return {**lq, **{k: facts[f"linkage.{k}"] for k in ("send_people", "csc_people", "linked", "match_rate")}}
+
+
+def _comparison(info: ComparisonInfo, facts: dict) -> ComparisonInfo:
+    if not info.available:
+        return info
+    return dataclasses.replace(
+        info, eligible=facts["comparison.eligible"], followed_to_horizon=facts["comparison.followed_to_horizon"]
     )
 
 
@@ -121,68 +193,76 @@ def unit_costs_path(params: RunParams) -> Path:
     return found
 
 
-def _costs(use: dict, params: RunParams) -> Costs:
+def _costs(out: published.Published, params: RunParams) -> Costs:
     """The cost of need for children with early adversity (no counterfactual: not avoidable cost)."""
-    thr = params.disclosure_threshold
-    table = costs.estimate({k: use[k] for k in ("ehc_plan", "cin_episode", "cla_week")}, unit_costs_path(params))
-    small = disclosure.is_small(use["children"], thr)
-    table = disclosure.primary(table, "quantity", thr)
+    children = out.facts["costs.children"]
+    table = out.tables["costs"]
     return Costs(
-        children=disclosure.safe_count(use["children"], thr),
-        suppressed=small,
-        table=None if small else json.loads(table.to_json(orient="split", index=False)),
+        children=children,
+        suppressed=disclosure.is_suppressed(children),
+        table=json.loads(table.to_json(orient="split", index=False)),
         currency=table.attrs.get("currency", "GBP"),
         file=str(params.unit_costs),
     )
 
 
-def _limitations(c: pd.DataFrame, window: cohort.Window, records_note: str | None) -> Limitations:
+def _limitations(facts: dict, window: cohort.Window, records_note: str | None) -> Limitations:
     """What the data themselves say about the limits of the analysis."""
-    years = c["years_csc_data_before_index"]
     return Limitations(
-        median_years_csc_data=float(years.median()) if len(c) else None,
-        share_under_5_years_csc_data=float((years < 5).mean()) if len(c) else None,
-        share_not_observed_from_birth=float((~c["observed_from_birth"]).mean()) if len(c) else None,
+        **{
+            k: facts[f"limitations.{k}"]
+            for k in ("median_years_csc_data", "share_under_5_years_csc_data", "share_not_observed_from_birth")
+        },
         records_start=window.records_start.date().isoformat(),
         records_note=records_note,
     )
 
 
-def _published(
+def _built(
     result: cohort.CohortResult,
     linkage: Linkage,
-    shown: dict,
     checked: ValidationResult,
     frame: adversity.CodingFrame,
     params: RunParams,
-) -> dict[str, pd.DataFrame]:
-    """Every table the book shows, each through disclosure control."""
-    thr = params.disclosure_threshold
-    c = result.cohort
-    typed = checked.tables
+    cu: np.ndarray,
+    kids: units.ChildUnits,
+    events: pd.DataFrame,
+    coarse: frozenset[str] = frozenset(),
+) -> dict[str, tables.Built]:
+    """Every table the book shows that counts something, as raw numbers and what each column is; tables named in
+    `coarse` with wider bands (years pooled in pairs, age bands merged)."""
+    c, typed, age = result.cohort, checked.tables, params.age_threshold
     labels = {d: frame.label(d) for d in frame.domains}
-    return {
-        "domain_counts": tables.domain_counts(c, thr),
-        "prevalence_by_need": tables.prevalence_by_need(c, thr),
-        "domain_combinations": tables.domain_combinations(c, labels, thr),
-        "lead_time": tables.lead_time(c, thr),
-        "event_ages": tables.event_ages(c, thr),
-        "completeness": tables.completeness(typed, thr),
-        "upn_coverage": tables.upn_coverage(typed["sen2_person"], typed["sen2_requests"], thr),
-        "table_1": tables.table_one(c, thr),
-        "domain_prevalence": tables.domain_prevalence(shown),
-        "first_adversity_age": tables.first_adversity_age(c, params.age_threshold, thr),
-        "csc_routes": tables.csc_routes(c, thr),
-        "selection_flow": tables.flow(result.flow, thr),
-        "linkage_by_method": disclosure.suppress(linkage.summary(), "linked", thr, derived=("share_of_send_people",)),
-        "linkage_by_age_band": tables.linkage_by(c, "age_band", "Age at request", thr),
-        "linkage_by_year": tables.linkage_by(c, c["index_date"].dt.year, "Year of request", thr),
-        "linkage_weights": disclosure.suppress(quality.weight_histogram(linkage.weights), "Pairs", thr),
-        "sensitivity": tables.sensitivity(sensitivity.headline_variants(c, params.age_threshold), thr),
+    band = {t: t in coarse for t in published.COARSENABLE}
+    built = {
+        "table_1": tables.table_one(c, cu),
+        "selection_flow": tables.flow([(s, kids.keys(k)) for s, k in zip(result.flow["step"], result.flow_members)]),
+        "domain_counts": tables.domain_counts(c, cu),
+        "prevalence_by_need": tables.prevalence_by_need(c, cu),
+        "domain_combinations": tables.domain_combinations(c, cu, labels, params.disclosure_threshold),
+        "first_adversity_age": tables.first_adversity_age(
+            c, cu, age, tables.AGE_BANDS_COARSE if band["first_adversity_age"] else tables.AGE_BANDS
+        ),
+        "lead_time": tables.lead_time(c, cu, tables.LEAD_BANDS_COARSE if band["lead_time"] else tables.LEAD_BANDS),
+        "event_ages": tables.event_ages(c, cu),
+        "csc_routes": tables.csc_routes(c, cu),
+        "sensitivity": tables.sensitivity(sensitivity.headline_variants(c, age), cu),
+        "completeness": tables.completeness(typed, params.disclosure_threshold),
+        "upn_coverage": tables.upn_coverage(typed["sen2_person"], typed["sen2_requests"], kids.send),
+        "linkage_by_method": tables.linkage_by_method(linkage.crosswalk, METHODS, linkage.send_people, kids.send),
+        "linkage_by_age_band": tables.linkage_by(c, cu, c["age_band"], "Age at request"),
+        "linkage_by_year": tables.linkage_by(
+            c, cu, tables.years(c["index_date"], pooled=band["linkage_by_year"]), "Year of request"
+        ),
+        "linkage_weights": tables.linkage_weights(linkage.weights, 10.0 if band["linkage_weights"] else 5.0),
         "validation_summary": tables.validation_summary(checked.problems),
-        "known_tiers": tables.known_tiers(shown),
-        "before_threshold_by_age": tables.before_threshold_by_age(shown),
+        "coding_frame": tables.coding_frame(events, adversity.code_counts(events, frame)),
     }
+    if params.unit_costs:
+        use = result.service_use
+        table = costs.estimate({k: use[k] for k in ("ehc_plan", "cin_episode", "cla_week")}, unit_costs_path(params))
+        built["costs"] = tables.costs(table, {k: kids.keys(v) for k, v in result.service_members.items()})
+    return built
 
 
 def _provenance(files: list[Path], typed: dict[str, pd.DataFrame]) -> Provenance:
@@ -209,6 +289,7 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_
     p = params.as_public_dict()
     p.pop("out", None)
     p.pop("extract", None)
+    previous = p.pop("previous_edition", None)
     try:
         parts = [
             fingerprint(files),
@@ -218,6 +299,7 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_
             fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
             fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
             key_fingerprint,
+            fingerprint([ledger.file_of(Path(previous))]) if previous else "",
         ]
     except OSError as exc:  # a file of the extract that cannot be read (permissions)
         raise UserError(f"{exc.filename}: cannot be read ({exc.strerror}).") from None

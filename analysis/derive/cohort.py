@@ -29,20 +29,22 @@ class CohortResult:
     flow: pd.DataFrame  # selection steps with counts
     service_use: dict  # aggregate service use of children with early adversity, for the cost chapter
     excluded: pd.DataFrame  # pseudonymised children left out of the cohort, and why (internal edition only)
+    flow_members: list[pd.Series]  # the pseudonymised children of each step (for the disclosure registry only)
+    service_members: dict[str, pd.Series]  # the pseudonymised children behind each service use count (likewise)
 
 
 class _Selection:
     """The selection flow and the children left out along the way, step by step."""
 
     def __init__(self) -> None:
-        self.flow: list[tuple[str, int]] = []
+        self.flow: list[tuple[str, pd.Series]] = []
         self.excluded: list[pd.DataFrame] = []
 
-    def step(self, label: str, n: int) -> None:
-        self.flow.append((label, int(n)))
+    def step(self, label: str, ids: pd.Series) -> None:
+        self.flow.append((label, pd.Series(ids, dtype=object).drop_duplicates()))
 
     def exclude(self, reason: str, ids: pd.Series) -> None:
-        self.step(f"excluded: {reason}", len(ids))
+        self.step(f"excluded: {reason}", ids)
         self.excluded.append(pd.DataFrame({"person_table_id": ids, "reason": reason}))
 
 
@@ -70,7 +72,7 @@ def build(
     xw = crosswalk.set_index("person_table_id")
     c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
     c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
-    sel.step("linked to a social care record", c["pers_person_id"].notna().sum())
+    sel.step("linked to a social care record", c.loc[c["pers_person_id"].notna(), "person_table_id"])
     social_care.known_before(c, tables)
     for route in social_care.ROUTES:  # age at the first event of each kind before the request (for the timelines)
         slug = route.replace(" ", "_")
@@ -92,8 +94,8 @@ def _first_requests(
     first = in_window.sort_values(["person_table_id", "received_date", "requests_table_id"]).drop_duplicates(
         "person_table_id"
     )
-    sel.step("Children in the SEND extract", len(tables["sen2_person"]))
-    sel.step("with an EHC needs assessment request in the study window", len(first))
+    sel.step("Children in the SEND extract", tables["sen2_person"]["person_table_id"])
+    sel.step("with an EHC needs assessment request in the study window", first["person_table_id"])
     prior = first["person_table_id"].map(first_any) < first["received_date"]
     sel.exclude("an earlier request before the study window", first.loc[prior, "person_table_id"])
     first = first[~prior].assign(
@@ -103,7 +105,7 @@ def _first_requests(
     no_dob = first["dob"].isna()
     sel.exclude("no birth date", first.loc[no_dob, "person_table_id"])
     first = first[~no_dob]
-    sel.step("Cohort: first request in the window", len(first))
+    sel.step("Cohort: first request in the window", first["person_table_id"])
     return first
 
 
@@ -218,8 +220,10 @@ def _pseudonymised(c: pd.DataFrame, ev: pd.DataFrame, sel: _Selection, key: byte
     c = c.sort_values(["index_date", "child"], ignore_index=True)
     excluded = pd.concat(sel.excluded, ignore_index=True)
     excluded = pd.DataFrame({"child": pseudonym(excluded["person_table_id"], key, "c_"), "reason": excluded["reason"]})
-    flow = pd.DataFrame(sel.flow, columns=["step", "children"])
-    return CohortResult(c, child_events, flow, service_use, excluded)
+    flow = pd.DataFrame({"step": [s for s, _ in sel.flow], "children": [len(ids) for _, ids in sel.flow]})
+    members = [pseudonym(ids, key, "c_") for _, ids in sel.flow]
+    service = {k: pseudonym(v, key, "c_") for k, v in service_use.pop("members").items()}
+    return CohortResult(c, child_events, flow, service_use, excluded, members, service)
 
 
 def domain_columns(cohort: pd.DataFrame) -> list[str]:
@@ -278,4 +282,16 @@ def _service_use(c: pd.DataFrame, tables: dict[str, pd.DataFrame], study_end: pd
         if len(cla)
         else 0.0
     )
-    return {"children": len(early), "ehc_plan": float(plan_years), "cin_episode": cin, "cla_week": float(weeks)}
+    members = {
+        "children": early["person_table_id"],
+        "ehc_plan": pd.Series(plans["person_table_id"].unique()),
+        "cin_episode": early.loc[early["pers_person_id"].isin(referrals["cine_person_id"]), "person_table_id"],
+        "cla_week": early.loc[early["pers_person_id"].isin(cla["clae_person_id"]), "person_table_id"],
+    }
+    return {
+        "children": len(early),
+        "ehc_plan": float(plan_years),
+        "cin_episode": cin,
+        "cla_week": float(weeks),
+        "members": members,
+    }

@@ -1,16 +1,19 @@
 """The population comparison as a landmark study (the target trial a randomised comparison would emulate).
 
 Eligible are resident children observed from birth to the landmark (their fifth birthday by default): born on or
-after the date the social care records begin, resident from birth, still resident at the landmark, the landmark on
-or before the extract date, and no EHC needs assessment request before it. Exposure and confounders are fixed at the
-landmark: coded adversity documented before it; sex, birth year and deprivation decile. The outcome is a first
+after the date the social care records begin, resident from birth, still resident at the landmark, the landmark
+before the extract date, and no EHC needs assessment request on or before it (so every eligible child is followed
+for at least a day, and the flow's last step is exactly the children analysed). Exposure and confounders are fixed
+at the landmark: coded adversity documented before it; sex, birth year and deprivation decile. The outcome is a first
 request after the landmark; leaving the area is a competing event and the extract date censors follow-up. Exposure
 is never counted after the landmark, so no child is classed by what happened after their outcome.
 
 Risks are Aalen-Johansen cumulative incidences by age in each exposure group; at the horizon age they give a risk
 ratio and a risk difference with delta-method intervals (`stats.effects`). Odds ratios, crude and adjusted, come from
 logistic regression among children followed to the horizon (or with a request before it), with E-values for the
-adjusted estimates. Times are days since birth; "by age H" is read at H x 365.25 days, within a day of the birthday.
+adjusted estimates. Times are calendar ages (completed years plus the fraction of the year of life, in units of
+365.25 days for the estimator), and "by age H" means before the Hth birthday, for the curves and the fixed-horizon
+outcome alike: the children still followed at H are then exactly the followed children without a request.
 """
 
 from __future__ import annotations
@@ -37,20 +40,28 @@ class Design:
     end: pd.Timestamp  # the extract date
 
 
-def eligible(pop: pd.DataFrame, design: Design) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
-    """The eligible children with their follow-up (entry, exit in days since birth, event), and the selection flow."""
+def eligible(pop: pd.DataFrame, design: Design) -> tuple[pd.DataFrame, list[tuple[str, np.ndarray]]]:
+    """The eligible children with their follow-up (entry, exit in days since birth, event; the index is the row of
+    `pop`), and the selection flow: each step's label and which rows of `pop` it keeps."""
     L = design.landmark
-    steps = [("Children in the resident population table", len(pop))]
-    keep = pop["observed_from_birth"]
-    steps.append(("born on or after the start of the social care records", int(keep.sum())))
-    keep &= pop["entry"].isna() | ((pop["entry"] - pop["dob"]).dt.days <= RESIDENT_FROM_BIRTH_DAYS)
-    steps.append(("resident from birth", int(keep.sum())))
-    keep &= pop["landmark_date"] <= design.end
-    steps.append((f"reached their {_ordinal(L)} birthday by the extract date", int(keep.sum())))
-    keep &= pop["exit"].isna() | (pop["exit"] > pop["landmark_date"])
-    steps.append((f"still resident at their {_ordinal(L)} birthday", int(keep.sum())))
-    keep &= ~(pop["first_request"] < pop["landmark_date"]).fillna(False)
-    steps.append((f"no request before their {_ordinal(L)} birthday: eligible", int(keep.sum())))
+    keep = np.ones(len(pop), dtype=bool)
+    steps = [("Children in the resident population table", keep.copy())]
+    rules = [
+        ("born on or after the start of the social care records", pop["observed_from_birth"]),
+        (
+            "resident from birth",
+            pop["entry"].isna() | ((pop["entry"] - pop["dob"]).dt.days <= RESIDENT_FROM_BIRTH_DAYS),
+        ),
+        (f"reached their {_ordinal(L)} birthday before the extract date", pop["landmark_date"] < design.end),
+        (f"still resident at their {_ordinal(L)} birthday", pop["exit"].isna() | (pop["exit"] > pop["landmark_date"])),
+        (
+            f"no request on or before their {_ordinal(L)} birthday: eligible",
+            ~(pop["first_request"] <= pop["landmark_date"]),
+        ),
+    ]
+    for label, rule in rules:
+        keep &= rule.to_numpy(bool)
+        steps.append((label, keep.copy()))
     return _follow_up(pop[keep].copy(), design), steps
 
 
@@ -68,15 +79,15 @@ def _follow_up(f: pd.DataFrame, design: Design) -> pd.DataFrame:
     f["event"] = np.where(
         request <= stop, survival.EVENT, np.where(leave <= stop, survival.COMPETING, survival.CENSORED)
     )
-    f["entry_days"] = (f["landmark_date"] - f["dob"]).dt.days.astype(float)
-    f["exit_days"] = (stop - f["dob"]).dt.days.astype(float)
+    f["entry_days"] = float(design.landmark) * survival.YEAR_DAYS  # the landmark birthday, exactly
+    f["exit_days"] = ages.calendar_years(stop, f["dob"]).to_numpy() * survival.YEAR_DAYS
     horizon = ages.birthday(f["dob"], design.horizon)
-    outcome = request < horizon
+    outcome = request < horizon  # "by age H": before the Hth birthday, as the curves count it
     f["followed_to_horizon"] = (outcome & (request <= leave) & (request <= design.end)) | (
         (horizon <= design.end) & (leave >= horizon)
     )
     f["request_by_horizon"] = outcome & (request <= leave)
-    return f[f["exit_days"] > f["entry_days"]]
+    return f  # every eligible child is followed for at least a day: the flow's last step is the analysed set
 
 
 def incidence(f: pd.DataFrame, design: Design) -> pd.DataFrame:

@@ -32,11 +32,16 @@ from analysis.stats.proportions import Proportion
 REQUEST_STRATA = ((5, 11, "5 to 10"), (11, 16, "11 to 15"), (16, 26, "16 to 25"))  # completed years at request
 
 
-def measure(name: str, description: str, num: int, den: int, **extra) -> dict:
-    """A proportion as published: numerator, denominator, value and Wilson 95% interval."""
-    p = Proportion(int(num), int(den))
+MEMBERS = "_members"  # the units each count counts, for the disclosure registry; never published
+
+
+def measure(name: str, description: str, hits, among, units=None, **extra) -> dict:
+    """A proportion as published: numerator (`hits` among `among`, boolean masks of one frame), denominator, value
+    and Wilson 95% interval; with `units` (the frame's codes in the disclosure registry) the members of each count."""
+    hits, among = np.asarray(hits, dtype=bool), np.asarray(among, dtype=bool)
+    p = Proportion(int((hits & among).sum()), int(among.sum()))
     empty = p.denominator == 0  # no children to count: no value (null in JSON, blank in a table), not NaN
-    return {
+    out = {
         "name": name,
         "description": description,
         "numerator": p.numerator,
@@ -45,72 +50,61 @@ def measure(name: str, description: str, num: int, den: int, **extra) -> dict:
         "interval": [None, None] if empty else list(p.interval),
         **extra,
     }
-
-
-def headline(cohort: pd.DataFrame, frame: CodingFrame, age: int) -> dict:
-    """Every measure computed from the cohort."""
-    n = len(cohort)
-    out = {
-        "cohort_size": n,
-        "known_to_csc": measure(
-            "known_to_csc",
-            "Children known to children's social care (a referral or more) before their request",
-            cohort["known_to_csc"].sum(),
-            n,
-            tier=social_care.HEADLINE_TIER,
-        ),
-        "known_tiers": [
-            measure(
-                f"known_{t.replace(' ', '_')}",
-                social_care.TIER_LABEL[t],
-                cohort[f"tier_{t.replace(' ', '_')}"].sum(),
-                n,
-                tier=t,
-            )
-            for t in social_care.TIERS
-        ],
-        "known_excluding_own_disability": measure(
-            "known_excluding_own_disability",
-            "Known to children's social care, leaving out referrals for the "
-            "child's own disability (N2) and what followed them",
-            cohort["known_excluding_own_disability"].sum(),
-            n,
-        ),
-        "early_help_before_request": measure(
-            "early_help_before_request",
-            "Children with early help before their request",
-            cohort["early_help_before_index"].sum(),
-            n,
-        ),
-        "early_help_only": measure(
-            "early_help_only",
-            "Children known only through early help before their request",
-            cohort["early_help_only"].sum(),
-            n,
-        ),
-        "with_adversity": measure(
-            "with_adversity",
-            "Children with adversity documented before their request",
-            cohort["has_adversity"].sum(),
-            n,
-        ),
-        "review_coverage": measure(
-            "review_coverage", "Children with a case review finding of any kind", cohort["reviewed"].sum(), n
-        ),
-        "domains": _domains(cohort, frame),
-    }
-    out.update(before_threshold(cohort, age))
+    if units is not None:
+        out[MEMBERS] = {"numerator": np.asarray(units)[hits & among], "denominator": np.asarray(units)[among]}
     return out
 
 
-def _domains(cohort: pd.DataFrame, frame: CodingFrame) -> list[dict]:
-    n = len(cohort)
+def headline(cohort: pd.DataFrame, frame: CodingFrame, age: int, units=None) -> dict:
+    """Every measure computed from the cohort (`units`: each child's code in the disclosure registry)."""
+    everyone = np.ones(len(cohort), dtype=bool)
+
+    def share(name, description, column, **extra):
+        return measure(name, description, cohort[column], everyone, units, **extra)
+
+    out = {
+        "cohort_size": len(cohort),
+        "known_to_csc": share(
+            "known_to_csc",
+            "Children known to children's social care (a referral or more) before their request",
+            "known_to_csc",
+            tier=social_care.HEADLINE_TIER,
+        ),
+        "known_tiers": [
+            share(f"known_{t.replace(' ', '_')}", social_care.TIER_LABEL[t], f"tier_{t.replace(' ', '_')}", tier=t)
+            for t in social_care.TIERS
+        ],
+        "known_excluding_own_disability": share(
+            "known_excluding_own_disability",
+            "Known to children's social care, leaving out referrals for the "
+            "child's own disability (N2) and what followed them",
+            "known_excluding_own_disability",
+        ),
+        "early_help_before_request": share(
+            "early_help_before_request", "Children with early help before their request", "early_help_before_index"
+        ),
+        "early_help_only": share(
+            "early_help_only", "Children known only through early help before their request", "early_help_only"
+        ),
+        "with_adversity": share(
+            "with_adversity", "Children with adversity documented before their request", "has_adversity"
+        ),
+        "review_coverage": share("review_coverage", "Children with a case review finding of any kind", "reviewed"),
+        "domains": _domains(cohort, frame, units),
+    }
+    out.update(before_threshold(cohort, age, units))
+    return out
+
+
+def _domains(cohort: pd.DataFrame, frame: CodingFrame, units) -> list[dict]:
+    everyone = np.ones(len(cohort), dtype=bool)
     domains = [
         measure(
             c.removeprefix("domain_"),
             f"Children with {frame.label(c.removeprefix('domain_')).lower()} documented before the request",
-            cohort[c].sum(),
-            n,
+            cohort[c],
+            everyone,
+            units,
             label=frame.label(c.removeprefix("domain_")),
         )
         for c in domain_columns(cohort)
@@ -125,56 +119,60 @@ def domain_columns(frame: pd.DataFrame) -> list[str]:
     return sorted(c for c in frame.columns if c.startswith("domain_"))
 
 
-def before_threshold(cohort: pd.DataFrame, age: int) -> dict:
+def before_threshold(cohort: pd.DataFrame, age: int, units=None) -> dict:
     """The before-N share: main, reference, by age at request and standardised; and the coded share among
     requesting children (the like-with-like partner of the population base rate)."""
-    adv = cohort[cohort["has_adversity"]]
-    main = adv[adv["observed_from_birth"] & adv["requested_at_threshold_or_over"]]
-    eligible = cohort[cohort["observed_from_birth"] & cohort["requested_at_threshold_or_over"]]
+    early = cohort["first_adversity_before_threshold"].fillna(False).astype(bool)
+    eligible = cohort["observed_from_birth"] & cohort["requested_at_threshold_or_over"]
+    main = cohort["has_adversity"] & eligible
+    years = cohort["age_at_index_years"]
     strata = [
         measure(
             f"first_adversity_before_{age}_requested_{lo}_to_{hi - 1}",
             f"As the main measure, for requests at ages {label}",
-            s["first_adversity_before_threshold"].sum(),
-            len(s),
+            early,
+            main & years.between(lo, hi - 1),
+            units,
             age_threshold=age,
             band=label,
-            weight=float(eligible["age_at_index_years"].between(lo, hi - 1).mean()) if len(eligible) else 0.0,
+            weight=float(years[eligible].between(lo, hi - 1).mean()) if eligible.any() else 0.0,
         )
         for lo, hi, label in REQUEST_STRATA
-        for s in [main[main["age_at_index_years"].between(lo, hi - 1)]]
     ]
     return {
         "first_adversity_before_5": measure(
             "first_adversity_before_5",
             f"Of children observed from birth who requested at {age} or over and had "
             f"adversity documented before their request, those whose first was documented before age {age}",
-            main["first_adversity_before_threshold"].sum(),
-            len(main),
+            early,
+            main,
+            units,
             age_threshold=age,
         ),
         "first_adversity_before_5_reference": measure(
             "first_adversity_before_5_reference",
             f"The reference study's definition: of every child with adversity "
             f"documented before their request, those whose first was before age {age}",
-            adv["first_adversity_before_threshold"].sum(),
-            len(adv),
+            early,
+            cohort["has_adversity"],
+            units,
             age_threshold=age,
         ),
         "first_adversity_before_5_by_age_at_request": strata,
-        "first_adversity_before_5_standardised": standardised(strata, main, age),
+        "first_adversity_before_5_standardised": standardised(strata, early, main, age, units),
         "cohort_early_adversity_coded": measure(
             "cohort_early_adversity_coded",
             f"Children observed from birth who requested at {age} or over with "
             f"adversity in coded records before age {age}",
-            eligible["coded_adversity_before_threshold"].sum(),
-            len(eligible),
+            cohort["coded_adversity_before_threshold"],
+            eligible,
+            units,
             age_threshold=age,
         ),
     }
 
 
-def standardised(strata: list[dict], main: pd.DataFrame, age: int) -> dict:
+def standardised(strata: list[dict], early, main, age: int, units=None) -> dict:
     """Direct standardisation of the stratum shares to the age-at-request mix (the strata's `weight`), with a
     normal interval from the strata's binomial variances. It rests on the main measure's children."""
     w = np.array([s["weight"] for s in strata], dtype=float)
@@ -188,8 +186,9 @@ def standardised(strata: list[dict], main: pd.DataFrame, age: int) -> dict:
         "first_adversity_before_5_standardised",
         f"The main measure standardised to the age-at-request mix "
         f"of every child observed from birth who requested at {age} or over",
-        main["first_adversity_before_threshold"].sum(),
-        len(main),
+        early,
+        main,
+        units,
         age_threshold=age,
     )
     if used.any():
@@ -200,29 +199,31 @@ def standardised(strata: list[dict], main: pd.DataFrame, age: int) -> dict:
     return out
 
 
-def base_rates(pop: pd.DataFrame | None, age: int, end: pd.Timestamp) -> dict:
+def base_rates(pop: pd.DataFrame | None, age: int, end: pd.Timestamp, units=None) -> dict:
     """Population base rates (coded adversity, children observed from birth who reached N by the extract date and
     were resident at it), and the share of resident children known to social care in the window. Nothing without a
-    population table."""
+    population table (`units`: each resident child's code in the disclosure registry)."""
     if pop is None:
         return {}
-    reached = pop[
+    reached = (
         pop["observed_from_birth"]
         & (pop["landmark_date"] <= end)
         & (pop["exit"].isna() | (pop["exit"] > pop["landmark_date"]))
-    ]
+    )
     return {
         "population_early_adversity": measure(
             "population_early_adversity",
             f"Resident children observed from birth who reached age {age}, with adversity in coded records before it",
-            reached["early_adversity"].sum(),
-            len(reached),
+            pop["early_adversity"],
+            reached,
+            units,
             age_threshold=age,
         ),
         "population_known_to_csc": measure(
             "population_known_to_csc",
             "Resident children with a referral or more to children's social care in the study window",
-            pop["known_to_csc_in_window"].sum(),
-            len(pop),
+            pop["known_to_csc_in_window"],
+            np.ones(len(pop), dtype=bool),
+            units,
         ),
     }

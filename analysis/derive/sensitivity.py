@@ -12,32 +12,43 @@ EARLY = "First adversity before the threshold age"
 
 
 def _row(analysis: str, measure: str, hits: pd.Series, among: pd.Series) -> dict:
+    """One share, with its masks (`hits`, `among`) for the disclosure registry."""
+    hits, among = hits.to_numpy(bool), among.to_numpy(bool)
     p = Proportion(int((hits & among).sum()), int(among.sum()))
-    return {"Analysis": analysis, "Measure": measure, "Children": p.numerator, "Of": p.denominator, "Share": p.value,
-            "Lower 95%": p.interval[0], "Upper 95%": p.interval[1]}  # fmt: skip
+    empty = p.denominator == 0
+    return {"Analysis": analysis, "Measure": measure, "Children": p.numerator, "Of": p.denominator,
+            "Share": None if empty else p.value, "Lower 95%": None if empty else p.interval[0],
+            "Upper 95%": None if empty else p.interval[1], "hits": hits, "among": among}  # fmt: skip
 
 
-def headline_variants(c: pd.DataFrame, age: int) -> pd.DataFrame:
+def headline_variants(c: pd.DataFrame, age: int) -> list[dict]:
     """The two headline shares under the main analysis and each sensitivity analysis (one row per share)."""
     everyone = pd.Series(True, index=c.index)
     main = c["has_adversity"] & c["observed_from_birth"] & c["requested_at_threshold_or_over"]
     exact = c["link_method"] != "probabilistic"
+    early = c["first_adversity_before_threshold"].fillna(False).astype(bool)
     rows = [
         _row("Main analysis", KNOWN, c["known_to_csc"], everyone),
-        _row("Main analysis", EARLY, c["first_adversity_before_threshold"], main),
+        _row("Main analysis", EARLY, early, main),
         _row("Known: a contact or more", KNOWN, c["tier_contact"], everyone),
         _row("Known: an assessment or more", KNOWN, c["tier_assessment"], everyone),
         _row("Known: leaving out referrals for the child's own disability", KNOWN,
              c["known_excluding_own_disability"], everyone),
         _row("Excluding probabilistic links", KNOWN, c["known_to_csc"] & exact, everyone),
-        _row("Excluding probabilistic links", EARLY, c["first_adversity_before_threshold"] & exact, main & exact),
-        _row("Reference study's definition (every child with adversity)", EARLY,
-             c["first_adversity_before_threshold"], c["has_adversity"]),
+        _row("Excluding probabilistic links", EARLY, early & exact, main & exact),
+        _row("Reference study's definition (every child with adversity)", EARLY, early, c["has_adversity"]),
     ]  # fmt: skip
     for t in sensitivity_thresholds(age):
         among = c["has_adversity"] & c["observed_from_birth"] & c[f"requested_at_{t}_or_over"]
-        rows.append(_row(f"Age threshold {t} instead of {age}", EARLY, c[f"first_adversity_before_{t}"], among))
-    return pd.DataFrame(rows)
+        rows.append(
+            _row(
+                f"Age threshold {t} instead of {age}",
+                EARLY,
+                c[f"first_adversity_before_{t}"].fillna(False).astype(bool),
+                among,
+            )
+        )
+    return rows
 
 
 def sensitivity_thresholds(age: int) -> list[int]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.privacy.protect import Audit
 
 log = logging.getLogger("adversity_report")
 
@@ -119,7 +120,6 @@ class Study:
     params: dict  # the run parameters as plain values (no secrets are ever held there)
     measures: dict  # measures.json
     lead_time: LeadTime
-    flow: list[dict]
     linkage: LinkageQuality
     linkage_model: dict | None
     exclusions: dict[str, int]
@@ -134,6 +134,8 @@ class Study:
     tables: dict[str, pd.DataFrame]  # published, disclosure-controlled
     folder: Path | None = None  # where the study was loaded from
     excluded: pd.DataFrame | None = None  # pseudonymised children left out of the cohort (internal edition only)
+    disclosure: Audit | None = None  # what disclosure control hid and why; recoverable cells refuse the build
+    ledger: dict[str, int] | None = None  # every published count by key, for the next edition's attacker
 
     @property
     def internal(self) -> bool:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.link.passes import Linkage
-from analysis.privacy import disclosure
 
 
 def quality(linkage: Linkage, truth_dir: Path | None) -> dict:
@@ -43,27 +41,3 @@ def quality(linkage: Linkage, truth_dir: Path | None) -> dict:
         }
     )
     return out
-
-
-def public(quality_: dict, threshold: int) -> dict:
-    """Linkage quality as published: the counts and the match rate built on them go through disclosure control
-    (precision and recall against synthetic ground truth are kept: they describe the method)."""
-    counts = {k: quality_[k] for k in ("send_people", "csc_people", "linked", "match_rate")}
-    return {**quality_, **disclosure.counts_and_share(counts, "send_people", "linked", "match_rate", threshold)}
-
-
-def by_group(cohort: pd.DataFrame, column: str, label: str) -> pd.DataFrame:
-    """Share of cohort children linked to a social care record, by a cohort column (e.g. age band, year)."""
-    g = cohort.assign(linked=cohort["link_method"] != "not linked").groupby(column, observed=True)["linked"]
-    return pd.DataFrame(
-        {label: g.size().index.astype(str), "Children": g.size().to_numpy(), "Linked": g.sum().to_numpy().astype(int)}
-    )
-
-
-def weight_histogram(weights: pd.Series | None, width: float = 5.0) -> pd.DataFrame:
-    """Candidate pairs scored by Splink, by match weight band."""
-    if weights is None or weights.empty:
-        return pd.DataFrame({"Match weight from": [], "Pairs": []})
-    edges = np.arange(np.floor(weights.min() / width) * width, weights.max() + width, width)
-    counts, edges = np.histogram(weights, bins=edges)
-    return pd.DataFrame({"Match weight from": edges[:-1], "Pairs": counts})

@@ -306,7 +306,10 @@ def costs(info):
     if info is None or info.suppressed or not info.table:
         return _message("No costs estimated")
     t = pd.DataFrame(info.table["data"], columns=info.table["columns"])
-    t = t[t["item"] != "total"].iloc[::-1]
+    t = t[(t["item"] != "total") & disclosure.shown(t["central"])].iloc[::-1]  # a hidden cost is not drawn
+    if t.empty:
+        return _message("Every cost rests on too few children to show")
+    t = t.assign(**{c: disclosure.numeric(t[c]) for c in ("central", "low", "high")})
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(t) + 1.4), layout="constrained")
     y = np.arange(len(t))
     ax.barh(y, t["central"] / 1000, color=PALETTE[0], edgecolor="black")

@@ -23,6 +23,13 @@ def pct(x: float, digits: int = 1) -> str:
 
 
 def count(n) -> str:
+    """A count with thousands separators; a suppressed one reads on before its noun.
+
+    >>> count(60000), count("c") + " children"
+    ('60,000', 'a suppressed number of children')
+    """
+    if disclosure.is_suppressed(n):
+        return "a suppressed number of"
     return f"{n:,}" if isinstance(n, int) else str(n)
 
 
@@ -42,6 +49,13 @@ def share(m: dict) -> str:
 
 
 def years(x: float) -> str:
+    """Years to one decimal; a statistic of too few children is not shown.
+
+    >>> years(2.345), years("c"), years(None)
+    ('2.3 years', 'not shown (too few children)', 'not available')
+    """
+    if disclosure.is_suppressed(x):
+        return "not shown (too few children)"
     return "not available" if x is None or math.isnan(x) else f"{x:.1f} years"
 
 
@@ -201,8 +215,13 @@ def cost_sentence(costs, age: int) -> str:
     if costs.suppressed or not costs.table:
         return "Too few children had early adversity to estimate costs."
     total = dict(zip(costs.table["columns"], costs.table["data"][-1]))
+    if disclosure.is_suppressed(total["central"]):
+        return (
+            f"For the {count(costs.children)} children whose adversity was first documented before age {age}, "
+            "the total is not shown: a service used by too few of them is hidden, and the total would give it away."
+        )
     return (
-        f"For the {count(int(costs.children))} children whose adversity was first documented before age {age}, "
+        f"For the {count(costs.children)} children whose adversity was first documented before age {age}, "
         f"services recorded here cost an estimated £{total['central']:,.0f} over the study years (range "
         f"£{total['low']:,.0f} to £{total['high']:,.0f})."
     )
@@ -364,3 +383,60 @@ def lowercase(text: str) -> str:
     ('EHC needs assessment request', 'children in the SEND extract')
     """
     return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in text.split(" "))
+
+
+def disclosure_summary(audit) -> str:
+    """What disclosure control did in this edition, in one sentence (numbers of published cells, not children).
+
+    >>> from types import SimpleNamespace as S
+    >>> text = disclosure_summary(S(cells_published=455, cells_suppressed={"primary": 21, "secondary": 20},
+    ...     recoverable=[], previous_edition=False, audited=60))
+    >>> text[:80]
+    'In this edition 455 numbers are shown and 41 hidden (21 small counts and 20 more'
+    >>> text[-60:]
+    'bounded 60 hidden counts and differences and recovered none.'
+    """
+    hidden = audit.cells_suppressed
+    parts = [f"{hidden.get('primary', 0):,} small counts"]
+    if hidden.get("secondary"):
+        parts.append(f"{hidden['secondary']:,} more so that they cannot be worked out")
+    if hidden.get("edition"):
+        parts.append(f"{hidden['edition']:,} that moved too little since the previous edition")
+    outcome = "recovered none" if not audit.recoverable else f"recovered {len(audit.recoverable):,}"
+    return (
+        f"In this edition {audit.cells_published:,} numbers are shown and {sum(hidden.values()):,} hidden "
+        f"({listing(parts)}); "
+        f"the attacker bounded {audit.audited:,} hidden counts and differences and {outcome}."
+    )
+
+
+def previous_edition(audit) -> str:
+    """Whether this edition was checked against the previous one's ledger."""
+    if audit.previous_edition:
+        return "Every number was also compared with the previous edition's, so the two cannot be differenced."
+    return (
+        "No previous edition was given, so numbers were not compared with last year's; build the next edition with "
+        "`--previous` pointing at this one."
+    )
+
+
+COARSENED = {
+    "first_adversity_age": "Ages are shown in wider bands than usual",
+    "lead_time": "Times are shown in wider bands than usual",
+    "linkage_by_year": "Years are pooled in pairs",
+    "linkage_weights": "Match weights are shown in bands of 10",
+}
+
+
+def coarsened(audit, table: str) -> str:
+    """Why a table has wider bands than usual in this edition, or nothing.
+
+    >>> from types import SimpleNamespace as S
+    >>> coarsened(S(coarsened=["linkage_by_year"]), "linkage_by_year")
+    'Years are pooled in pairs: with the usual bands too many numbers would have had to be hidden.'
+    >>> coarsened(S(coarsened=[]), "linkage_by_year")
+    ''
+    """
+    if table not in (getattr(audit, "coarsened", None) or []):
+        return ""
+    return f"{COARSENED[table]}: with the usual bands too many numbers would have had to be hidden."

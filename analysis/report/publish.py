@@ -31,7 +31,15 @@ from analysis import paths
 from analysis.errors import UserError
 from analysis.privacy import safe_text
 
-ARTEFACTS = ("html", "tables", "measures.json", "linkage.json", "linkage_model.json")
+ARTEFACTS = (
+    "html",
+    "tables",
+    "measures.json",
+    "linkage.json",
+    "linkage_model.json",
+    "disclosure_audit.json",
+    "disclosure_ledger.json",
+)
 KEEP_RELEASES = 2
 MARKER = ".adversity-report"
 MARKER_TEXT = "This folder is written by adversity-report. Its builds replace only what the tool wrote here.\n"

@@ -73,11 +73,19 @@ def costs(info):
                 ("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
                 for src, year, ex in zip(t["source"], t["price_year"], t["example"])
             ],
-            "Estimate": [f"£{c:,.0f}" for c in t["central"]],
-            "Range": [f"£{lo:,.0f} to £{hi:,.0f}" for lo, hi in zip(t["low"], t["high"])],
+            "Estimate": [_money(c) for c in t["central"]],
+            "Range": [
+                lo if disclosure.is_suppressed(lo) else f"{_money(lo)} to {_money(hi)}"
+                for lo, hi in zip(t["low"], t["high"])
+            ],
         }
     )
     return table(out)
+
+
+def _money(value) -> str:
+    """Pounds to the pound, or the symbol for a cost too few children used."""
+    return value if disclosure.is_suppressed(value) else f"£{value:,.0f}"
 
 
 def _amount(quantity) -> str:

@@ -14,7 +14,8 @@ EVENT, COMPETING, CENSORED = 1, 2, 0
 
 
 def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, at: list[float]) -> pd.DataFrame:
-    """Aalen-Johansen cumulative incidence of `EVENT` at each age in `at` (years), with a 95% interval and its
+    """Aalen-Johansen cumulative incidence of `EVENT` just before each age in `at` (years: events at exactly that
+    age count from the next, and the children followed then are those still at risk at it), with a 95% interval and its
     variance (Greenwood-type, as lifelines computes it; used for ratios and differences by the delta method).
 
     `entry` and `exit_` are ages in days (delayed entry allowed); `event` is EVENT, COMPETING or CENSORED.
@@ -40,9 +41,9 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
     rows = []
     for age in at:
         t = age * YEAR_DAYS
-        idx = cif.index[cif.index <= t]
+        idx = cif.index[cif.index < t]  # just before age t: "by age t" is before the t-th birthday
         at_risk = int(((entry.to_numpy() < t) & (exit_.to_numpy() >= t)).sum())
-        events = int(table.loc[table.index <= t, aj.label_cmprisk].sum())
+        events = int(table.loc[table.index < t, aj.label_cmprisk].sum())
         if len(idx) == 0:
             rows.append((age, 0.0, 0.0, 0.0, at_risk, events, 0.0))
             continue

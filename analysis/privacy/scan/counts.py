@@ -73,7 +73,6 @@ NON_COUNT_GLUE = {
     "before_age",
     "disclosure_threshold",
     "threshold",
-    "rounding_base",
     "n_recs",
     "n_frame",
     "n_files",

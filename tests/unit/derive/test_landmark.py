@@ -41,11 +41,13 @@ def test_eligibility_follows_the_target_trial():
             {"exit": pd.Timestamp("2020-01-01")},  # left before the landmark
             {"first_request": pd.Timestamp("2020-01-01")},  # a request before the landmark
             {"first_request": pd.Timestamp("2023-01-01"), "early_adversity": True},  # eligible: request after it
+            {"first_request": pd.Timestamp("2021-01-01")},  # a request on the fifth birthday: not after it
         ]
     )
     f, steps = landmark.eligible(pop, DESIGN)
     assert list(f.index) == [0, 6]
-    assert [n for _, n in steps] == [7, 6, 5, 4, 3, 2]
+    assert [int(m.sum()) for _, m in steps] == [8, 7, 6, 5, 4, 2]
+    assert (f["exit_days"] > f["entry_days"]).all()  # the last step is exactly the children analysed
     assert f.loc[6, "event"] == 1 and f.loc[0, "event"] == 0  # a request; censored at the extract date
     assert f.loc[6, "request_by_horizon"] and f.loc[6, "followed_to_horizon"]
 
@@ -115,8 +117,8 @@ def test_the_case_review_is_left_out_of_the_population(followed):
 
 
 def test_without_a_population_table_nothing_is_compared_and_the_reason_is_given():
-    out = comparison.compare(None, adversity.load_frame(FRAME), DESIGN, 10)
+    out = comparison.compare(None, None, adversity.load_frame(FRAME), DESIGN, 10)
     assert out["measures"] == {}
     assert set(out["tables"]) == {"landmark_flow", "comparison_prevalence", "odds_ratios", "cumulative_incidence"}
-    assert all(t.empty for t in out["tables"].values())  # headers only: the downloads say what would be there
+    assert all(t.empty for t, _ in out["tables"].values())  # headers only: the downloads say what would be there
     assert not out["info"].available and out["info"].why_not == population.WHY_NOT
