@@ -16,16 +16,27 @@ from analysis.params import load_params
 MIN_CHILDREN = 100  # smaller synthetic authorities leave some tables empty and prove nothing
 
 
+def _synth_combinations(args: argparse.Namespace) -> None:
+    """Refuse the options that cannot go together, saying why."""
+    whole = args.returns is not None or args.case_series is not None or args.format == "xml"
+    if args.scenario == "hard" and whole:
+        raise UserError(
+            "--scenario hard makes a whole authority as CSV or Parquet: not with --returns or --case-series, nor as "
+            "XML (the returns cannot carry its contacts, early help or SEND-side case review, which its truths count)."
+        )
+    if args.linkage == "hard" and whole:
+        raise UserError(
+            "--linkage hard hardens a whole authority's person records, written as CSV or Parquet: not with --returns "
+            "or --case-series, nor as XML (the CIN census holds no names or postcodes, so most of it would be lost)."
+        )
+
+
 def _synth(args: argparse.Namespace) -> int:
     from analysis.synth import hard
     from analysis.synth import la as plain
     from analysis.synth.write import write
 
-    if args.scenario == "hard" and (args.returns is not None or args.case_series is not None or args.format == "xml"):
-        raise UserError(
-            "--scenario hard makes a whole authority as CSV or Parquet: not with --returns or --case-series, nor as "
-            "XML (the returns cannot carry its contacts, early help or SEND-side case review, which its truths count)."
-        )
+    _synth_combinations(args)
     if args.returns is not None:
         from analysis.synth import foi
 
@@ -61,6 +72,10 @@ def _synth(args: argparse.Namespace) -> int:
                 "and --years from 1 to 30."
             )
         la = (hard if args.scenario == "hard" else plain).generate(args.children, args.years, args.seed)
+        if args.linkage == "hard":
+            from analysis.synth import linkage
+
+            la = linkage.harden(la, args.seed)
     write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
     n = args.case_series if args.case_series is not None else args.children
@@ -195,6 +210,13 @@ def _synth_command(s: argparse.ArgumentParser) -> None:
         default="plain",
         help="hard breaks the designs' assumptions on purpose: social care records begin years into the window, no "
         "population table, requests from birth to 25, late adversity, early help only, twins, SEND-side case review",
+    )
+    s.add_argument(
+        "--linkage",
+        choices=("plain", "hard"),
+        default="plain",
+        help="hard makes the person records as hard to link as real ones (no SEND id crosswalk, missing UPNs, "
+        "nicknames, accents, changed surnames, twins...) and writes truth/linkage_cases.csv",
     )
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)

@@ -37,6 +37,7 @@ class RunParams:
     disclosure_threshold: int = 10
     match_threshold: float = 0.9
     linkage_backend: str = "duckdb"
+    spark_master: str = "local[*]"  # or a cluster's master URL, or "existing" for the active session
     out: Path = Path("_build/report")
     unit_costs: Path | None = None  # YAML of unit costs for the cost chapter (each with its source and year)
     earliest_birth: dt.date | None = None  # births before this are errors (default: 25 years before the extract)
@@ -50,6 +51,8 @@ class RunParams:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             out[f.name] = v.isoformat() if isinstance(v, dt.date) else (str(v) if isinstance(v, Path) else v)
+        if not self.spark_master.startswith("local"):  # an internal host name is not for a public page
+            out["spark_master"] = "a cluster (its address is not published)"
         return out
 
 
@@ -132,6 +135,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         ),
         match_threshold=_probability(linkage.get("match_threshold", 0.9), f"{source}: linkage.match_threshold"),
         linkage_backend=_choice(linkage, "backend", ("duckdb", "spark"), f"{source}: linkage"),
+        spark_master=_spark_master(linkage, source),
         out=Path(raw.get("out", "_build/report")),
         unit_costs=Path(raw["unit_costs"]) if raw.get("unit_costs") else None,
         earliest_birth=_date(raw["earliest_birth"], f"{source}: earliest_birth") if raw.get("earliest_birth") else None,
@@ -139,6 +143,21 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         horizon_age=_horizon(raw, source),
         previous_edition=Path(raw["previous_edition"]) if raw.get("previous_edition") else None,
     )
+
+
+SPARK_MASTERS = re.compile(r"^(local(\[(\*|\d+)\])?|existing|yarn|(spark|k8s|mesos)://[^@\s]+)$")
+
+
+def _spark_master(linkage: dict, source: str) -> str:
+    """Where Spark runs: local (the default), a cluster's master URL, or the active session. Never credentials."""
+    master = str(linkage.get("spark_master", "local[*]"))
+    if not SPARK_MASTERS.match(master):
+        raise UserError(
+            f"{source}: linkage.spark_master is {master!r}: give local[*], local[N], yarn, existing (the Spark session "
+            "already running in this process), or a master URL such as spark://host:7077, without user names or "
+            "passwords (a cluster's credentials belong in its own configuration, not in the parameters)."
+        )
+    return master
 
 
 def _check_keys(raw: dict[str, Any], source: str) -> None:

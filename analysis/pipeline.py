@@ -19,7 +19,7 @@ from analysis.derive import assemble
 from analysis.derive.study import Study, cached, code_version
 from analysis.errors import UserError, ValidationFailed
 from analysis.ingest import source, validate
-from analysis.link import passes, quality
+from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
 from analysis.report import book, publish
@@ -40,12 +40,14 @@ def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None,
         t["sen2_person"],
         t.get("ssd_linked_identifiers"),
         threshold=params.match_threshold,
-        backend=params.linkage_backend,
+        backend=passes.Backend(params.linkage_backend, params.spark_master),
     )
     key = key or pseudonymise.load_key(params.edition)  # identifiers stop in derive: the cohort is pseudonymised
     files = source.extract_files(extract_dir)
     previous = ledger.read(params.previous_edition, params.la_code) if params.previous_edition else None
-    return assemble.derive(params, checked, linkage, quality.quality(linkage, truth_dir), key, files, previous)
+    age = error.age_at_request(t["sen2_person"], t["sen2_requests"])
+    lq = quality.quality(linkage, truth_dir, age)
+    return assemble.derive(params, checked, linkage, lq, key, files, previous)
 
 
 def refuse_recoverable(study, out: Path) -> None:

@@ -23,6 +23,8 @@ from analysis.derive import (
     comparison,
     costs,
     landmark,
+    linkage_bias,
+    linkage_tables,
     measures,
     population,
     published,
@@ -48,6 +50,7 @@ from analysis.derive.study import (
 )
 from analysis.errors import UserError
 from analysis.ingest.validate import ValidationResult
+from analysis.link import error
 from analysis.link.passes import METHODS, Linkage
 from analysis.params import RunParams
 from analysis.privacy import disclosure, ledger
@@ -90,7 +93,8 @@ def derive(
     pop = population.population(t, linkage.crosswalk, events, window, age)
     pu = kids.population(pop) if pop is not None else None
     compared = comparison.compare(pop, pu, frame, landmark.Design(age, params.horizon_age, window.end), thr)
-    raw = measures.headline(result.cohort, frame, age, cu) | measures.base_rates(pop, age, window.end, pu)
+    bias = linkage_bias.analyser(result.cohort, linkage_quality.get("_recall_table"))
+    raw = measures.headline(result.cohort, frame, age, cu, bias) | measures.base_rates(pop, age, window.end, pu)
     facts = _facts(result, t, linkage, linkage_quality, compared["facts"], cu, kids, notes)
 
     def attempt(coarse: frozenset[str]) -> published.Published:
@@ -162,6 +166,7 @@ def _facts(result, typed, linkage: Linkage, lq: dict, compared: dict, cu: np.nda
         "linkage.csc_people": Fact(len(csc), csc),
         "linkage.linked": Fact(len(linked), linked),
         "linkage.match_rate": Fact(lq["match_rate"], group="linkage.linked"),
+        **_linkage_error_facts(linkage, kids),
         **{f"exclusions.{k}": Fact(n, np.arange(n), universe=f"assessment factors {k}") for k, n in notes.items()},
         "costs.children": Fact(len(result.service_members["children"]), kids.keys(result.service_members["children"])),
     }
@@ -170,10 +175,47 @@ def _facts(result, typed, linkage: Linkage, lq: dict, compared: dict, cu: np.nda
     return facts
 
 
+def _linkage_groups(linkage: Linkage, typed: dict, c: pd.DataFrame, cu: np.ndarray, kids) -> dict:
+    """Linked and unlinked cohort children by group, and the UPN-linked children found again without it, by group."""
+    age = error.age_at_request(typed["sen2_person"], typed["sen2_requests"])
+    gold = error.gold_pairs(linkage, typed["ssd_person"], typed["sen2_person"], age)
+    return {
+        "linkage_by_group": linkage_tables.linked_by_group(c, cu, c["ethnicity"]),
+        "linkage_recall_by_group": linkage_tables.recall_by_group(gold, kids.send(gold["person_table_id"])),
+    }
+
+
+def _linkage_error_facts(linkage: Linkage, kids) -> dict:
+    """The gold pairs (children linked by UPN) and the probabilistic links at each threshold of the sweep (pairs)."""
+    gold = kids.send(linkage.crosswalk.loc[linkage.crosswalk["method"] == "UPN", "person_table_id"])
+    facts = {"linkage.gold_pairs": Fact(len(gold), gold)}
+    for i, row in enumerate([] if linkage.sweep is None else linkage.sweep.itertuples()):
+        facts[f"linkage.sweep.{i}"] = Fact(int(row.links), np.asarray(row.pairs, dtype=int), universe="pairs")
+    return facts
+
+
 def _linkage(lq: dict, facts: dict) -> dict:
-    """Linkage quality as published: its counts through the registry; precision and recall against synthetic
+    """Linkage quality as published: its counts through the registry, and the estimates of error with them (an
+    estimate resting on gold pairs that are suppressed is withheld too); precision and recall against synthetic
     ground truth describe the method and are kept."""
-    return {**lq, **{k: facts[f"linkage.{k}"] for k in ("send_people", "csc_people", "linked", "match_rate")}}
+    out = {k: v for k, v in lq.items() if not k.startswith("_")}
+    out.update({k: facts[f"linkage.{k}"] for k in ("send_people", "csc_people", "linked", "match_rate")})
+    gold_hidden = facts["linkage.gold_pairs"] == disclosure.SUPPRESSED
+    if out["estimated_recall"] is not None:
+        out["estimated_recall"] = (
+            None if gold_hidden else {**out["estimated_recall"], "gold_pairs": facts["linkage.gold_pairs"]}
+        )
+    sweep = []
+    for i, row in enumerate(out["threshold_sweep"]):
+        links = facts[f"linkage.sweep.{i}"]
+        row = {**row, "links": links}
+        if links == disclosure.SUPPRESSED:
+            row["expected_precision"] = None
+        if gold_hidden:
+            row["recall_without_upn"] = row["wrong_link_rate"] = None
+        sweep.append(row)
+    out["threshold_sweep"] = sweep
+    return out
 
 
 def _comparison(info: ComparisonInfo, facts: dict) -> ComparisonInfo:
@@ -255,6 +297,7 @@ def _built(
             c, cu, tables.years(c["index_date"], pooled=band["linkage_by_year"]), "Year of request"
         ),
         "linkage_weights": tables.linkage_weights(linkage.weights, 10.0 if band["linkage_weights"] else 5.0),
+        **_linkage_groups(linkage, typed, c, cu, kids),
         "validation_summary": tables.validation_summary(checked.problems),
         "coding_frame": tables.coding_frame(events, adversity.code_counts(events, frame)),
     }

@@ -72,6 +72,7 @@ def build(
     xw = crosswalk.set_index("person_table_id")
     c["pers_person_id"] = c["person_table_id"].map(xw["pers_person_id"])
     c["link_method"] = c["person_table_id"].map(xw["method"]).fillna("not linked")
+    c["match_probability"] = c["person_table_id"].map(xw["match_probability"])
     sel.step("linked to a social care record", c.loc[c["pers_person_id"].notna(), "person_table_id"])
     social_care.known_before(c, tables)
     for route in social_care.ROUTES:  # age at the first event of each kind before the request (for the timelines)
@@ -101,6 +102,7 @@ def _first_requests(
     first = first[~prior].assign(
         dob=lambda f: f["person_table_id"].map(person["person_birth_date"]),
         sex=lambda f: f["person_table_id"].map(person["sex"]),
+        ethnicity=lambda f: f["person_table_id"].map(person["ethnicity"]) if "ethnicity" in person else pd.NA,
     )
     no_dob = first["dob"].isna()
     sel.exclude("no birth date", first.loc[no_dob, "person_table_id"])
@@ -117,6 +119,7 @@ def _children(tables: dict[str, pd.DataFrame], first: pd.DataFrame, window: Wind
             "index_date": first["received_date"].to_numpy(),
             "dob": first["dob"].to_numpy(),
             "sex": first["sex"].to_numpy(),
+            "ethnicity": first["ethnicity"].to_numpy(),
             "primary_need": first["person_table_id"].map(_primary_need(tables)).fillna("no plan").to_numpy(),
             "ehcna_outcome": _outcome(tables, first).to_numpy(),
         }

@@ -35,9 +35,10 @@ REQUEST_STRATA = ((5, 11, "5 to 10"), (11, 16, "11 to 15"), (16, 26, "16 to 25")
 MEMBERS = "_members"  # the units each count counts, for the disclosure registry; never published
 
 
-def measure(name: str, description: str, hits, among, units=None, **extra) -> dict:
+def measure(name: str, description: str, hits, among, units=None, bias=None, **extra) -> dict:
     """A proportion as published: numerator (`hits` among `among`, boolean masks of one frame), denominator, value
-    and Wilson 95% interval; with `units` (the frame's codes in the disclosure registry) the members of each count."""
+    and Wilson 95% interval; with `units` (the frame's codes in the disclosure registry) the members of each count;
+    with `bias` (linkage_bias.analyser) how far linkage error could move it."""
     hits, among = np.asarray(hits, dtype=bool), np.asarray(among, dtype=bool)
     p = Proportion(int((hits & among).sum()), int(among.sum()))
     empty = p.denominator == 0  # no children to count: no value (null in JSON, blank in a table), not NaN
@@ -50,17 +51,21 @@ def measure(name: str, description: str, hits, among, units=None, **extra) -> di
         "interval": [None, None] if empty else list(p.interval),
         **extra,
     }
+    if bias is not None and not empty:
+        out["linkage_bias"] = bias(hits, among)
     if units is not None:
         out[MEMBERS] = {"numerator": np.asarray(units)[hits & among], "denominator": np.asarray(units)[among]}
     return out
 
 
-def headline(cohort: pd.DataFrame, frame: CodingFrame, age: int, units=None) -> dict:
-    """Every measure computed from the cohort (`units`: each child's code in the disclosure registry)."""
+def headline(cohort: pd.DataFrame, frame: CodingFrame, age: int, units=None, bias=None) -> dict:
+    """Every measure computed from the cohort (`units`: each child's code in the disclosure registry; `bias`: the
+    linkage bias analysis, given to the headlines)."""
     everyone = np.ones(len(cohort), dtype=bool)
 
     def share(name, description, column, **extra):
-        return measure(name, description, cohort[column], everyone, units, **extra)
+        told = bias if name in BIASED else None
+        return measure(name, description, cohort[column], everyone, units, told, **extra)
 
     out = {
         "cohort_size": len(cohort),
@@ -92,7 +97,7 @@ def headline(cohort: pd.DataFrame, frame: CodingFrame, age: int, units=None) -> 
         "review_coverage": share("review_coverage", "Children with a case review finding of any kind", "reviewed"),
         "domains": _domains(cohort, frame, units),
     }
-    out.update(before_threshold(cohort, age, units))
+    out.update(before_threshold(cohort, age, units, bias))
     return out
 
 
@@ -119,7 +124,10 @@ def domain_columns(frame: pd.DataFrame) -> list[str]:
     return sorted(c for c in frame.columns if c.startswith("domain_"))
 
 
-def before_threshold(cohort: pd.DataFrame, age: int, units=None) -> dict:
+BIASED = ("known_to_csc", "with_adversity")  # with the before-N main and reference measures
+
+
+def before_threshold(cohort: pd.DataFrame, age: int, units=None, bias=None) -> dict:
     """The before-N share: main, reference, by age at request and standardised; and the coded share among
     requesting children (the like-with-like partner of the population base rate)."""
     early = cohort["first_adversity_before_threshold"].fillna(False).astype(bool)
@@ -147,6 +155,7 @@ def before_threshold(cohort: pd.DataFrame, age: int, units=None) -> dict:
             early,
             main,
             units,
+            bias,
             age_threshold=age,
         ),
         "first_adversity_before_5_reference": measure(
@@ -156,6 +165,7 @@ def before_threshold(cohort: pd.DataFrame, age: int, units=None) -> dict:
             early,
             cohort["has_adversity"],
             units,
+            bias,
             age_threshold=age,
         ),
         "first_adversity_before_5_by_age_at_request": strata,

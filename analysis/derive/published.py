@@ -61,6 +61,7 @@ def publish(
         "domain_prevalence": tables.domain_prevalence(shown),
         "known_tiers": tables.known_tiers(shown),
         "before_threshold_by_age": tables.before_threshold_by_age(shown),
+        "before_threshold_definitions": tables.before_threshold_definitions(shown),
     }
     return Published(shown, rendered, {k: render.fact(reg, k) for k in facts}, audit, ledger.published_counts(reg))
 

@@ -56,6 +56,10 @@ class LinkageQuality:
     recall: float | None = None
     recall_under_5: float | None = None
     recall_5_plus: float | None = None
+    recall_under_5_at_request: float | None = None
+    recall_5_plus_at_request: float | None = None
+    estimated_recall: dict | None = None  # from the UPN gold subset: value, interval, by age band (error.py)
+    threshold_sweep: list | None = None  # links, expected precision and recall without a UPN at each threshold
 
 
 @dataclasses.dataclass(frozen=True)

@@ -411,16 +411,21 @@ def known_tiers(measures: dict) -> pd.DataFrame:
 
 
 def before_threshold_by_age(measures: dict) -> pd.DataFrame:
-    """The before-N share by age at request, then standardised and under the reference study's definition."""
-    strata = measures["first_adversity_before_5_by_age_at_request"]
-    t = measure_rows(strata, "Age at request")
-    std = measures["first_adversity_before_5_standardised"]
-    ref = measures["first_adversity_before_5_reference"]
+    """The before-N share by age at request, and for all ages (the main measure: the strata's total)."""
     main = measures["first_adversity_before_5"]
-    extra = measure_rows([main, std, ref], "Age at request")
-    extra["Age at request"] = [
-        "All (main measure)",
-        "All, standardised to the age-at-request mix",
-        "All children with adversity (reference study's definition)",
+    return measure_rows(
+        [*measures["first_adversity_before_5_by_age_at_request"], {**main, "label": "All (main measure)"}],
+        "Age at request",
+    )
+
+
+def before_threshold_definitions(measures: dict) -> pd.DataFrame:
+    """The before-N share three ways: the main measure, standardised to the age-at-request mix, and under the
+    reference study's definition. A table of its own: its rows are alternatives, not parts of a total, and a reader
+    (or the scan) must not add them up."""
+    rows = [
+        {**measures["first_adversity_before_5"], "label": "Main measure"},
+        {**measures["first_adversity_before_5_standardised"], "label": "Standardised to the age-at-request mix"},
+        {**measures["first_adversity_before_5_reference"], "label": "Reference study's definition"},
     ]
-    return pd.concat([t, extra], ignore_index=True)
+    return measure_rows(rows, "Definition")

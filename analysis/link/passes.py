@@ -8,17 +8,12 @@ maximisation on the data itself. Every link is one to one: a person claimed by t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
-import os
-import shutil
-import tempfile
 
-import numpy as np
 import pandas as pd
 
-from analysis.errors import UserError
+from analysis.link import names, probabilistic
+from analysis.link.probabilistic import Backend
 
 CROSSWALK_COLUMNS = ["pers_person_id", "person_table_id", "method", "match_probability"]
 METHODS = ("LA crosswalk", "UPN", "name and birth date", "probabilistic")
@@ -30,8 +25,16 @@ class Linkage:
     send_people: int
     csc_people: int
     model: dict | None = None  # Splink's trained model (settings and parameters)
-    weights: pd.Series | None = None  # match weight of every candidate pair Splink scored
+    scored: pd.DataFrame | None = None  # every candidate pair Splink scored (probabilistic.SCORED_COLUMNS)
     probabilistic_note: str = "not run"  # "ran", or why the probabilistic pass did not run
+    threshold: float = 0.9
+    sweep: pd.DataFrame | None = None  # probabilistic links and their mean probability at each threshold of SWEEP
+    blind: pd.DataFrame | None = None  # the UPN-linked pairs linked again without their UPN, at each threshold
+
+    @property
+    def weights(self) -> pd.Series | None:
+        """The match weight of every candidate pair Splink scored."""
+        return None if self.scored is None else self.scored["match_weight"].astype(float)
 
     def summary(self) -> pd.DataFrame:
         """Links by method, in pass order, with the share of SEND people each pass linked."""
@@ -41,12 +44,14 @@ class Linkage:
         return out
 
     def expected_precision(self) -> float | None:
-        """Splink's own estimate of precision: the mean match probability of the accepted links."""
-        return None if self.crosswalk.empty else float(self.crosswalk["match_probability"].mean())
+        """Splink's own estimate of the precision of the probabilistic links: their mean match probability. The exact
+        passes are left out: they are certain by construction and would pull any average towards 1."""
+        probable = self.crosswalk.loc[self.crosswalk["method"] == "probabilistic", "match_probability"]
+        return None if probable.empty else float(probable.mean())
 
 
 def _norm(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.upper().str.replace(r"[^A-Z]", "", regex=True).replace("", pd.NA)
+    return names.letters(s)
 
 
 def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -64,6 +69,7 @@ def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.
             "upn": ssd_person["pers_upn"],
             "forename": _norm(ssd_person["pers_forename"]),
             "surname": _norm(ssd_person["pers_surname"]),
+            "surname_parts": names.parts(ssd_person["pers_surname"]),
             "dob": ssd_person["pers_dob"],
             "sex": ssd_person["pers_sex"],
             "postcode": ssd_person["pers_postcode"].astype("string").str.upper().str.replace(" ", ""),
@@ -75,6 +81,7 @@ def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.
             "upn": sen2_person["upn"],
             "forename": _norm(sen2_person["forename"]),
             "surname": _norm(sen2_person["surname"]),
+            "surname_parts": names.parts(sen2_person["surname"]),
             "dob": sen2_person["person_birth_date"],
             "sex": sen2_person["sex"],
             "postcode": sen2_person["postcode"].astype("string").str.upper().str.replace(" ", ""),
@@ -103,28 +110,82 @@ def link(
     *,
     threshold: float = 0.9,
     probabilistic: bool = True,
-    backend: str = "duckdb",
+    backend: str | Backend = "duckdb",
     seed: int = 1,
 ) -> Linkage:
-    """Run every pass and return the crosswalk with how each link was made."""
+    """Run every pass and return the crosswalk with how each link was made, and what measuring the linkage needs."""
     csc, send, upns = _people(ssd_person, sen2_person, linked_ids)
     crosswalk = _exact_passes(csc, send, upns, linked_ids).assign(match_probability=1.0)
-    model = weights = None
-    note = "not run"
+    out = Linkage(crosswalk[CROSSWALK_COLUMNS], len(send), len(csc), threshold=threshold)
     if probabilistic and len(csc) and len(send):
+        backend = backend if isinstance(backend, Backend) else Backend(backend)
         try:
-            scored, model = _splink(csc, send, backend, seed)
-            note = "ran"
+            out = _probabilistic(out, csc, send, backend, seed)
         except (ValueError, ZeroDivisionError) as exc:  # too few records to train on: say so, link exactly only
-            scored = pd.DataFrame(columns=["pers_person_id", "person_table_id", "match_weight", "match_probability"])
-            note = f"not run: the model could not be trained on so few records ({exc})"
-        weights = scored["match_weight"].astype(float)
-        best = _best_open_pairs(scored, crosswalk, threshold)
-        if len(best):
-            probable = best[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic")
-            crosswalk = pd.concat([crosswalk, probable], ignore_index=True)
-    crosswalk = crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
-    return Linkage(crosswalk, len(send), len(csc), model, weights, note)
+            out.probabilistic_note = f"not run: the model could not be trained on so few records ({exc})"
+            out.scored = pd.DataFrame(columns=probabilistic.SCORED_COLUMNS)
+    out.crosswalk = out.crosswalk[CROSSWALK_COLUMNS].sort_values("person_table_id", ignore_index=True)
+    return out
+
+
+SWEEP = (0.5, 0.8, 0.9, 0.95, 0.99)  # thresholds the linkage report compares with the run's own
+
+
+def _probabilistic(out: Linkage, csc: pd.DataFrame, send: pd.DataFrame, backend: Backend, seed: int) -> Linkage:
+    """Score, guard against twins, link one to one, and measure: the links each threshold would make, and which
+    UPN-linked pairs the pass finds again when their UPN is withheld (the gold standard for recall)."""
+    with probabilistic.database(backend) as db:
+        linker = probabilistic.train(db, csc, send, seed)
+        scored = probabilistic.score(linker, max(len(csc), len(send)))
+        usable = scored[~scored["twin_guard"]]
+        open_ = usable[
+            ~usable["pers_person_id"].isin(out.crosswalk["pers_person_id"])
+            & ~usable["person_table_id"].isin(out.crosswalk["person_table_id"])
+        ]
+        gold = out.crosswalk[out.crosswalk["method"] == "UPN"]
+        gold_edges = usable[
+            usable["pers_person_id"].isin(gold["pers_person_id"])
+            & usable["person_table_id"].isin(gold["person_table_id"])
+        ]
+        sweep, blind, links = [], [], None
+        for t in sorted({*SWEEP, out.threshold}):
+            found = probabilistic.single_best_links(linker, db, open_, t)
+            made = found.merge(open_.reset_index(), on=["pers_person_id", "person_table_id"])
+            p = made["match_probability"]
+            sweep.append(
+                {
+                    "threshold": t,
+                    "links": len(found),
+                    "mean_probability": float(p.mean()) if len(p) else None,
+                    "pairs": made["index"].to_numpy(),  # rows of `scored`: the links' units in the disclosure registry
+                }
+            )
+            blind.append(_blind(gold, probabilistic.single_best_links(linker, db, gold_edges, t), t))
+            if t == out.threshold:
+                links = found.merge(open_, on=["pers_person_id", "person_table_id"])
+        model = linker.misc.save_model_to_json()
+    probable = links[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic")
+    crosswalk = pd.concat([out.crosswalk, probable], ignore_index=True) if len(probable) else out.crosswalk
+    return dataclasses.replace(
+        out,
+        crosswalk=crosswalk,
+        model=model,
+        scored=scored,
+        probabilistic_note="ran",
+        sweep=pd.DataFrame(sweep),
+        blind=pd.concat(blind, ignore_index=True),
+    )
+
+
+def _blind(gold: pd.DataFrame, found: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """For each UPN-linked pair: did the pass, without the UPN, link it (found), or link either side elsewhere
+    (wrong)?"""
+    keys = ["pers_person_id", "person_table_id"]
+    hit = gold[keys].merge(found, on=keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    wrong = gold["person_table_id"].isin(found["person_table_id"]).to_numpy() & ~hit
+    return pd.DataFrame(
+        {"threshold": threshold, "person_table_id": gold["person_table_id"].to_numpy(), "found": hit, "wrong": wrong}
+    )
 
 
 def _exact_passes(
@@ -156,126 +217,3 @@ def _exact_passes(
     )
     found.append(_one_to_one(names[["pers_person_id", "person_table_id"]]).assign(method="name and birth date"))
     return pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
-
-
-def _best_open_pairs(scored: pd.DataFrame, crosswalk: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Scored pairs at or above the threshold between people no exact pass linked, one link per person."""
-    open_ = scored[
-        (scored["match_probability"] >= threshold)
-        & ~scored["pers_person_id"].isin(crosswalk["pers_person_id"])
-        & ~scored["person_table_id"].isin(crosswalk["person_table_id"])
-    ]
-    return _one_to_one(
-        open_.sort_values("match_probability", ascending=False)
-        .drop_duplicates("pers_person_id")
-        .drop_duplicates("person_table_id")
-    )
-
-
-def _splink_frame(df: pd.DataFrame, id_col: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "unique_id": df[id_col].astype(str),
-            "forename": df["forename"],
-            "surname": df["surname"],
-            "dob": pd.to_datetime(df["dob"]).dt.date,
-            "sex": df["sex"],
-            "postcode": df["postcode"],
-        }
-    )
-
-
-def _splink(csc: pd.DataFrame, send: pd.DataFrame, backend: str, seed: int) -> tuple[pd.DataFrame, dict]:
-    """Train a Splink model on both sides (all people, so the exact matches teach it) and score candidate pairs.
-
-    Expectation maximisation runs twice, blocked on birth date and then on forename with surname, so that each
-    comparison is estimated in one of the two sessions; blocking on surname alone made over a hundred million
-    pairs at 100,000 x 100,000 people.
-    """
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-
-    settings = SettingsCreator(
-        link_type="link_only",
-        comparisons=[
-            cl.NameComparison("forename"),
-            cl.NameComparison("surname"),
-            cl.DateOfBirthComparison("dob", input_is_string=False),
-            cl.ExactMatch("sex"),
-            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
-        ],
-        blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname", "forename"), block_on("postcode")],
-    )
-    with _database(backend) as db:
-        linker = Linker(
-            [
-                db.register(_splink_frame(csc, "pers_person_id"), dataset_display_name="csc_people"),
-                db.register(_splink_frame(send, "person_table_id"), dataset_display_name="send_people"),
-            ],
-            settings,
-            log_level=logging.ERROR,
-        )
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("forename", "surname", "dob")], recall=0.8
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
-        pred = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
-        model = linker.misc.save_model_to_json()
-    left_is_csc = pred["source_dataset_l"] == "csc_people"
-    scored = pd.DataFrame(
-        {
-            "pers_person_id": np.where(left_is_csc, pred["unique_id_l"], pred["unique_id_r"]),
-            "person_table_id": np.where(left_is_csc, pred["unique_id_r"], pred["unique_id_l"]),
-            "match_weight": pred["match_weight"].astype(float),
-            "match_probability": pred["match_probability"].astype(float),
-        }
-    )
-    return scored, model
-
-
-@contextlib.contextmanager
-def _database(backend: str):
-    """Splink's database: DuckDB in process, or Spark in local mode (all cores) with Splink's similarity UDFs.
-
-    Spark writes intermediate tables (identifiers included) to disk: they go to a private temporary folder that is
-    removed, with the Spark session, when linkage ends.
-    """
-    if backend != "spark":
-        from splink import DuckDBAPI
-
-        yield DuckDBAPI()
-        return
-    try:
-        from pyspark.sql import SparkSession
-        from splink.backends.spark import SparkAPI, similarity_jar_location
-    except ImportError:
-        raise UserError(
-            "linkage.backend is spark, but PySpark is not installed: run "
-            "`make spark` (Spark also needs Java 17 or later), "
-            "or set linkage.backend: duckdb."
-        ) from None
-    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
-        raise UserError(
-            "linkage.backend is spark, but no Java runtime was found (Spark needs Java 17 or later): "
-            "install one, or set linkage.backend: duckdb."
-        )
-    with tempfile.TemporaryDirectory(prefix="adversity-report-spark-") as scratch:
-        spark = (
-            SparkSession.builder.master("local[*]")
-            .appName("adversity-report-linkage")
-            .config("spark.jars", similarity_jar_location())
-            .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1)))
-            .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
-            .config("spark.local.dir", scratch)
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .getOrCreate()
-        )
-        try:
-            spark.sparkContext.setLogLevel("ERROR")
-            spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
-            yield SparkAPI(spark_session=spark)
-        finally:
-            spark.stop()

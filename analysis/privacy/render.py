@@ -45,6 +45,8 @@ def measure(reg: Registry, name: str) -> dict:
             m[f] = [None] * len(m[f])
     if "counts" in m:
         m["counts"] = {k: None for k in m["counts"]}
+    if "linkage_bias" in m:
+        m["linkage_bias"] = None
     return {**m, "suppressed": True, "threshold": reg.threshold}
 
 

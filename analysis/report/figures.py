@@ -104,6 +104,10 @@ def age_distribution(table: pd.DataFrame, threshold: int):
 
 def forest(table: pd.DataFrame | None):
     """Odds ratios with 95% intervals on a log scale: crude (open circles) and adjusted (filled squares)."""
+    if table is not None:  # an odds ratio withheld by disclosure control is not drawn
+        cols = ["Odds ratio", "Lower 95%", "Upper 95%"]
+        shown = table[cols].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
+        table = table[shown].astype({c: float for c in cols})
     if table is None or table.empty:
         return _message("No odds ratios to show")
     exposures = list(dict.fromkeys(table["Exposure"]))[::-1]

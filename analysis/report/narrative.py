@@ -83,6 +83,12 @@ def odds_ratio_sentence(table, exposure: str, horizon: int) -> str:
     if len(t) < 2:
         return f"There were too few children to estimate odds ratios for {lowercase(exposure)}."
     c, a = t.loc["crude"], t.loc["adjusted"]
+    numbers = [c["Odds ratio"], c["Lower 95%"], c["Upper 95%"], a["Odds ratio"], a["Lower 95%"], a["Upper 95%"]]
+    if any(isinstance(v, str) or v is None for v in [*numbers, a["E-value"]]):
+        return (
+            f"The odds ratios for {lowercase(exposure)} are withheld: a count they rest on is small enough to "
+            "identify children."
+        )
     return (
         f"Children with {lowercase(exposure)} had {c['Odds ratio']:.2f} times the odds of a request by age {horizon} "
         f"(95% CI {c['Lower 95%']:.2f} to {c['Upper 95%']:.2f}); after adjustment, "
@@ -266,14 +272,55 @@ def linkage_quality(lk) -> str:
             f"and recall {pct(lk.recall)}: {pct(lk.recall_under_5)} for children first known to social care "
             f"before age five and {pct(lk.recall_5_plus)} for older children."
         )
-    else:
+    elif lk.expected_precision is not None:
         text = (
-            "No true links are known for real data; Splink's own estimate of precision (the mean match "
-            f"probability of accepted links) is {pct(lk.expected_precision)}."
+            "No true links are known for real data; Splink's own estimate of the precision of the probabilistic "
+            f"links (their mean match probability) is {pct(lk.expected_precision)}."
         )
+    else:
+        text = "No true links are known for real data, and the probabilistic pass made no links."
     if lk.probabilistic_pass != "ran":
         text += f" The probabilistic pass did {lk.probabilistic_pass}."
     return text
+
+
+def estimated_recall(lk) -> str:
+    """The recall estimated on the children linked by UPN, linked again without it, as sentences."""
+    est = lk.estimated_recall
+    if est is None:
+        return (
+            "Recall could not be estimated: too few children hold a UPN in both sources to serve as a gold "
+            "standard, or the probabilistic pass did not run."
+        )
+    bands = "; ".join(
+        f"{pct(b['recall'])} of those {b['band']} at first request"
+        + (" (too few to estimate alone: the figure for all ages)" if b["pooled"] else "")
+        for b in est["by_age_band"]
+    )
+    low, high = est["interval"]
+    return (
+        f"The {count(est['gold_pairs'])} children linked by UPN were linked again with their UPN withheld, as a gold "
+        f"standard for the children who have none. The other passes found them again: {bands}. Carried over to the "
+        f"children linked without a UPN, the linkage as a whole found an estimated {pct(est['value'])} of the "
+        f"children who are in both sources (95% interval {pct(low)} to {pct(high)})."
+    )
+
+
+def linkage_bias(m: dict, names: tuple[str, ...]) -> str:
+    """How far each headline could move under the estimated linkage error, as sentences."""
+    parts = []
+    for name in names:
+        b = m[name].get("linkage_bias") if isinstance(m.get(name), dict) else None
+        if not b or b["median"] is None:
+            continue
+        low, high = b["interval"]
+        parts.append(
+            f"{m[name]['description'].rstrip('.')}: {pct(m[name]['value'])} as measured, {pct(b['median'])} "
+            f"allowing for linkage error (95% interval {pct(low)} to {pct(high)})"
+        )
+    if not parts:
+        return "No headline could be adjusted for linkage error (no gold standard to estimate it from)."
+    return "; ".join(parts) + "."
 
 
 SOURCE_KINDS = {

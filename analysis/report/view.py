@@ -128,3 +128,21 @@ def internal_exclusions(study):
         "### Children left out (internal edition only)\n\n"
         + ("None." if study.excluded.empty else study.excluded.to_markdown(index=False))
     )
+
+
+SWEEP_COLUMNS = {
+    "threshold": "Match probability threshold",
+    "links": "Probabilistic links",
+    "expected_precision": "Expected precision",
+    "recall_without_upn": "Recall without UPN (gold pairs)",
+    "wrong_link_rate": "Wrong links (gold pairs)",
+}
+
+
+def threshold_sweep(rows: list | None):
+    """The threshold sweep of linkage.json as a table: links, expected precision and recall without a UPN."""
+    frame = pd.DataFrame(rows or [], columns=list(SWEEP_COLUMNS))
+    if frame.empty:
+        return table(None, empty="The probabilistic pass did not run.")
+    frame = frame.rename(columns=SWEEP_COLUMNS)
+    return table(frame, percent=tuple(SWEEP_COLUMNS.values())[2:], precision=2)

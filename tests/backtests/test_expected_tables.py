@@ -26,6 +26,7 @@ TABLES = (
     "odds_ratios",
     "known_tiers",
     "before_threshold_by_age",
+    "before_threshold_definitions",
     "landmark_flow",
     "cumulative_incidence",
     "coding_frame",

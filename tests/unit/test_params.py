@@ -56,6 +56,8 @@ def test_missing_file():
         ({"disclosure": "yes"}, "'disclosure' must be a mapping"),
         ({"la_code": "=1+1"}, "la_code '=1[+]1' must be a three-digit DfE code"),
         ({"la_code": "E1000002"}, "must be a three-digit DfE code"),
+        ({"linkage": {"spark_master": "spark://admin:secret@host:7077"}}, "without user names or passwords"),
+        ({"linkage": {"spark_master": "local[*]; rm -rf /"}}, "linkage.spark_master is"),
     ],
 )
 def test_careless_or_hostile_parameters_are_refused(change, message):
@@ -66,3 +68,10 @@ def test_careless_or_hostile_parameters_are_refused(change, message):
 def test_the_internal_edition_may_use_a_low_threshold_and_a_gss_code():
     p = params_from_dict({**BASE, "la_code": "E10000024", "edition": "internal", "disclosure": {"threshold": 2}})
     assert (p.la_code, p.disclosure_threshold) == ("E10000024", 2)
+
+
+@pytest.mark.parametrize(
+    "master", ["local[*]", "local[4]", "existing", "yarn", "spark://spark-master:7077", "k8s://https://api:6443"]
+)
+def test_spark_can_be_pointed_at_a_cluster(master):
+    assert params_from_dict({**BASE, "linkage": {"backend": "spark", "spark_master": master}}).spark_master == master

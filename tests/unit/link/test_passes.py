@@ -117,9 +117,13 @@ def test_the_spark_backend_links_as_duckdb_does(people):
     spark = link.link(csc, send, backend="spark")
     assert spark.probabilistic_note == "ran"
     keys = ["pers_person_id", "person_table_id", "method"]
-    pd.testing.assert_frame_equal(spark.crosswalk[keys], duck.crosswalk[keys])
-    assert (spark.crosswalk["method"] == "probabilistic").sum() > 0
-    np.testing.assert_allclose(spark.crosswalk["match_probability"], duck.crosswalk["match_probability"], atol=0.01)
+    both = duck.crosswalk.merge(spark.crosswalk, on=keys, how="outer", indicator=True, suffixes=("_duck", "_spark"))
+    # EM on two engines differs in the third decimal: only a pair at the threshold may fall either side of it
+    apart = both[both["_merge"] != "both"].merge(duck.scored, on=keys[:2])
+    assert len(apart) <= 2 and apart["match_probability"].sub(0.9).abs().max() < 0.02 if len(apart) else True
+    same = both[both["_merge"] == "both"]
+    assert len(same) >= len(duck.crosswalk) - 2 and (same["method"] == "probabilistic").sum() > 0
+    np.testing.assert_allclose(same["match_probability_spark"], same["match_probability_duck"], atol=0.01)
     levels = [
         (d, s)
         for cd, cs in zip(duck.model["comparisons"], spark.model["comparisons"])
