@@ -137,33 +137,30 @@ def _probabilistic(out: Linkage, csc: pd.DataFrame, send: pd.DataFrame, backend:
     with probabilistic.database(backend) as db:
         linker = probabilistic.train(db, csc, send, seed)
         scored = probabilistic.score(linker, max(len(csc), len(send)))
-        usable = scored[~scored["twin_guard"]]
-        open_ = usable[
-            ~usable["pers_person_id"].isin(out.crosswalk["pers_person_id"])
-            & ~usable["person_table_id"].isin(out.crosswalk["person_table_id"])
-        ]
-        gold = out.crosswalk[out.crosswalk["method"] == "UPN"]
-        gold_edges = usable[
-            usable["pers_person_id"].isin(gold["pers_person_id"])
-            & usable["person_table_id"].isin(gold["person_table_id"])
-        ]
-        sweep, blind, links = [], [], None
+        model = linker.misc.save_model_to_json()
+    usable = scored[~scored["twin_guard"]]
+    open_ = usable[
+        ~usable["pers_person_id"].isin(out.crosswalk["pers_person_id"])
+        & ~usable["person_table_id"].isin(out.crosswalk["person_table_id"])
+    ]
+    gold = out.crosswalk[out.crosswalk["method"] == "UPN"]
+    in_gold = usable["pers_person_id"].isin(gold["pers_person_id"])
+    gold_edges = usable[in_gold & usable["person_table_id"].isin(gold["person_table_id"])]
+    sweep, blind = [], []
+    with probabilistic.resolver(csc, send, pd.concat([open_, gold_edges])) as resolve:
         for t in sorted({*SWEEP, out.threshold}):
-            found = probabilistic.single_best_links(linker, db, open_, t)
-            made = found.merge(open_.reset_index(), on=["pers_person_id", "person_table_id"])
-            p = made["match_probability"]
+            made = resolve(open_, t).merge(open_.reset_index(), on=["pers_person_id", "person_table_id"])
             sweep.append(
                 {
                     "threshold": t,
-                    "links": len(found),
-                    "mean_probability": float(p.mean()) if len(p) else None,
+                    "links": len(made),
+                    "mean_probability": float(made["match_probability"].mean()) if len(made) else None,
                     "pairs": made["index"].to_numpy(),  # rows of `scored`: the links' units in the disclosure registry
+                    "made": made,
                 }
             )
-            blind.append(_blind(gold, probabilistic.single_best_links(linker, db, gold_edges, t), t))
-            if t == out.threshold:
-                links = found.merge(open_, on=["pers_person_id", "person_table_id"])
-        model = linker.misc.save_model_to_json()
+            blind.append(_blind(gold, resolve(gold_edges, t), t))
+    links = next(r["made"] for r in sweep if r["threshold"] == out.threshold)
     probable = links[["pers_person_id", "person_table_id", "match_probability"]].assign(method="probabilistic")
     crosswalk = pd.concat([out.crosswalk, probable], ignore_index=True) if len(probable) else out.crosswalk
     return dataclasses.replace(
@@ -172,7 +169,7 @@ def _probabilistic(out: Linkage, csc: pd.DataFrame, send: pd.DataFrame, backend:
         model=model,
         scored=scored,
         probabilistic_note="ran",
-        sweep=pd.DataFrame(sweep),
+        sweep=pd.DataFrame(sweep).drop(columns="made"),
         blind=pd.concat(blind, ignore_index=True),
     )
 

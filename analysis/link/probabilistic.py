@@ -200,6 +200,30 @@ _tables = itertools.count()
 
 
 @contextlib.contextmanager
+def resolver(csc: pd.DataFrame, send: pd.DataFrame, edges: pd.DataFrame):
+    """A function (edges, threshold) -> one-to-one links, on a small in-process DuckDB holding only the people the
+    edges name: the clustering reads every node of its linker, and scored people are a small share of everyone (at
+    500,000 children, clustering on everyone took 6 of the linkage's 12 seconds)."""
+    from splink import Linker
+
+    csc = csc[csc["pers_person_id"].astype(str).isin(edges["pers_person_id"].astype(str))]
+    send = send[send["person_table_id"].astype(str).isin(edges["person_table_id"].astype(str))]
+    if csc.empty or send.empty:
+        yield lambda e, t: pd.DataFrame(columns=["pers_person_id", "person_table_id"])
+        return
+    with database(Backend()) as db:
+        linker = Linker(
+            [
+                db.register(splink_frame(csc, "pers_person_id"), dataset_display_name=CSC),
+                db.register(splink_frame(send, "person_table_id"), dataset_display_name=SEND),
+            ],
+            settings(),
+            log_level=logging.ERROR,
+        )
+        yield lambda e, t: single_best_links(linker, db, e, t)
+
+
+@contextlib.contextmanager
 def database(backend: Backend):
     """Splink's database: DuckDB in process with a memory limit and a private spill folder, or Spark."""
     if backend.name == "spark":

@@ -115,6 +115,23 @@ class Attacker:
         return [p.quantities[i] for i in rows if p.quantities[i].shown]
 
 
+def release_pinned(attacker: Attacker) -> int:
+    """Show again every secondary cell that the shown cells pin to its exact value: hiding it protects nothing
+    (a reader can work it out), and a table with a symbol anyone can fill in is a worse table. Primary cells
+    always stay hidden. Returns how many were released."""
+    released = 0
+    for q in attacker.reg.quantities.values():
+        if q.hidden != "secondary" or not q.published:
+            continue
+        p = attacker.programmes[q.universe]
+        low, high, _ = p.bounds(q.members, np.iinfo(np.int64).max)
+        if low == high == q.value:
+            q.hidden = None
+            p.fix(q)
+            released += 1
+    return released
+
+
 def _editions(reg: Registry, previous: dict[str, int], threshold: int) -> list[Finding]:
     """Cells whose value moved by less than the threshold since the previous edition: to be hidden and audited."""
     found = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from analysis.privacy.attack import Attacker, Finding
+from analysis.privacy.attack import Attacker, Finding, release_pinned
 from analysis.privacy.registry import Quantity, Registry
 
 MAX_ROUNDS = 500
@@ -60,6 +60,8 @@ def protect(reg: Registry, previous: dict[str, int] | None = None) -> Audit:
             found = stuck
             break
         found, rounds = attacker.linear(), rounds + 1
+    if not found:
+        release_pinned(attacker)
     return _audit(reg, found, rounds, previous is not None)
 
 

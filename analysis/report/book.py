@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +27,7 @@ import pandas as pd
 import papermill
 import yaml
 from tqdm import tqdm
+from traitlets.config import Config
 
 from analysis import paths
 from analysis.errors import UserError
@@ -64,12 +66,34 @@ def executable(files: list[str]) -> list[str]:
     return [f for f in files if f.startswith(("book/chapters/", "book/compare/"))]
 
 
-def _chapter_key(source: str, study_dir: Path, code: str) -> str:
-    """What an executed chapter depends on: its own text, the prepared study and the code."""
-    h = hashlib.sha256((REPO / f"{source}.md").read_bytes())
+def _chapter_key(chapter, study_dir: Path, code: str) -> str:
+    """What an executed chapter's outputs depend on: its code cells (source and tags), the prepared study and the
+    code. Not its prose: a prose-only edit reuses the outputs (`_with_prose`)."""
+    h = hashlib.sha256()
+    for cell in chapter.cells:
+        if cell.cell_type == "code":
+            h.update(json.dumps([cell.source, cell.metadata.get("tags", [])]).encode())
     h.update((study_dir / "study.json").read_bytes())
     h.update(code.encode())
     return h.hexdigest()[:24]
+
+
+def _with_prose(executed, chapter):
+    """The chapter's current text with the outputs of an earlier run whose code cells were the same: each code
+    cell in order takes its executed twin; papermill's injected parameters follow the parameters cell."""
+
+    def injected(c) -> bool:
+        return "injected-parameters" in c.metadata.get("tags", [])
+
+    done = iter([c for c in executed.cells if c.cell_type == "code" and not injected(c)])
+    extra = [c for c in executed.cells if injected(c)]
+    cells = []
+    for cell in chapter.cells:
+        cells.append(next(done) if cell.cell_type == "code" else cell)
+        if "parameters" in cell.metadata.get("tags", []):
+            cells += extra
+    executed.cells = cells
+    return executed
 
 
 CELL_TIMEOUT_S = 1800  # no chapter cell should run this long; a hung kernel must not hang the build
@@ -78,25 +102,26 @@ KERNEL_RETRIES = 1  # a kernel that dies before replying (out of memory, killed)
 
 def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float:
     """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
-    An unchanged chapter of an unchanged study is taken from `cache`, so a prose edit re-runs only its own
-    chapter. `code` is the version of the code the chapters import. Returns seconds taken."""
+    A chapter whose code cells are unchanged, on an unchanged study, takes its outputs from `cache`: a prose-only
+    edit re-runs no chapter. `code` is the version of the code the chapters import. Returns seconds taken."""
     t0 = time.perf_counter()
     name = Path(source).name
     out_dir = out_root / Path(source).parent
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{name}.ipynb"
-    cached = cache / "chapters" / f"{_chapter_key(source, study_dir, code)}.ipynb"
+    chapter = jupytext.read(REPO / f"{source}.md")
+    cached = cache / "chapters" / f"{_chapter_key(chapter, study_dir, code)}.ipynb"
     if cached.is_file():
-        shutil.copy(cached, out_path)
-        return time.perf_counter() - t0
-    _kernel_dirs(cache)
-    _run_chapter(source, study_dir, out_path)
-    executed = nbformat.read(out_path, as_version=4)
+        executed = _with_prose(nbformat.read(cached, as_version=4), chapter)
+    else:
+        _kernel_dirs(cache)
+        _run_chapter(source, chapter, study_dir, out_path)
+        executed = nbformat.read(out_path, as_version=4)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(executed, cached.with_suffix(".tmp"))  # as executed: the prose is put in on every use
+        cached.with_suffix(".tmp").rename(cached)
     _finish(executed, name)
     nbformat.write(executed, out_path)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(out_path, cached.with_suffix(".tmp"))
-    cached.with_suffix(".tmp").rename(cached)
     return time.perf_counter() - t0
 
 
@@ -109,22 +134,28 @@ def _kernel_dirs(cache: Path) -> None:
         os.environ[var] = str(cache / "kernels" / sub)
 
 
-def _run_chapter(source: str, study_dir: Path, out_path: Path) -> None:
-    """papermill on one chapter, with a time limit per cell and one retry when the kernel dies."""
+def _run_chapter(source: str, chapter, study_dir: Path, out_path: Path) -> None:
+    """papermill on one chapter, with a time limit per cell and one retry when the kernel dies. The kernel talks
+    over Unix sockets in a private temporary folder (IPC), never over TCP in plain text."""
     name = Path(source).name
     for attempt in range(KERNEL_RETRIES + 1):
         try:
-            papermill.execute_notebook(
-                jupytext.read(REPO / f"{source}.md"),
-                str(out_path),
-                parameters={"study_dir": str(study_dir)},
-                kernel_name="python3",
-                cwd=str(out_path.parent),
-                progress_bar=False,
-                log_output=False,
-                start_timeout=300,
-                execution_timeout=CELL_TIMEOUT_S,
-            )
+            with tempfile.TemporaryDirectory(prefix="ar-kernel-") as sockets:
+                config = Config()
+                config.KernelManager.transport = "ipc"
+                config.KernelManager.ip = str(Path(sockets) / "k")
+                papermill.execute_notebook(
+                    chapter,
+                    str(out_path),
+                    parameters={"study_dir": str(study_dir)},
+                    kernel_name="python3",
+                    cwd=str(out_path.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    start_timeout=300,
+                    execution_timeout=CELL_TIMEOUT_S,
+                    config=config,
+                )
             return
         except papermill.PapermillExecutionError as exc:
             raise UserError(f"Chapter '{name}' failed to execute: {exc.ename}: {exc.evalue}.") from None

@@ -3,7 +3,6 @@ learn from: twins, a nickname, an accent, and a one-to-one conflict that greedy 
 
 import pandas as pd
 import pytest
-from splink import Linker
 
 from analysis.ingest.source import check_extract
 from analysis.link import passes, probabilistic
@@ -86,13 +85,6 @@ def test_one_to_one_resolution_is_not_greedy():
     edges = pd.DataFrame(
         {"pers_person_id": ["A", "B", "B"], "person_table_id": ["X", "X", "Y"], "match_probability": [0.99, 0.98, 0.97]}
     )
-    with probabilistic.database(probabilistic.Backend()) as db:
-        linker = Linker(
-            [
-                db.register(probabilistic.splink_frame(prep[0], "pers_person_id"), dataset_display_name="csc_people"),
-                db.register(probabilistic.splink_frame(prep[1], "person_table_id"), dataset_display_name="send_people"),
-            ],
-            probabilistic.settings(),
-        )
-        links = probabilistic.single_best_links(linker, db, edges, 0.9)
+    with probabilistic.resolver(prep[0], prep[1], edges) as resolve:
+        links = resolve(edges, 0.9)
     assert _pairs(links) == {("A", "X"), ("B", "Y")}

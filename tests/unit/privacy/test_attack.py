@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.privacy import disclosure, ledger, registry, render
-from analysis.privacy.attack import Attacker
+from analysis.privacy.attack import Attacker, release_pinned
 from analysis.privacy.protect import protect
 from analysis.privacy.registry import Registry, RegistryError, TableSpec
 
@@ -157,3 +157,31 @@ def test_the_ledger_holds_only_shown_counts():
     reg.count("a", "children", kids(3))
     reg.count("b", "children", kids(50))
     assert ledger.published_counts(reg) == {"b": 50}
+
+
+def _methods(reg):
+    """Links by method and their total (the linkage_by_method table that once showed a recoverable 'c')."""
+    cells = {}
+    start = 0
+    for name, n in (("UPN", 214), ("name", 704), ("probabilistic", 33)):
+        cells[name] = reg.count(f"methods|{name}", "children", kids(n, start))
+        start += n
+    cells["all"] = reg.count("methods|all", "children", kids(start))
+    return cells
+
+
+def test_a_secondary_cell_the_shown_cells_pin_is_shown_again():
+    reg = Registry(T)
+    cells = _methods(reg)
+    attacker = Attacker(reg)
+    attacker.hide(cells["probabilistic"], "secondary")  # as an earlier round's fallback might
+    assert release_pinned(attacker) == 1 and cells["probabilistic"].shown
+
+
+def test_secondary_cells_that_protect_each_other_stay_hidden():
+    reg = Registry(T)
+    cells = _methods(reg)
+    attacker = Attacker(reg)
+    for name in ("probabilistic", "UPN"):
+        attacker.hide(cells[name], "secondary")
+    assert release_pinned(attacker) == 0 and not cells["probabilistic"].shown and not cells["UPN"].shown
