@@ -37,6 +37,7 @@ class RunParams:
     disclosure_threshold: int = 10
     match_threshold: float = 0.9
     linkage_backend: str = "duckdb"
+    synthetic: bool = False  # set from the extract (a SYNTHETIC marker that `synth` writes), never from the file
     spark_master: str = "local[*]"  # or a cluster's master URL, or "existing" for the active session
     out: Path = Path("_build/report")
     unit_costs: Path | None = None  # YAML of unit costs for the cost chapter (each with its source and year)

@@ -15,7 +15,7 @@ import pandas as pd
 from analysis import paths
 from analysis.compare import comparison, flags, returns
 from analysis.compare.comparison import Comparison
-from analysis.derive import assemble
+from analysis.derive import assemble, costs
 from analysis.derive.study import Study, cached, code_version
 from analysis.errors import UserError, ValidationFailed
 from analysis.ingest import source, validate
@@ -29,10 +29,13 @@ log = logging.getLogger("adversity_report")
 
 def prepare(params: RunParams, extract_dir: Path, truth_dir: Path | None = None, key: bytes | None = None) -> Study:
     """From extract to the prepared study (no notebooks, no HTML)."""
+    params = dataclasses.replace(params, synthetic=source.is_synthetic(extract_dir))
     earliest = pd.Timestamp(params.earliest_birth) if params.earliest_birth else None
     checked = source.check_extract(extract_dir, pd.Timestamp(params.study_end), params.source_kind, earliest)
     if not checked.ok:
         raise ValidationFailed(validate.summarise(checked.problems), checked.problems)
+    if params.unit_costs:  # before linkage: a public edition of real data never publishes placeholder costs
+        costs.refuse_examples(costs.load_unit_costs(assemble.unit_costs_path(params)), params.edition, params.synthetic)
     t = checked.tables
     log.info("Linking %s social care and %s SEND records", f"{len(t['ssd_person']):,}", f"{len(t['sen2_person']):,}")
     linkage = passes.link(
@@ -73,6 +76,7 @@ def prepare_cached(
     if not Path(extract_dir).is_dir():
         raise UserError(f"Extract folder not found: {extract_dir}")
     key = pseudonymise.load_key(params.edition)
+    params = dataclasses.replace(params, synthetic=source.is_synthetic(extract_dir))  # part of the cache key
     if params.previous_edition:  # a missing or foreign ledger is a clear error before anything is computed
         ledger.read(params.previous_edition, params.la_code)
     fingerprint = pseudonymise.fingerprint(key, params.edition)
@@ -111,7 +115,7 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
                 ),
             }
             html = book.render(study, work, code_version(), cache=out / ".cache")
-            return publish.stage_build(study.tables, work, html, files)
+            return publish.stage_build(study.tables, work, html, files, study.params)
 
         publish.release(out, make, scan.gate(params, extract_dir, "chapters"), protected=(Path(extract_dir),))
         log.info("Built in %.1f s", time.perf_counter() - t0)

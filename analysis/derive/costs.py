@@ -195,6 +195,25 @@ def load_unit_costs(path) -> UnitCosts:
     return UnitCosts(path, str(raw.get("currency", "GBP")), items, base, index)
 
 
+def refuse_examples(costs: UnitCosts, edition: str, synthetic: bool) -> None:
+    """A public edition of real data never publishes placeholder costs: every item marked `example: true` must be
+    replaced first. The synthetic sample may keep them (its every page says it is synthetic)."""
+    if edition != "public" or synthetic:
+        return
+    examples = [
+        name if not sub else f"{name}.by_primary_need.{sub}"
+        for name, item in costs.items.items()
+        for sub, u in [("", item), *dict(item.by_primary_need).items()]
+        if u.example
+    ]
+    if examples:
+        raise UserError(
+            f"{costs.path}: {', '.join(examples)} {'is' if len(examples) == 1 else 'are'} marked example: true. A "
+            "public edition cannot publish example costs: give your authority's own value, source and price year "
+            "and remove `example: true`, or leave unit_costs out of the parameters to build without the Costs chapter."
+        )
+
+
 def _quantity(item: str, q) -> float:
     if not _is_number(q) or q < 0:
         raise UserError(f"count for '{item}' must be a number of zero or more, not {q!r}.")

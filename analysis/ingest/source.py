@@ -13,6 +13,13 @@ import pandas as pd
 from analysis.ingest import returns, validate
 from analysis.ingest.files import RawTable, problem, read_extract
 
+SYNTHETIC_MARKER = "SYNTHETIC"  # a file `synth` writes beside the tables of every extract it makes
+
+
+def is_synthetic(extract_dir: Path) -> bool:
+    """Whether the extract was made by `synth` (so its pages say so, and its example costs may stand)."""
+    return (Path(extract_dir) / SYNTHETIC_MARKER).is_file()
+
 
 def read_source(folder: str | Path, source_kind: str = "ssd") -> tuple[dict[str, RawTable], list[dict]]:
     """Read an extract of any source kind: the statutory returns (CIN census and SEN2 XML, with any tables the

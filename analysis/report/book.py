@@ -117,6 +117,7 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cac
         _kernel_dirs(cache)
         _run_chapter(source, chapter, study_dir, out_path)
         executed = nbformat.read(out_path, as_version=4)
+        executed.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
         cached.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, cached.with_suffix(".tmp"))  # as executed: the prose is put in on every use
         cached.with_suffix(".tmp").rename(cached)
@@ -235,10 +236,13 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     params = study.params
     config["title"] = f"Adversity before SEND: {params['la_name']}"
-    if params["edition"] == "internal":  # a banner on every page (set where _config.yml sets the theme options)
-        config["sphinx"]["config"]["html_theme_options"]["announcement"] = (
-            "INTERNAL EDITION: contains pseudonymised child-level information. Not for publication."
-        )
+    banners = []  # on every page (set where _config.yml sets the theme options)
+    if params.get("synthetic"):
+        banners.append("SYNTHETIC DATA: every number describes made-up children, not a real authority.")
+    if params["edition"] == "internal":
+        banners.append("INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
+    if banners:
+        config["sphinx"]["config"]["html_theme_options"]["announcement"] = " ".join(banners)
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(toc, src / "_toc.yml")
     for folder, dest in (("_templates", "_templates"), ("book/_static", "_static")):  # _static: the theme CSS fixes

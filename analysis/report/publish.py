@@ -30,6 +30,7 @@ import pandas as pd
 from analysis import paths
 from analysis.errors import UserError
 from analysis.privacy import safe_text
+from analysis.report import downloads
 
 ARTEFACTS = (
     "html",
@@ -39,6 +40,7 @@ ARTEFACTS = (
     "linkage_model.json",
     "disclosure_audit.json",
     "disclosure_ledger.json",
+    "tables.xlsx",
 )
 KEEP_RELEASES = 2
 MARKER = ".adversity-report"
@@ -103,9 +105,12 @@ def lock(out: Path):
         held.release()
 
 
-def stage_build(tables: dict[str, pd.DataFrame], work: Path, html: Path, files: dict[str, object]) -> Path:
+def stage_build(
+    tables: dict[str, pd.DataFrame], work: Path, html: Path, files: dict[str, object], params: dict | None = None
+) -> Path:
     """Lay out everything a build publishes in work/publish: the site, the published tables as CSV, and the JSON
-    `files` (name -> value). Returns the staging folder, ready to scan and publish."""
+    `files` (name -> value); with the run's `params`, the workbook and the download-all ZIP too. Returns the staging
+    folder, ready to scan and publish."""
     stage = work / "publish"
     stage.mkdir()
     html.rename(stage / "html")
@@ -114,6 +119,9 @@ def stage_build(tables: dict[str, pd.DataFrame], work: Path, html: Path, files: 
         safe_text.write_csv(t, stage / "tables" / f"{name}.csv")
     for name, value in files.items():
         (stage / name).write_text(strict_json(value) + "\n")
+    if params is not None:
+        downloads.write_workbook(tables, stage / downloads.WORKBOOK, f"Adversity before SEND: {params['la_name']}")
+        downloads.write_bundle(stage, downloads.guidance(params, list(tables)))
     return stage
 
 

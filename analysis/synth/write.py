@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from analysis import paths
+from analysis.ingest import source
 from analysis.synth import statutory
 from analysis.synth.la import SyntheticLA, generate
 
@@ -17,6 +18,9 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
     ext, truth = out / "extract", out / "truth"
     ext.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
+    (ext / source.SYNTHETIC_MARKER).write_text(
+        "Synthetic data made by `adversity-report synth`: no real child is in this extract.\n"
+    )
     if fmt == "xml":  # the statutory returns, with what they cannot carry as CSV beside them
         statutory.write_returns(la, ext)
         # the census holds only children with a referral, and SEN2 has no person id of its own

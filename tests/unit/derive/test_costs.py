@@ -145,3 +145,27 @@ def test_uprating_to_one_price_base(tmp_path):
     del data["inflation_index"]["2016-17"]
     with pytest.raises(UserError, match="2016-17"):
         costs.load_unit_costs(_yaml(tmp_path, data))
+
+
+def test_a_public_edition_of_real_data_refuses_example_costs():
+    example = costs.load_unit_costs(REPO / "data_templates" / "unit_costs.example.yml")
+    with pytest.raises(UserError, match=r"marked example: true\. A public edition cannot publish example costs"):
+        costs.refuse_examples(example, "public", synthetic=False)
+    costs.refuse_examples(example, "public", synthetic=True)  # the synthetic sample says so on every page
+    costs.refuse_examples(example, "internal", synthetic=False)
+
+
+def test_the_build_refuses_before_any_work_and_writes_nothing(tmp_path, capsys):
+    """The committed sample without its SYNTHETIC marker stands for a real extract."""
+    import shutil
+
+    from analysis import cli, paths
+
+    extract = tmp_path / "extract"
+    shutil.copytree(paths.SAMPLE_EXTRACT, extract)
+    (extract / "SYNTHETIC").unlink()
+    out = tmp_path / "out"
+    code = cli.main(["build", "--params", str(paths.EXAMPLE_PARAMS), "--extract", str(extract), "--out", str(out)])
+    assert code != 0
+    assert "cannot publish example costs" in capsys.readouterr().err
+    assert not (out / "html").exists() and not (out / "measures.json").exists()
