@@ -50,10 +50,6 @@ class Linkage:
         return None if probable.empty else float(probable.mean())
 
 
-def _norm(s: pd.Series) -> pd.Series:
-    return names.letters(s)
-
-
 def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
     """Keep only pairs where each side matched exactly one record on the other side."""
     pairs = pairs.drop_duplicates(["pers_person_id", "person_table_id"])
@@ -67,8 +63,8 @@ def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.
         {
             "pers_person_id": ssd_person["pers_person_id"],
             "upn": ssd_person["pers_upn"],
-            "forename": _norm(ssd_person["pers_forename"]),
-            "surname": _norm(ssd_person["pers_surname"]),
+            "forename": names.letters(ssd_person["pers_forename"]),
+            "surname": names.letters(ssd_person["pers_surname"]),
             "surname_parts": names.parts(ssd_person["pers_surname"]),
             "dob": ssd_person["pers_dob"],
             "sex": ssd_person["pers_sex"],
@@ -79,8 +75,8 @@ def _people(ssd_person: pd.DataFrame, sen2_person: pd.DataFrame, linked_ids: pd.
         {
             "person_table_id": sen2_person["person_table_id"],
             "upn": sen2_person["upn"],
-            "forename": _norm(sen2_person["forename"]),
-            "surname": _norm(sen2_person["surname"]),
+            "forename": names.letters(sen2_person["forename"]),
+            "surname": names.letters(sen2_person["surname"]),
             "surname_parts": names.parts(sen2_person["surname"]),
             "dob": sen2_person["person_birth_date"],
             "sex": sen2_person["sex"],
