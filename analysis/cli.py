@@ -1,4 +1,4 @@
-"""The `adversity-report` command: synth, validate, build, scan."""
+"""The `adversity-report` command: synth, validate, build, scan, code-notes."""
 
 from __future__ import annotations
 
@@ -158,6 +158,27 @@ def _scan(args: argparse.Namespace) -> int:
     return 1
 
 
+def _code_notes(args: argparse.Namespace) -> int:
+    import time
+
+    from analysis.notes import coder, files
+    from analysis.notes.lexicon import LEXICON, load_lexicon
+
+    notes_path = Path(args.notes)
+    out = files.output_path(args.out, (notes_path,))  # checked before the notes are read
+    notes = files.read_notes(notes_path)
+    build = coder.Coder.build(load_lexicon(Path(args.lexicon) if args.lexicon else LEXICON))
+    started = time.perf_counter()
+    coded = coder.code_notes(notes, coder=build)
+    seconds = time.perf_counter() - started
+    files.write_coded(coded, out)
+    print(
+        f"Coded {len(notes):,} notes in {seconds:.1f} s: {len(coded):,} mentions, {int(coded['affirmed'].sum()):,} "
+        f"of them counted, for {coded.loc[coded['affirmed'], 'person_id'].nunique():,} children. Wrote {out}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adversity-report", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -166,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     _validate_command(sub.add_parser("validate", help="check an extract against the contract"))
     _build_command(sub.add_parser("build", help="run the whole pipeline and build the report"))
     _scan_command(sub.add_parser("scan", help="check a built site for identifiers, small counts and child-level rows"))
+    _code_notes_command(sub.add_parser("code-notes", help="code adversity in a case-notes CSV with the lexicon"))
     return p
 
 
@@ -267,6 +289,13 @@ def _scan_command(sc: argparse.ArgumentParser) -> None:
     sc.add_argument("--allow", action="append", help="a value published by design (repeatable)")
     sc.add_argument("--report", help="write every finding to this CSV")
     sc.set_defaults(func=_scan)
+
+
+def _code_notes_command(c: argparse.ArgumentParser) -> None:
+    c.add_argument("notes", help="a CSV with the columns note_id, person_id, note_date (YYYY-MM-DD), text")
+    c.add_argument("--out", required=True, help="the coded CSV (child-level: outside the repository)")
+    c.add_argument("--lexicon", help="a lexicon YAML (default: analysis/notes/lexicon.yml)")
+    c.set_defaults(func=_code_notes)
 
 
 def main(argv: list[str] | None = None) -> int:

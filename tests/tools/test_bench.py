@@ -24,6 +24,7 @@ def _records(**over) -> list[dict]:
         ("link", 2_000_000): (30.0, 2000.0, ""),
         ("derive", 2_000_000): (50.0, 6000.0, ""),
         (LINK_100K, 100_000): (60.0, 1500.0, ""),
+        ("code notes", 1_000_000): (110.0, 1500.0, ""),
     }
     for key, value in over.items():
         stage, children = key.rsplit("@", 1)

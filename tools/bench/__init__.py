@@ -57,6 +57,9 @@ The stages and the split of `pipeline.prepare`
 * link 100k x 100k: `link.passes.link` on 100,000 CSC people and 100,000 SEND people, drawn from one synthetic LA
   large enough to hold them (keeping every CSC person who is truly a selected SEND person, then others at random).
   Its `children` value is the number of people on each side.
+* code notes: `notes.coder.code_notes` (pre-filter, blank English pipeline, context rules, births) on 1,000,000
+  synthetic case notes (`synth.notes`, about 11 a child, drawn and written untimed first); its note gives notes per
+  second. Its `children` value is the number of notes. `--no-code-notes` skips it.
 
 On a machine others are using, `--repeat N` runs each stage N times and keeps the fastest (and the largest peak);
 a stage that starts while other processes keep the CPUs busy says so in its note.

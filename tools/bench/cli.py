@@ -21,12 +21,15 @@ from tools.bench.measure import measure, run_stage
 from tools.bench.plan import (
     BOOK_STAGES,
     BOOK_UP_TO,
+    CODE_NOTES,
     DEFAULT_SIZES,
     LINK_100K,
     LINK_EXACT,
     LINK_PEOPLE,
     LINK_PEOPLE_STAGE,
     NEEDS,
+    NOTES,
+    NOTES_DRAW_STAGE,
     PARQUET_FROM,
     PIPELINE_STAGES,
     REPO,
@@ -49,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--quick", action="store_true", help="skip the chapters, book and build stages and the 100k link")
     ap.add_argument("--no-link-100k", action="store_true", help="skip the 100k x 100k link")
     ap.add_argument("--link-people", type=int, default=LINK_PEOPLE, help=argparse.SUPPRESS)
+    ap.add_argument("--no-code-notes", action="store_true", help="skip coding 1,000,000 case notes")
+    ap.add_argument("--notes", type=int, default=NOTES, help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
@@ -178,6 +183,25 @@ class Run:
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
+def code_notes(run: Run) -> None:
+    """The case-note coder on `--notes` synthetic notes: the notes are drawn first (untimed), then coded."""
+    n, tmp = run.args.notes, run.out / "tmp-notes"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    print(f"\n{n:,} case notes", flush=True)
+    try:
+        prep = run_stage(Job(NOTES_DRAW_STAGE, n, str(tmp), run.args.seed), run.args.timeout, run.max_mb)
+        if prep.get("seconds") is None:
+            run.record(CODE_NOTES, n, {"note": "could not draw the notes: " + prep["note"]})
+            return
+        print(f"  (drew the notes in {prep['seconds']:.1f} s, not counted)", flush=True)
+        job = Job(CODE_NOTES, n, str(tmp), run.args.seed, profile_dir=run.profile_dir)
+        run.record(CODE_NOTES, n, measure(job, run.args.timeout, run.max_mb, run.args.repeat))
+    finally:
+        if not run.args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out = Path(args.out).resolve()
@@ -193,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             run.size(children)
         if not args.quick and not args.no_link_100k:
             run.link_100k()
+        if not args.quick and not args.no_code_notes:
+            code_notes(run)
     finally:
         if run.repo and not args.keep:
             shutil.rmtree(run.repo, ignore_errors=True)

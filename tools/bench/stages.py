@@ -15,7 +15,17 @@ from pathlib import Path
 import pandas as pd
 
 from tools.bench import book_stages
-from tools.bench.plan import BOOK_UP_TO, LINK_100K, LINK_EXACT, LINK_PEOPLE_STAGE, MB, PARAMS, Job
+from tools.bench.plan import (
+    BOOK_UP_TO,
+    CODE_NOTES,
+    LINK_100K,
+    LINK_EXACT,
+    LINK_PEOPLE_STAGE,
+    MB,
+    NOTES_DRAW_STAGE,
+    PARAMS,
+    Job,
+)
 
 
 def _dump(obj, path: Path) -> None:
@@ -232,6 +242,52 @@ def _draw_people(people: int, years: int, seed: int) -> tuple[dict[str, pd.DataF
     return tables, children, int(len(pairs))
 
 
+def draw_notes(job: Job):
+    """Not a measured stage: `job.children` synthetic case notes (about 11 a child), written as Parquet."""
+    folder = Path(job.tmp) / "notes"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def run():
+        from analysis.synth.notes import generate_notes, persons_for_notes
+
+        persons = persons_for_notes(max(1, round(job.children / 11)), job.seed)
+        made = generate_notes(persons, job.seed, reviewed=0.0)
+        made.notes.iloc[: job.children].to_parquet(folder / "notes.parquet", index=False)
+        persons.to_parquet(folder / "persons.parquet", index=False)
+        return {}
+
+    return run, None
+
+
+def code_notes(job: Job):
+    """The case-note coder (`notes.coder.code_notes`, with births) on the notes `draw_notes` wrote, read untimed;
+    the lexicon is compiled inside the timed run, as a build would."""
+    from analysis.notes import coder
+
+    folder = Path(job.tmp) / "notes"
+    if not (folder / "notes.parquet").is_file():
+        raise RuntimeError("the notes were not prepared")
+    notes = pd.read_parquet(folder / "notes.parquet")
+    births = pd.read_parquet(folder / "persons.parquet").set_index("person_id")["birth_date"]
+    started: list[float] = []
+
+    def run():
+        import time
+
+        started.append(time.perf_counter())
+        coded = coder.code_notes(notes, births)
+        return coded, time.perf_counter() - started[0]
+
+    def save(result):
+        coded, seconds = result
+        return {
+            "note": f"{len(notes):,} notes, {len(notes) / seconds:,.0f} notes/s; {len(coded):,} mentions, "
+            f"{int(coded['affirmed'].sum()):,} counted"
+        }
+
+    return run, save
+
+
 STAGES = {  # every stage by name, including the two unmeasured helpers
     "synth": synth,
     "floor: pyarrow read": floor_read,
@@ -247,4 +303,6 @@ STAGES = {  # every stage by name, including the two unmeasured helpers
     LINK_100K: link_100k,
     LINK_PEOPLE_STAGE: draw_link_people,
     LINK_EXACT: link_exact,
+    CODE_NOTES: code_notes,
+    NOTES_DRAW_STAGE: draw_notes,
 }
