@@ -45,6 +45,11 @@ class RunParams:
     records_start: dt.date | None = None  # when social care records begin (default: the study window's start)
     horizon_age: int | None = None  # the age at which the landmark comparison sets risks side by side
     previous_edition: Path | None = None  # the last public edition's output folder: its ledger is attacked too
+    national_data: Path | None = None  # a folder of DfE Explore Education Statistics files (national chapter)
+    statistical_neighbours: tuple[str, ...] = ()  # authorities' codes (931 or E10000025) to compare with
+    pdf: bool = True  # print the whole report to OUT/report.pdf (needs Debian's Chromium)
+    contact: str | None = None  # a team's name or mailbox for the Summary and the briefing, never a person's
+    statistics_status: str | None = None  # e.g. "Official statistics in development"; default: management information
 
     def as_public_dict(self) -> dict[str, Any]:
         """Parameters as plain values for the provenance page (no secrets are ever held here)."""
@@ -52,6 +57,8 @@ class RunParams:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             out[f.name] = v.isoformat() if isinstance(v, dt.date) else (str(v) if isinstance(v, Path) else v)
+            if isinstance(v, tuple):
+                out[f.name] = list(v)
         if not self.spark_master.startswith("local"):  # an internal host name is not for a public page
             out["spark_master"] = "a cluster (its address is not published)"
         return out
@@ -105,6 +112,11 @@ KNOWN_KEYS = (
     "records_start",
     "horizon_age",
     "previous_edition",
+    "national_data",
+    "statistical_neighbours",
+    "pdf",
+    "contact",
+    "statistics_status",
 )
 NO_ROUNDING = (
     "disclosure.rounding_base is no longer a parameter: every published number is now checked by an attacker that "
@@ -143,7 +155,29 @@ def params_from_dict(raw: dict[str, Any], source: str = "parameters") -> RunPara
         records_start=_records_start(raw, start, end, source),
         horizon_age=_horizon(raw, source),
         previous_edition=Path(raw["previous_edition"]) if raw.get("previous_edition") else None,
+        national_data=_national_data(raw, source),
+        statistical_neighbours=_neighbours(raw, source),
+        pdf=_flag(raw, "pdf", True, source),
+        contact=_text(raw, "contact", source),
+        statistics_status=_text(raw, "statistics_status", source),
     )
+
+
+def _flag(raw: dict[str, Any], key: str, default: bool, source: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise UserError(f"{source}: {key}: '{value}' must be true or false.")
+    return value
+
+
+def _text(raw: dict[str, Any], key: str, source: str, limit: int = 200) -> str | None:
+    """A short line of text for the published pages (it is escaped there), or None."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\n" in value.strip():
+        raise UserError(f"{source}: {key}: give one line of text of at most {limit} characters.")
+    return value.strip()
 
 
 SPARK_MASTERS = re.compile(r"^(local(\[(\*|\d+)\])?|existing|yarn|(spark|k8s|mesos)://[^@\s]+)$")
@@ -198,6 +232,38 @@ def _la_code(value: Any, source: str) -> str:
     if not LA_CODE.match(code):
         raise UserError(f"{source}: la_code '{value}' must be a three-digit DfE code (931) or a GSS code (E10000024).")
     return code
+
+
+def _national_data(raw: dict[str, Any], source: str) -> Path | None:
+    """The folder of national statistics files (Explore Education Statistics), if any: it must exist."""
+    if not raw.get("national_data"):
+        return None
+    folder = Path(raw["national_data"])
+    if not folder.is_dir():
+        raise UserError(
+            f"{source}: national_data: the folder {folder} was not found; give the folder holding the CSV files "
+            "downloaded from Explore Education Statistics, or leave national_data out."
+        )
+    return folder
+
+
+def _neighbours(raw: dict[str, Any], source: str) -> tuple[str, ...]:
+    """Statistical neighbours: a list of authority codes, each a three-digit DfE code or a GSS code."""
+    value = raw.get("statistical_neighbours") or []
+    if isinstance(value, (str, int)) or not isinstance(value, list):
+        raise UserError(
+            f'{source}: statistical_neighbours must be a list of authority codes, such as ["825", "E10000032"].'
+        )
+    codes = []
+    for item in value:
+        code = str(item).strip()
+        if not LA_CODE.match(code):
+            raise UserError(
+                f"{source}: statistical_neighbours: '{item}' must be a three-digit DfE code (931) or a GSS code "
+                "(E10000025); write it in quotes so that a code such as 001 keeps its zeros."
+            )
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
 
 
 def _records_start(raw: dict[str, Any], start: dt.date, end: dt.date, source: str) -> dt.date:

@@ -26,6 +26,7 @@ from analysis.derive import (
     linkage_bias,
     linkage_tables,
     measures,
+    national,
     population,
     published,
     recommend,
@@ -49,6 +50,7 @@ from analysis.derive.study import (
     fingerprint,
 )
 from analysis.errors import UserError
+from analysis.ingest import national as national_files
 from analysis.ingest.validate import ValidationResult
 from analysis.link import error
 from analysis.link.passes import METHODS, Linkage
@@ -103,6 +105,7 @@ def derive(
 
     out = published.coarsened(attempt)
     rules = recommend.load_rules(paths.RECOMMENDATION_RULES)
+    context, national_tables = _national(params)
     return Study(
         params=params.as_public_dict(),
         measures=out.measures,
@@ -121,11 +124,22 @@ def derive(
         costs=_costs(out, params) if params.unit_costs else None,
         cohort=result.cohort,
         child_events=result.child_events,
-        tables={k: v for k, v in out.tables.items() if k != "costs"},
+        tables={k: v for k, v in out.tables.items() if k != "costs"} | national_tables,
         excluded=result.excluded,
         disclosure=out.audit,
         ledger=out.ledger,
+        national=context,
     )
+
+
+def _national(params: RunParams) -> tuple[national.NationalContext | None, dict[str, pd.DataFrame]]:
+    """The authority beside England, its region and its neighbours, from published statistics (`national_data`):
+    not counts from the extract, so not registered with the attacker; small counts are still hidden on the site."""
+    if params.national_data is None:
+        return None, {}
+    release = national_files.read_release(params.national_data)
+    context, tables = national.national_context(release, params.la_code, params.statistical_neighbours)
+    return context, national.for_publication(tables, params.disclosure_threshold)
 
 
 def _cohort(params: RunParams, t: dict[str, pd.DataFrame], linkage: Linkage, key: bytes):
@@ -326,6 +340,13 @@ def _provenance(files: list[Path], typed: dict[str, pd.DataFrame]) -> Provenance
     )
 
 
+def national_fingerprint(folder: Path | None) -> str:
+    """The national statistics files' names and contents (every file of the folder: what is left out may change)."""
+    if folder is None:
+        return ""
+    return fingerprint(sorted(p for p in Path(folder).iterdir() if p.is_file()))
+
+
 def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_fingerprint: str) -> str:
     """What a prepared study depends on: the extract, the parameters (not where it is read from or written to),
     the code, the rules it reads, the ground truth, the unit costs and the hashing key (by its fingerprint)."""
@@ -333,6 +354,7 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_
     p.pop("out", None)
     p.pop("extract", None)
     previous = p.pop("previous_edition", None)
+    p.pop("national_data", None)  # where the files are does not matter; what they hold does
     try:
         parts = [
             fingerprint(files),
@@ -343,6 +365,7 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_
             fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
             key_fingerprint,
             fingerprint([ledger.file_of(Path(previous))]) if previous else "",
+            national_fingerprint(params.national_data),
         ]
     except OSError as exc:  # a file of the extract that cannot be read (permissions)
         raise UserError(f"{exc.filename}: cannot be read ({exc.strerror}).") from None
