@@ -22,7 +22,7 @@ from analysis.ingest import source, validate
 from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
-from analysis.report import book, publish
+from analysis.report import book, documents, publish
 
 log = logging.getLogger("adversity_report")
 
@@ -86,7 +86,8 @@ def prepare_cached(
 
 def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | None = None) -> Path:
     """Run everything, scan what would be published, and publish it: OUT/html, OUT/tables/*.csv,
-    OUT/measures.json, OUT/linkage.json and OUT/linkage_model.json. Nothing in OUT changes unless all succeed;
+    OUT/measures.json, OUT/linkage.json, OUT/linkage_model.json, OUT/tables.xlsx, OUT/report.pdf and
+    OUT/briefing.docx. Nothing in OUT changes unless all succeed;
     the prepared study is cached in OUT/.cache (it holds pseudonymised child-level rows: OUT is private)."""
     t0 = time.perf_counter()
     out = publish.claim(out, (Path(extract_dir),))
@@ -115,7 +116,9 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
                 ),
             }
             html = book.render(study, work, code_version(), cache=out / ".cache")
-            return publish.stage_build(study.tables, work, html, files, study.params)
+            stage = publish.stage_build(study.tables, work, html, files, study.params)
+            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf)  # scanned with the site
+            return stage
 
         publish.release(out, make, scan.gate(params, extract_dir, "chapters"), protected=(Path(extract_dir),))
         log.info("Built in %.1f s", time.perf_counter() - t0)

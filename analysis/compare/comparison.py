@@ -43,6 +43,10 @@ class Comparison:
         table.attrs["status"] = self.returns["status"]
         return flags.compare(table)
 
+    def page_tables(self) -> dict[str, pd.DataFrame]:
+        """Tables a page shows beyond the published ones: none, every comparison table is published."""
+        return {}
+
     def save(self, folder: Path) -> None:
         (folder / "tables").mkdir(parents=True, exist_ok=True)
         info = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("tables", "folder")}

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.derive.national import NationalContext
 from analysis.privacy.protect import Audit
 
 log = logging.getLogger("adversity_report")
@@ -119,6 +120,19 @@ class Provenance:
     prepared_at: str
 
 
+_WHY_NOT = {
+    "not fired": "evidence not clear of chance",
+    "not assessable": "a measure it needs was suppressed or not computed",
+}
+SWEEP_COLUMNS = {  # linkage.json's threshold sweep, as the data-quality page and its CSV name the columns
+    "threshold": "Match probability threshold",
+    "links": "Probabilistic links",
+    "expected_precision": "Expected precision",
+    "recall_without_upn": "Recall without UPN (gold pairs)",
+    "wrong_link_rate": "Wrong links (gold pairs)",
+}
+
+
 @dataclasses.dataclass
 class Study:
     params: dict  # the run parameters as plain values (no secrets are ever held there)
@@ -140,6 +154,7 @@ class Study:
     excluded: pd.DataFrame | None = None  # pseudonymised children left out of the cohort (internal edition only)
     disclosure: Audit | None = None  # what disclosure control hid and why; recoverable cells refuse the build
     ledger: dict[str, int] | None = None  # every published count by key, for the next edition's attacker
+    national: NationalContext | None = None  # beside England, region and neighbours (`national_data`)
 
     @property
     def internal(self) -> bool:
@@ -149,6 +164,10 @@ class Study:
     def fired(self) -> list[Recommendation]:
         """The recommendations whose evidence was clear of chance."""
         return [r for r in self.recommendations if r.status == "fired"]
+
+    def page_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables a page shows that are not published statistics (see `page_tables`)."""
+        return page_tables(self)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -166,7 +185,7 @@ class Study:
         folder = Path(folder)
         info = json.loads((folder / "study.json").read_text())
         hints = typing.get_type_hints(cls)
-        sections = {name: _typed(hints[name], info[name]) for name in _INFO}
+        sections = {name: _typed(hints[name], info[name]) for name in _INFO if name in info}  # a later field: default
         excluded = folder / "excluded.parquet"
         return cls(
             **sections,
@@ -176,6 +195,24 @@ class Study:
             folder=folder,
             excluded=pd.read_parquet(excluded) if excluded.is_file() else None,
         )
+
+
+def page_tables(study: Study) -> dict[str, pd.DataFrame]:
+    """The tables a page shows that are not statistics about children (how the report was made), so that every
+    table on the site has its CSV: the run parameters, the extract's files, the software, the threshold sweep."""
+    prov = study.provenance
+    sweep = pd.DataFrame(study.linkage.threshold_sweep or [], columns=list(SWEEP_COLUMNS)).rename(columns=SWEEP_COLUMNS)
+    return {
+        "run_parameters": pd.DataFrame(study.params.items(), columns=["Parameter", "Value"]).astype(str),
+        "extract_files": pd.DataFrame(prov.extract_files),
+        "software": pd.DataFrame([("python", prov.python), *prov.packages.items()], columns=["Package", "Version"]),
+        "linkage_threshold_sweep": sweep,
+        "rules_not_applied": pd.DataFrame(
+            [(r.title, _WHY_NOT[r.status]) for r in study.recommendations if r.status != "fired"],
+            columns=["Rule", "Why it did not apply"],
+        ),
+        **({"costs": pd.DataFrame(**study.costs.table)} if study.costs and study.costs.table else {}),
+    }
 
 
 _FRAMES = {"cohort", "child_events", "tables", "folder", "excluded"}

@@ -57,15 +57,20 @@ def first_adversity_age(cohort: pd.DataFrame, units: np.ndarray, age_threshold: 
     rows, members = [], []
     for lo, hi, label in bands:
         sel = adv & (years >= lo) & (years < hi)
-        rows.append({"Age band": label, "Children": int(sel.sum()), "Before threshold": hi <= age_threshold})
+        row = {"Age band": label, "Age band starts": lo, "Age band ends before": hi, "Children": int(sel.sum())}
+        rows.append(row | {"Before threshold": hi <= age_threshold})
         members.append(units[sel])
     t = pd.DataFrame(rows)
-    t.insert(2, "Share", t["Children"] / adv.sum() if adv.any() else float("nan"))
+    t.insert(4, "Share", t["Children"] / adv.sum() if adv.any() else float("nan"))
     spec = TableSpec(
         ("Age band",),
         {"Children": members},
         derived={"Share": ("Children",)},
-        exempt={"Before threshold": "a label: whether the band ends before the threshold age"},
+        exempt={
+            "Before threshold": "a label: whether the band ends before the threshold age",
+            "Age band starts": "a label: the band's first year of age",
+            "Age band ends before": "a label: the year of age the band stops before",
+        },
     )
     return t, spec
 

@@ -32,6 +32,7 @@ from traitlets.config import Config
 from analysis import paths
 from analysis.errors import UserError
 from analysis.privacy import safe_text
+from analysis.report.toc import toc_chapters
 
 log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -40,25 +41,19 @@ ALT = re.compile(r"\[\[alt:(\w+)\]\]")
 
 
 CACHE, REPO, TOC = paths.CACHE, paths.REPO, paths.BOOK_TOC
+EXTRA = "_extra"  # staged files copied as they are to the root of the site
 
 
 class Renderable(Protocol):
-    """What the book needs of a prepared study or comparison: its parameters, its published tables, and a way
-    to save itself where the chapters will open it."""
+    """What the book needs of a prepared study or comparison: its parameters, its published tables (and the other
+    tables its pages show, each with its CSV), and a way to save itself where the chapters will open it."""
 
     params: dict
     tables: dict[str, pd.DataFrame]
 
+    def page_tables(self) -> dict[str, pd.DataFrame]: ...
+
     def save(self, folder: Path) -> None: ...
-
-
-def toc_chapters(toc_path: Path = TOC) -> list[str]:
-    """Chapter names in reading order, from a toc (the report's root _toc.yml by default)."""
-    toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [
-        c["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]) for c in part["chapters"]
-    ]
-    return files
 
 
 def executable(files: list[str]) -> list[str]:
@@ -243,6 +238,7 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
         banners.append("INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
     if banners:
         config["sphinx"]["config"]["html_theme_options"]["announcement"] = " ".join(banners)
+    config["sphinx"]["config"]["html_extra_path"] = [EXTRA]
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(toc, src / "_toc.yml")
     for folder, dest in (("_templates", "_templates"), ("book/_static", "_static")):  # _static: the theme CSS fixes
@@ -254,6 +250,10 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
         data.mkdir(parents=True)
         for name, table in study.tables.items():
             safe_text.write_csv(table, data / f"{name}.csv")
+    extra = src / EXTRA / "tables"  # every table's CSV at the site's root (html_extra_path), linked under each table
+    extra.mkdir(parents=True)
+    for name, table in {**study.tables, **study.page_tables()}.items():
+        safe_text.write_csv(table, extra / f"{name}.csv")
     for f in entries:
         if f not in executable(entries):
             (src / f).parent.mkdir(parents=True, exist_ok=True)

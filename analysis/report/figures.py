@@ -16,9 +16,27 @@ import seaborn as sns
 from analysis.privacy import disclosure
 
 PALETTE = sns.color_palette("colorblind")
-sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+# Larger type than matplotlib's default: a 7-inch figure is drawn at about half size on a 390 px phone screen
+sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=1.25)
 # Labels can hold names from the data (an authority called "$x$" is text, not a formula to typeset)
 plt.rcParams["text.parse_math"] = False
+plt.rcParams["svg.fonttype"] = "none"  # text stays text: selectable, read by screen readers and the disclosure scan
+plt.rcParams["svg.hashsalt"] = "adversity-report"  # the same SVG ids on every build
+
+
+def _as_svg() -> None:
+    """In a chapter's kernel, figures are published as SVG: they stay sharp at any width, on a phone and in the PDF."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
+        # no creation date in the file: the same figure gives the same bytes, and no date reaches the site
+        kwargs = {"bbox_inches": "tight", "metadata": {"Date": None, "Creator": None}}
+        shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {kwargs!r}")
+
+
+_as_svg()
 
 
 def _message(text: str):
@@ -79,26 +97,29 @@ def linkage_weights(table: pd.DataFrame):
     return count_bars(bands, "Band", "Pairs", "Candidate pairs")
 
 
-def age_distribution(table: pd.DataFrame, threshold: int):
-    """Share of children by age band at first documented adversity, with the age threshold marked."""
-    v = disclosure.numeric(table["Share"]) * 100
-    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-    x = np.arange(len(table))
-    colours = [PALETTE[0] if early else PALETTE[1] for early in table["Before threshold"]]
-    hatches = ["" if early else "//" for early in table["Before threshold"]]
-    ax.set_ylim(0, max(10.0, float(np.nanmax(np.append(v.to_numpy(dtype=float), 0))) * 1.15))
-    bars = ax.bar(x, v.fillna(0), color=colours, edgecolor="black")
-    for bar, h in zip(bars, hatches):
-        bar.set_hatch(h)
-    boundary = int(np.argmin(table["Before threshold"].to_numpy())) if (~table["Before threshold"]).any() else len(x)
-    ax.axvline(boundary - 0.5, color="black", linestyle="--")
-    ax.text(boundary - 0.45, ax.get_ylim()[1] * 0.92, f"age {threshold}", fontsize=9)
-    for xi, vi in zip(x, v):
-        if np.isnan(vi):
-            ax.text(xi, 0.5, disclosure.SUPPRESSED, ha="center")
-    ax.set_xticks(x, table["Age band"])
-    ax.set_xlabel("Age when adversity was first documented")
-    ax.set_ylabel("Share of children with adversity (%)")
+def age_distribution(table: pd.DataFrame, threshold: int, title: str = ""):
+    """Children by age at first documented adversity as a histogram: each band spans its years of age and its height
+    is its share per year, so a wide band is not drawn as if more children fell in it. Suppressed bands are shaded
+    and labelled "suppressed", never drawn as zero."""
+    lo, hi = table["Age band starts"].astype(float), table["Age band ends before"].astype(float)
+    per_year = disclosure.numeric(table["Share"]) * 100 / (hi - lo)
+    fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+    top = max(2.0, float(np.nanmax(np.append(per_year.to_numpy(dtype=float), 0))) * 1.25)
+    for a, b, v, early in zip(lo, hi, per_year, table["Before threshold"]):
+        style = {"color": PALETTE[0] if early else PALETTE[1], "hatch": "" if early else "//", "edgecolor": "black"}
+        if np.isnan(v):
+            ax.axvspan(a, b, color="0.9", zorder=0)  # a shaded span across the whole height: not a value of any size
+            ax.text((a + b) / 2, top * 0.5, "suppressed", ha="center", va="center", rotation=90, fontsize=10)
+        else:
+            ax.bar(a, v, width=b - a, align="edge", **style)
+    ax.set_ylim(0, top)
+    ax.axvline(threshold, color="black", linestyle="--")
+    ax.text(threshold + 0.2, top * 0.92, f"age {threshold}", fontsize=11)
+    ax.set_xlim(0, float(hi.max()))
+    ax.set_xlabel("Age when adversity was first documented (years)")
+    ax.set_ylabel("Share per year of age (%)")
+    if title:  # the message, computed by the chapter from the published measures
+        ax.set_title(title, loc="left", fontsize=12, wrap=True)
     return fig
 
 

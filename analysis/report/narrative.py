@@ -214,6 +214,37 @@ def incidence_at(table, age: int) -> str:
     )
 
 
+def before_threshold_title(m: dict) -> str:
+    """A chart title that states the finding: the share of first adversity documented before the threshold age
+    (the reference study's definition), or that it is withheld.
+
+    >>> before_threshold_title({"age_threshold": 5, "value": 0.786, "suppressed": False})
+    '79% of first adversity was documented before age 5'
+    >>> before_threshold_title({"age_threshold": 5, "value": None, "suppressed": True})
+    'The share documented before age 5 is withheld: too few children'
+    """
+    age = m["age_threshold"]
+    if m.get("suppressed") or m.get("value") is None:
+        return f"The share documented before age {age} is withheld: too few children"
+    return f"{pct(m['value'], 0)} of first adversity was documented before age {age}"
+
+
+def money(value) -> str:
+    """Pounds rounded as a statistics producer rounds money: three significant figures, millions in words, so an
+    estimate does not claim a precision its unit costs lack; a suppressed amount stays the symbol.
+
+    >>> money(24_213_456), money(312_449), money(4_561), money(87.2), money(1_250_000_000)
+    ('£24.2 million', '£312,000', '£4,560', '£87', '£1.25 billion')
+    """
+    if disclosure.is_suppressed(value):
+        return value
+    rounded = float(f"{value:.3g}") if value else 0.0
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(rounded) >= size:
+            return f"£{rounded / size:.3g} {word}"
+    return f"£{rounded:,.0f}"
+
+
 def cost_sentence(costs, age: int) -> str:
     """The cost of need (a `Costs` section, or None), as a sentence."""
     if costs is None:
@@ -228,8 +259,8 @@ def cost_sentence(costs, age: int) -> str:
         )
     return (
         f"For the {count(costs.children)} children whose adversity was first documented before age {age}, "
-        f"services recorded here cost an estimated £{total['central']:,.0f} over the study years (range "
-        f"£{total['low']:,.0f} to £{total['high']:,.0f})."
+        f"services recorded here cost an estimated {money(total['central'])} over the study years (range "
+        f"{money(total['low'])} to {money(total['high'])})."
     )
 
 

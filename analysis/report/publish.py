@@ -41,6 +41,8 @@ ARTEFACTS = (
     "disclosure_audit.json",
     "disclosure_ledger.json",
     "tables.xlsx",
+    "report.pdf",
+    "briefing.docx",
 )
 KEEP_RELEASES = 2
 MARKER = ".adversity-report"

@@ -2,21 +2,61 @@
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 
+from analysis import paths
 from analysis.privacy import disclosure, safe_text
-from analysis.report import narrative
+from analysis.report import narrative, toc
+
+_NUMBERING = {"prefix": "", "count": 0}  # a chapter runs in its own kernel: one counter per page
+TABLES_URL = "../../tables"  # every chapter page sits two folders down; the build copies tables/*.csv to the root
 
 
-def table(table: pd.DataFrame | None, empty: str = "None.", percent: tuple[str, ...] = (), precision: int = 1):
-    """A table for the page: a Styler without the index, or `empty` as text when there is no table or it has no rows.
-    Cells and headers are escaped: a column name or file name from an extract is text, never markup."""
+def chapter(name: str, tocs: tuple[Path, ...] = (paths.BOOK_TOC, paths.COMPARE_TOC)) -> None:
+    """Start numbering a chapter's tables as its place in its book: `Table 3.1`, `Table 3.2`, ... (a root page's
+    are `Table 1`, `Table 2`, ...), so a table keeps its number in the HTML, the PDF and the workbook's notes."""
+    place = 0
+    for toc_path in tocs:
+        entries = [Path(f).name for f in toc.toc_chapters(toc_path)]
+        if name in entries:
+            place = entries.index(name)
+            break
+    _NUMBERING.update(prefix=f"{place}." if place else "", count=0)
+
+
+def table(
+    table: pd.DataFrame | None,
+    empty: str = "None.",
+    percent: tuple[str, ...] = (),
+    precision: int = 1,
+    *,
+    title: str = "",
+    csv: str = "",
+):
+    """A table for the page, as a statistics producer publishes one: numbered and titled (a caption a screen reader
+    announces), no index, thousands separators, numbers right-aligned, and a link to its data as CSV (`csv` names
+    the published table it comes from). `empty` as text when there is no table or it has no rows. Cells, headers
+    and titles are escaped: a column name or file name from an extract is text, never markup."""
     if table is None or table.empty:
         return Markdown(safe_text.escape(empty))
     fmt = {col: narrative.cell_pct for col in percent}
-    styled = table.style.hide(axis="index").format(fmt, precision=precision, na_rep="", escape="html")
-    return styled.format_index(escape="html", axis=1)
+    styled = table.style.hide(axis="index").format(fmt, precision=precision, na_rep="", escape="html", thousands=",")
+    styled = styled.format_index(escape="html", axis=1).set_table_attributes('class="report-table"')
+    numeric = [c for c in table.columns if c in percent or pd.api.types.is_numeric_dtype(table[c])]
+    styled = styled.set_properties(subset=numeric, **{"text-align": "right"}).set_table_styles(
+        {c: [{"selector": "th", "props": "text-align: right"}] for c in numeric}, overwrite=False
+    )
+    if not title:
+        return styled
+    _NUMBERING["count"] += 1
+    styled = styled.set_uuid(f"t{_NUMBERING['prefix'].rstrip('.')}-{_NUMBERING['count']}")  # the same on every build
+    caption = f"Table {_NUMBERING['prefix']}{_NUMBERING['count']}: {html.escape(title)}"
+    link = f' <a href="{TABLES_URL}/{html.escape(csv)}.csv" download>Download the data (CSV)</a>' if csv else ""
+    return HTML(f'<div class="report-table-wrap">{styled.set_caption(caption).to_html()}</div><p>{link}</p>')
 
 
 def _share(n, pct, low, high) -> str:
@@ -25,7 +65,7 @@ def _share(n, pct, low, high) -> str:
     return f"{narrative.count(int(n))} ({narrative.pct(pct)}; {narrative.pct(low)} to {narrative.pct(high)})"
 
 
-def prevalence_by_group(prev: pd.DataFrame | None, empty: str = "None."):
+def prevalence_by_group(prev: pd.DataFrame | None, empty: str = "None.", **caption):
     """The long comparison table as one row per exposure, a column per group: 'n (p%; low to high)'."""
     if prev is None or prev.empty:
         return Markdown(safe_text.escape(empty))
@@ -35,10 +75,10 @@ def prevalence_by_group(prev: pd.DataFrame | None, empty: str = "None."):
     wide = cells.pivot(index="Exposure", columns="Group", values="cell")
     wide = wide.reindex(list(dict.fromkeys(prev["Exposure"]))).reset_index()
     wide.columns.name = None
-    return table(wide)
+    return table(wide, **caption)
 
 
-def sensitivity(variants: pd.DataFrame):
+def sensitivity(variants: pd.DataFrame, **caption):
     """The sensitivity table with one column per measure, cells as 'n of N (p%; low to high)'."""
 
     def cell(n, d, pct, low, high):
@@ -55,11 +95,12 @@ def sensitivity(variants: pd.DataFrame):
     wide = cells.pivot(index="Analysis", columns="Measure", values="cell")
     wide = wide.reindex(list(dict.fromkeys(variants["Analysis"])))[list(dict.fromkeys(variants["Measure"]))]
     wide.columns.name = None
-    return table(wide.reset_index())
+    return table(wide.reset_index(), **caption)
 
 
-def costs(info):
-    """The cost table for readers: money rounded to pounds, small quantities suppressed, placeholders marked."""
+def costs(info, **caption):
+    """The cost table for readers: money to three significant figures, small quantities suppressed, placeholders
+    marked."""
     if info is None or info.suppressed or not info.table:
         return Markdown("Too few children to estimate costs." if info else "No costs were estimated.")
     t = pd.DataFrame(info.table["data"], columns=info.table["columns"])
@@ -73,19 +114,14 @@ def costs(info):
                 ("" if pd.isna(src) else f"{src} ({year})" + (" EXAMPLE VALUE" if ex else ""))
                 for src, year, ex in zip(t["source"], t["price_year"], t["example"])
             ],
-            "Estimate": [_money(c) for c in t["central"]],
+            "Estimate": [narrative.money(c) for c in t["central"]],
             "Range": [
-                lo if disclosure.is_suppressed(lo) else f"{_money(lo)} to {_money(hi)}"
+                lo if disclosure.is_suppressed(lo) else f"{narrative.money(lo)} to {narrative.money(hi)}"
                 for lo, hi in zip(t["low"], t["high"])
             ],
         }
     )
-    return table(out)
-
-
-def _money(value) -> str:
-    """Pounds to the pound, or the symbol for a cost too few children used."""
-    return value if disclosure.is_suppressed(value) else f"£{value:,.0f}"
+    return table(out, **caption)
 
 
 def _amount(quantity) -> str:
@@ -104,19 +140,9 @@ def recommendations(study):
     return Markdown("\n\n".join(parts) or "No rule's evidence was clear of chance for these results.")
 
 
-def rules_not_fired(study):
-    """The rules that did not fire, and why: their evidence was not clear of chance, or could not be assessed."""
-    rows = [
-        (
-            r.title,
-            "evidence not clear of chance"
-            if r.status == "not fired"
-            else "a measure it needs was suppressed or not computed",
-        )
-        for r in study.recommendations
-        if r.status != "fired"
-    ]
-    return table(pd.DataFrame(rows, columns=["Rule", "Why it did not apply"]), empty="Every rule applied.")
+def rules_not_fired(study, **caption):
+    """The rules that did not fire, and why (the study's `rules_not_applied` page table)."""
+    return table(study.page_tables()["rules_not_applied"], empty="Every rule applied.", **caption)
 
 
 def internal_exclusions(study):
@@ -130,19 +156,30 @@ def internal_exclusions(study):
     )
 
 
-SWEEP_COLUMNS = {
-    "threshold": "Match probability threshold",
-    "links": "Probabilistic links",
-    "expected_precision": "Expected precision",
-    "recall_without_upn": "Recall without UPN (gold pairs)",
-    "wrong_link_rate": "Wrong links (gold pairs)",
-}
+def bullets(sentences: list[str], empty: str = "None."):
+    """Sentences as a bulleted list (escaped: a sentence may carry a name from the extract)."""
+    return Markdown("\n".join(f"- {safe_text.escape(s)}" for s in sentences) or safe_text.escape(empty))
 
 
-def threshold_sweep(rows: list | None):
-    """The threshold sweep of linkage.json as a table: links, expected precision and recall without a UPN."""
-    frame = pd.DataFrame(rows or [], columns=list(SWEEP_COLUMNS))
+def facts(pairs: dict[str, str]):
+    """Label and value pairs as a definition-style list: **Published:** 2 December 2026."""
+    return Markdown("\n".join(f"- **{safe_text.escape(k)}:** {safe_text.escape(v)}" for k, v in pairs.items()))
+
+
+DOWNLOADS = "../../downloads"  # the site's downloads folder, seen from a chapter page
+
+
+def downloads(params: dict):
+    """Links to the report's documents: the PDF (unless the run turned it off), the Word briefing, every table."""
+    links = [("report.pdf", "The whole report as a PDF")] if params.get("pdf", True) else []
+    links += [("briefing.docx", "A two-page briefing for elected members (Word)"), ("all-tables.zip", "Every table")]
+    items = "".join(f'<li><a href="{DOWNLOADS}/{f}" download>{html.escape(text)}</a></li>' for f, text in links)
+    return HTML(f"<ul>{items}</ul>")
+
+
+def threshold_sweep(frame: pd.DataFrame, **caption):
+    """The threshold sweep (the study's `linkage_threshold_sweep` page table): links, expected precision and recall
+    without a UPN at each match-probability threshold."""
     if frame.empty:
         return table(None, empty="The probabilistic pass did not run.")
-    frame = frame.rename(columns=SWEEP_COLUMNS)
-    return table(frame, percent=tuple(SWEEP_COLUMNS.values())[2:], precision=2)
+    return table(frame, percent=tuple(frame.columns[2:]), precision=2, **caption)

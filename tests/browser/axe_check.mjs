@@ -4,14 +4,15 @@
 //   node tests/browser/axe_check.mjs SITE_DIR [--json FILE] [--screenshots DIR]
 //
 // Opens every .html page under SITE_DIR as a file:// URL (theme assets under _static/ are not pages) in light and
-// dark colour mode at 1280 px and 400 px wide, runs axe with the WCAG 2.0/2.1/2.2 A and AA tags, and prints one
+// dark colour mode at 1280 px and 390 px wide, runs axe with the WCAG 2.0/2.1/2.2 A and AA tags, and prints one
 // JSON summary on stdout. The theme's dialogs, which axe cannot see while they are closed, are opened and checked
 // on one page per variant ("PAGE [search dialog open]", "PAGE [primary sidebar open]", ...), and so is a link under
 // the pointer ("PAGE [link hovered]").
 //
 // The browser may not touch the network: any http(s)/ws request a page makes is blocked and reported under
-// "external_requests". Exit status: 0 clean; 1 axe violations, external requests or a visible dialog toggle that
-// opens nothing; 2 could not run.
+// "external_requests". At 390 px a page that scrolls sideways is reported under "sideways_scroll_px". Exit status:
+// 0 clean; 1 axe violations, external requests, sideways scrolling or a visible dialog toggle that opens nothing;
+// 2 could not run.
 //
 // --json FILE also writes the summary to FILE; --screenshots DIR saves a full-page PNG of every check.
 // Environment: CHROMIUM (default /usr/bin/chromium); AXE_CONCURRENCY (default 2) variants checked at once.
@@ -29,7 +30,8 @@ const AXE_VERSION = require("axe-core/package.json").version;
 
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const MODES = ["light", "dark"];
-const WIDTHS = [1280, 400];
+const WIDTHS = [1280, 390]; // 390 px: a common phone width (iPhone 12 to 15)
+const PHONE = 600; // at or below this width no page may scroll sideways
 const HEIGHT = 900;
 const MAX_TARGETS = 3;
 const SKIP_DIRS = new Set(["_static", "_sources", "_images", "node_modules"]);
@@ -155,6 +157,7 @@ class Results {
     this.external = {};
     this.statesChecked = new Set();
     this.notOpened = new Set();
+    this.sideways = {}; // "page @variant" -> pixels the page scrolls sideways on a phone
   }
 
   record(rel, variant, result) {
@@ -232,6 +235,10 @@ async function checkVariant(browser, job, mode, width) {
     current = rel;
     await load(page, pathToFileURL(path.join(siteRoot, rel)).href, mode);
     results.record(rel, variant, await runAxe(page));
+    if (width <= PHONE) {
+      const extra = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (extra > 1) results.sideways[`${rel} @${variant}`] = extra;
+    }
     await shot(rel);
   }
   for (const state of STATES) {
@@ -311,12 +318,14 @@ async function main() {
     violations,
     needs_review_by_rule: results.needsReview(),
     external_requests: results.external,
+    sideways_scroll_px: results.sideways,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   const text = JSON.stringify(summary, null, 2);
   if (args.json) writeFileSync(args.json, text + "\n");
   console.log(text);
-  const failed = Object.keys(violations).length || Object.keys(results.external).length || results.notOpened.size;
+  const failed = Object.keys(violations).length || Object.keys(results.external).length || results.notOpened.size ||
+    Object.keys(results.sideways).length;
   // exitCode, not exit(): a large summary written to a pipe must be flushed before node ends.
   process.exitCode = failed ? 1 : 0;
 }

@@ -77,6 +77,8 @@ def _describe(summary: dict) -> str:
             )
     for page, urls in summary.get("external_requests", {}).items():
         lines.append(f"  {page}: requested from the network: {', '.join(urls)}")
+    for name, extra in summary.get("sideways_scroll_px", {}).items():
+        lines.append(f"  {name}: the page scrolls {extra} px sideways on a phone")
     for name in summary.get("dialogs_not_opened", []):
         lines.append(f"  {name}: its toggle is visible but the dialog did not open")
     return "\n".join(lines)
@@ -96,6 +98,7 @@ def test_every_page_passes_axe_in_light_and_dark_wide_and_narrow(request, editio
     )
     assert proc.returncode in (0, 1), f"axe_check.mjs could not run (exit {proc.returncode}):\n{proc.stderr}"
     summary = json.loads(proc.stdout)
+    assert "light@390" in summary["variants"] and "sideways_scroll_px" in summary, "the phone-width check did not run"
     print(json.dumps({k: summary[k] for k in ("pages_checked", "runs", "violations_by_rule", "seconds")}))
     assert proc.returncode == 0, (
         "accessibility problems in the built report:\n" + _describe(summary) + "\n\nFull summary:\n" + proc.stdout

@@ -1,9 +1,10 @@
 """Disclosure scan: the last check before a report is published.
 
 `scan(site_dir, extract_dir, ...)` reads everything a reader could download (every file of the HTML site: pages
-with their comments, CSV, TSV, XLSX, JSON, notebooks, scripts, styles, SVG and text files, compressed files such as
-.csv.gz and zip archives, and the text in image metadata; the published `tables/` and `*.json` beside the site; and
-optionally the executed notebooks) and returns one row per finding:
+with their comments, CSV, TSV, XLSX, JSON, notebooks, PDF and Word documents (their text judged as prose, like a
+page's), scripts, styles, SVG and text files, compressed files such as .csv.gz and zip archives, and the text in image
+metadata; the published `tables/` and the `*.json`, `*.pdf` and `*.docx` beside the site; and optionally the executed
+notebooks) and returns one row per finding:
 
 - ``identifier``: a value of an identifier column of the extract (`Column.identifier` in `analysis.schema`).
   Ids, UPNs and other identifiers are matched as whole tokens (case-insensitive), all-digit ones (NHS numbers) also
@@ -27,10 +28,10 @@ Tokens are collected once per document and intersected with sets of identifier v
 several words), and each date written in a document is normalised and looked up in the set of birth dates, so a
 60,000-child extract is scanned in seconds.
 
-Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `text`, `binary` for
-images and compressed files), all writing to one `findings.Findings`; `identifiers`, `dates`, `counts` and
-`child_rows` decide what a leak is, `site` walks the site (skipping theme files identical to an installed package's,
-see `vendor`) and `run` holds `scan` and how its findings are reported.
+Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `documents` for PDF
+and Word, `text`, `binary` for images and compressed files), all writing to one `findings.Findings`; `identifiers`,
+`dates`, `counts` and `child_rows` decide what a leak is, `site` walks the site (skipping theme files identical to an
+installed package's, see `vendor`) and `run` holds `scan` and how its findings are reported.
 """
 
 from __future__ import annotations

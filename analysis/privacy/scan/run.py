@@ -12,6 +12,8 @@ from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.identifiers import Identifiers, load_identifiers
 from analysis.privacy.scan.site import read_file, walk
 
+BESIDE_SITE = {".json", ".pdf", ".docx"}  # published beside the site: measures, the printed report, the briefing
+
 
 def scan(
     site_dir: Path,
@@ -26,13 +28,13 @@ def scan(
 ) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
 
-    Reads every file of the site (HTML text, comments and attribute values, CSV, XLSX, JSON, notebooks, scripts,
-    styles, compressed files and image metadata: see `site`), every file of
-    `tables_dir` (default: `tables/` beside the site) and the `*.json` files in `json_dir` (default: the folder
-    holding the site), and, if given, the executed notebooks in `notebooks_dir`. `allow` lists values published by
-    design that may coincide with an identifier, such as the dates of the study window and the authority's name
-    (see `published_values`): a date among them is no birth date, any other value is no identifier where it
-    appears as a whole phrase.
+    Reads every file of the site (HTML text, comments and attribute values, CSV, XLSX, JSON, notebooks, PDF and
+    Word documents, scripts, styles, compressed files and image metadata: see `site`), every file of `tables_dir`
+    (default: `tables/` beside the site), the `*.json`, `*.pdf` and `*.docx` files in `json_dir` (default: the
+    folder holding the site: the measures, the printed report, the briefing) and, if given, the executed notebooks
+    in `notebooks_dir`. `allow` lists values published by design that may coincide with an identifier, such as the
+    dates of the study window and the authority's name (see `published_values`): a date among them is no birth date,
+    any other value is no identifier where it appears as a whole phrase.
     Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
     """
     site_dir = Path(site_dir)
@@ -51,7 +53,7 @@ def scan(
             read_file(f, path)
     json_dir = Path(json_dir) if json_dir else site_dir.parent
     if json_dir.resolve() != site_dir.resolve():
-        for path in sorted(json_dir.glob("*.json")):
+        for path in sorted(p for p in json_dir.iterdir() if p.is_file() and p.suffix.lower() in BESIDE_SITE):
             read_file(f, path)
     if notebooks_dir is not None:
         for path in sorted(Path(notebooks_dir).rglob("*.ipynb")):

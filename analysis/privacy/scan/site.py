@@ -1,11 +1,12 @@
 """The walk over a built site, handing each file to the reader for its format.
 
-Every file is read, whatever its suffix: pages, tables, JSON and notebooks by their readers; compressed files
-(.gz, zip archives, the xlsx workbook's other parts, objects.inv) after decompressing them; images for the text in
-their metadata; any other text file for identifiers; any other binary file for the identifiers in its printable
-runs. In a vendor folder (`_static`, where the theme puts its scripts, styles and fonts) a file byte-identical to
-one an installed package ships is skipped (see `vendor`); every other file there is searched for identifiers, but
-only data files are judged for counts, as a theme's code is not prose.
+Every file is read, whatever its suffix: pages, tables, JSON, notebooks, PDF and Word documents by their readers
+(a document's text as prose, like a page's); compressed files (.gz, zip archives, the other parts of a workbook or
+Word file, objects.inv) after decompressing them; images for the text in their metadata; any other text file for
+identifiers; any other binary file for the identifiers in its printable runs. In a vendor folder (`_static`, where
+the theme puts its scripts, styles and fonts) a file byte-identical to one an installed package ships is skipped (see
+`vendor`); every other file there is searched for identifiers, but only data files are judged for counts, as a
+theme's code is not prose.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from analysis.privacy.scan.binary import decode, image_texts, inflate, inventory_text, printable
+from analysis.privacy.scan.documents import read_docx, read_pdf
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.html_pages import read_html
 from analysis.privacy.scan.json_files import read_json
@@ -30,6 +32,7 @@ PROSE_SUFFIXES = {".txt", ".md", ".rst"}  # written for readers: their counts ar
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".ico", ".avif", ".heic"}
 ZIP_SUFFIXES = {".zip", ".docx", ".pptx", ".odt", ".ods", ".odp", ".epub"}
 SHEET_PARTS = ("xl/worksheets/", "xl/sharedStrings.xml")  # a workbook's cells: read by `read_xlsx`
+WORD_TEXT_PARTS = ("word/document.xml", "word/header", "word/footer")  # a Word file's text: read by `read_docx`
 VENDOR_DIRS = {"_static"}  # theme scripts, fonts and translations (see the module docstring)
 
 
@@ -49,6 +52,10 @@ def read_data(f: Findings, page: str, name: str, data: bytes, vendor: bool = Fal
     elif suffix == ".xlsx":
         read_xlsx(f, page, data)
         read_zip(f, page, data, vendor, skip=SHEET_PARTS)
+    elif suffix == ".docx":
+        read_zip(f, page, data, vendor, skip=WORD_TEXT_PARTS if read_docx(f, page, data) else ())
+    elif suffix == ".pdf":
+        read_pdf(f, page, data)
     elif suffix in ZIP_SUFFIXES:
         read_zip(f, page, data, vendor)
     elif suffix == ".inv":

@@ -1,8 +1,11 @@
 """What the Data quality and Comparison chapters say about linkage error and withheld odds ratios."""
 
+from types import SimpleNamespace
+
 import matplotlib
 import pandas as pd
 
+from analysis.derive.study import Provenance, Study
 from analysis.report import figures, narrative, view
 
 matplotlib.use("Agg")
@@ -12,7 +15,11 @@ def test_the_sweep_reads_in_its_own_order_whatever_order_json_kept():
     rows = [
         {"wrong_link_rate": 0.0, "threshold": 0.9, "recall_without_upn": 0.95, "links": 12, "expected_precision": 0.99}
     ]
-    html = view.threshold_sweep(rows).to_html()
+    prov = Provenance("fingerprint", [], "code", "3.11", {}, "now")
+    study = SimpleNamespace(
+        params={}, provenance=prov, linkage=SimpleNamespace(threshold_sweep=rows), recommendations=[], costs=None
+    )
+    html = view.threshold_sweep(Study.page_tables(study)["linkage_threshold_sweep"]).to_html()
     heads = ["Match probability threshold", "Probabilistic links", "Expected precision", "Recall without UPN"]
     assert [html.index(h) for h in heads] == sorted(html.index(h) for h in heads)
     assert "95.0%" in html and "12" in html

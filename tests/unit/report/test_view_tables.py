@@ -1,0 +1,44 @@
+"""Tables as a statistics producer publishes them: numbered by chapter, titled, separators, right-aligned numbers,
+a CSV link, and nothing from the data read as markup."""
+
+import pandas as pd
+
+from analysis.report import view
+
+FRAME = pd.DataFrame({"Group": ["<b>All</b>", "Girls"], "Children": [3073, 1500], "Share": [1.0, 0.488]})
+
+
+def _html(obj) -> str:
+    return obj.data if hasattr(obj, "data") else obj.to_html()
+
+
+def test_tables_are_numbered_by_their_chapters_place_in_the_book():
+    view.chapter("cohort")
+    first = _html(view.table(FRAME, percent=("Share",), title="Who asked", csv="table_1"))
+    second = _html(view.table(FRAME, title="Again", csv="table_1"))
+    view.chapter("summary")  # the root page: no chapter number
+    root = _html(view.table(FRAME, title="On the summary", csv="table_1"))
+    place = [f.split("/")[-1] for f in view.toc.toc_chapters()].index("cohort")
+    assert f"Table {place}.1: Who asked" in first and f"Table {place}.2: Again" in second
+    assert "Table 1: On the summary" in root
+
+
+def test_numbers_get_separators_and_sit_right_and_the_csv_is_linked():
+    view.chapter("cohort")
+    html = _html(view.table(FRAME, percent=("Share",), title="Who asked", csv="table_1"))
+    assert "3,073" in html and "48.8%" in html
+    assert "text-align: right" in html
+    assert 'href="../../tables/table_1.csv" download' in html
+
+
+def test_titles_cells_and_csv_names_from_data_are_text_not_markup():
+    view.chapter("cohort")
+    html = _html(view.table(FRAME, title="<script>alert(1)</script>", csv='x" onclick="alert(1)'))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>All</b>" not in html and "&lt;b&gt;All&lt;/b&gt;" in html
+    assert 'onclick="alert(1)"' not in html
+
+
+def test_without_a_title_a_table_is_the_plain_styled_table():
+    html = _html(view.table(FRAME))
+    assert "<caption>" not in html and "download" not in html
