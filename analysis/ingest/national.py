@@ -121,6 +121,17 @@ def read_release(folder: str | Path) -> NationalRelease:
     return NationalRelease(folder, files, ignored)
 
 
+def area_names(release: NationalRelease) -> list[str]:
+    """Every country, region and authority name the release holds: published place names, which the disclosure
+    scan must not mistake for a child's surname (a child called Bradford beside the City of Bradford)."""
+    names: set[str] = set()
+    for f in release.files.values():
+        for col in ("country_name", "region_name", "la_name"):
+            if col in f.keys:
+                names.update(str(v) for v in f.keys[col].dropna().unique() if str(v).strip())
+    return sorted(names)
+
+
 def identify(path: Path, header) -> str:
     """The kind of an EES file: by the measures it holds, else by its name, else its stem (another release)."""
     columns = set(header)

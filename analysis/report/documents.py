@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from analysis.report import briefing, pdf, toc
+from analysis.report import briefing, main_points, pdf, toc
 
 log = logging.getLogger("adversity_report")
 
@@ -32,7 +32,7 @@ def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True) -> list
             toc.toc_chapters(toc_path),
             stage / PDF,
             title=f"Adversity before SEND: {params['la_name']}",
-            subtitle=f"Requests for an EHC needs assessment, {params['study_start']} to {params['study_end']}",
+            subtitle=f"Requests for an EHC needs assessment, {main_points.period(params)}",
             printed=prepared,
         )
         log.info("Printed the report: %d pages, %.1f MB, fonts embedded", info.pages, info.bytes / 1e6)

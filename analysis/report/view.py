@@ -55,8 +55,10 @@ def table(
     _NUMBERING["count"] += 1
     styled = styled.set_uuid(f"t{_NUMBERING['prefix'].rstrip('.')}-{_NUMBERING['count']}")  # the same on every build
     caption = f"Table {_NUMBERING['prefix']}{_NUMBERING['count']}: {html.escape(title)}"
-    link = f' <a href="{TABLES_URL}/{html.escape(csv)}.csv" download>Download the data (CSV)</a>' if csv else ""
-    return HTML(f'<div class="report-table-wrap">{styled.set_caption(caption).to_html()}</div><p>{link}</p>')
+    link = f'<a href="{TABLES_URL}/{html.escape(csv)}.csv" download>Download the data (CSV)</a>' if csv else ""
+    # a region a keyboard can reach and scroll (on a phone a wide table scrolls inside it), named by its caption
+    box = f'<div class="report-table-wrap" role="region" tabindex="0" aria-label="{caption}">'
+    return HTML(f"{box}{styled.set_caption(caption).to_html()}</div><p class='report-table-data'>{link}</p>")
 
 
 def _share(n, pct, low, high) -> str:

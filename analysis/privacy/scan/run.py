@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.ingest import national
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.identifiers import Identifiers, load_identifiers
 from analysis.privacy.scan.site import read_file, walk
@@ -65,9 +66,12 @@ def scan(
 def published_values(params) -> list[str]:
     """Values a run publishes by design that may equal an identifier (from `RunParams`): the study window, which may
     be a child's birth date, and the authority's name and code, which may be a child's surname or an id. The name
-    is allowed only as a whole phrase, so `la_name: Bolton` publishes while "Jane Bolton" is still refused."""
+    is allowed only as a whole phrase, so `la_name: Bolton` publishes while "Jane Bolton" is still refused. With
+    national data, every place name in the release is allowed the same way."""
+    folder = getattr(params, "national_data", None)
+    places = national.area_names(national.read_release(folder)) if folder else []
     return [d.isoformat() for d in (params.study_start, params.study_end)] + [
-        str(v) for v in (params.la_name, params.la_code) if v
+        str(v) for v in (params.la_name, params.la_code, *places) if v
     ]
 
 

@@ -360,3 +360,36 @@ def test_an_allowed_phrase_is_allowed_only_whole(tmp_path):
     assert set(found["page"]) == {"a.html", "b.html"}  # "Walshaw." alone is outside the allowed phrase
     found = scan(site, SAMPLE_EXTRACT, allow=["Walshaw"])
     assert list(found["page"]) == ["b.html"] and found["detail"].str.startswith("full name").all()
+
+
+def test_place_names_of_the_national_release_are_published_by_design(tmp_path):
+    """With national data, every authority and region in the release is a place name the book publishes: allowed
+    whole, while a child's full name around one is still found."""
+    people = pd.read_csv(SAMPLE_EXTRACT / "ssd_person.csv", dtype=str)
+    child = people.iloc[0]
+    release = tmp_path / "national"
+    release.mkdir()
+    rows = "time_period,geographic_level,country_code,country_name,region_name,old_la_code,new_la_code,la_name,"
+    rows += "requests_received_in_year\n"
+    rows += f"2024,Local authority,E92000001,England,South East,931,E10000025,{child['pers_surname']},5\n"
+    (release / "requests.csv").write_text(rows)
+    params = dataclasses.replace(load_params(EXAMPLE_PARAMS), national_data=release)
+    allow = published_values(params)
+    assert child["pers_surname"] in allow and "South East" in allow and "England" in allow
+    site = _site(
+        tmp_path,
+        {
+            "a.html": f"<p>{child['pers_surname']} is outside the limits.</p>",
+            "b.html": f"<p>{child['pers_forename']} {child['pers_surname']}</p>",
+        },
+    )
+    found = scan(site, SAMPLE_EXTRACT, allow=allow)
+    assert list(found["page"].unique()) == ["b.html"]
+
+
+def test_the_search_index_may_hold_the_words_of_an_allowed_phrase_one_by_one(tmp_path):
+    """Sphinx's search index splits "Walshaw Council" into words; the page itself still gets the phrase rule."""
+    site = _site(tmp_path, {"a.html": "<p>Walshaw Council</p>", "searchindex.js": 'Search.setIndex({"walshaw": 1})'})
+    assert scan(site, SAMPLE_EXTRACT, allow=["Walshaw Council"]).empty
+    found = scan(site, SAMPLE_EXTRACT, allow=[])
+    assert set(found["page"]) == {"a.html", "searchindex.js"}
