@@ -24,6 +24,8 @@ def _synth_combinations(args: argparse.Namespace) -> None:
             "--scenario hard makes a whole authority as CSV or Parquet: not with --returns or --case-series, nor as "
             "XML (the returns cannot carry its contacts, early help or SEND-side case review, which its truths count)."
         )
+    if args.notes and (args.returns is not None or args.case_series is not None):
+        raise UserError("--notes adds case notes to a whole authority: not with --returns or --case-series.")
     if args.linkage == "hard" and whole:
         raise UserError(
             "--linkage hard hardens a whole authority's person records, written as CSV or Parquet: not with --returns "
@@ -76,6 +78,10 @@ def _synth(args: argparse.Namespace) -> int:
             from analysis.synth import linkage
 
             la = linkage.harden(la, args.seed)
+        if args.notes:
+            from analysis.synth import notes
+
+            la = notes.for_authority(la, args.seed)
     write(la, Path(args.out), args.format)
     rows = sum(len(t) for t in la.tables.values())
     n = args.case_series if args.case_series is not None else args.children
@@ -239,6 +245,12 @@ def _synth_command(s: argparse.ArgumentParser) -> None:
         default="plain",
         help="hard makes the person records as hard to link as real ones (no SEND id crosswalk, missing UPNs, "
         "nicknames, accents, changed surnames, twins...) and writes truth/linkage_cases.csv",
+    )
+    s.add_argument(
+        "--notes",
+        action="store_true",
+        help="add social care case notes (case_notes) documenting each child's adversity, their truth in "
+        "truth/case_notes_*.csv, and a manual review that reads them",
     )
     s.add_argument("--out", required=True, help="writes OUT/extract/ and OUT/truth/")
     s.set_defaults(func=_synth)

@@ -346,6 +346,27 @@ TABLES: tuple[Table, ...] = (
         group="Project",
     ),
     Table(
+        "case_notes",
+        "Social care case notes, exported from the case-management system, for the case-note coder. Never "
+        "published: the notes are coded on the way in and their text, ids and matched words are then dropped.",
+        "note_id",
+        (
+            C("note_id", STR, "The case-management system's note identifier.", identifier=True),
+            C("pers_person_id", STR, "Social care person the note is about.", references=_PERSON, identifier=True),
+            C("note_date", DATE, "Date the note records (the date of the event, or when it was written)."),
+            C("note_type", STR, "Kind of note (case note, home visit, telephone call, ...).", required=False),
+            C(
+                "author_role",
+                STR,
+                "Role of the note's author (social worker, family support worker, ...).",
+                required=False,
+            ),  # fmt: skip
+            C("note_text", STR, "The note's free text.", required=False),
+        ),
+        optional=True,
+        group="Project",
+    ),
+    Table(
         "population",
         "Every child resident in the area (for denominators), where the LA can supply it.",
         "population_id",

@@ -20,6 +20,7 @@ from analysis.contract import codes
 from analysis.errors import UserError
 
 EVENT_COLUMNS = ["pers_person_id", "person_table_id", "domain", "date", "source", "code"]
+NOTES_SOURCE = "case notes (coder)"  # adversity the case-note coder found (`derive.case_notes`)
 SECTIONS = ("assessment_factors", "cp_categories", "primary_need", "review_types")
 SOURCE_LABEL = {
     "assessment_factors": "CIN assessment factor",

@@ -19,6 +19,7 @@ import pandas as pd
 from analysis import __version__, paths
 from analysis.derive import (
     adversity,
+    case_notes,
     cohort,
     comparison,
     costs,
@@ -37,6 +38,7 @@ from analysis.derive import (
 )
 from analysis.derive.published import Fact
 from analysis.derive.study import (
+    AdversitySources,
     ComparisonInfo,
     Costs,
     LeadTime,
@@ -88,7 +90,7 @@ def derive(
     published is decided once, over everything, by the disclosure registry (`published.publish`), against the
     previous edition's ledger when there is one."""
     t, age, thr = checked.tables, params.age_threshold, params.disclosure_threshold
-    window, frame, events, notes, result = _cohort(params, t, linkage, key)
+    window, frame, events, notes, result, coded_notes = _cohort(params, t, linkage, key)
     records_note = social_care.check_records_start(t, window.records_start)
     kids = units.ChildUnits(Registry(thr), key, linkage.crosswalk)
     cu = kids.cohort(result.cohort)
@@ -98,9 +100,11 @@ def derive(
     bias = linkage_bias.analyser(result.cohort, linkage_quality.get("_recall_table"))
     raw = measures.headline(result.cohort, frame, age, cu, bias) | measures.base_rates(pop, age, window.end, pu)
     facts = _facts(result, t, linkage, linkage_quality, compared["facts"], cu, kids, notes)
+    agreement = {"case_note_agreement": case_notes.agreement_table(coded_notes, t, frame, kids.csc)}
 
     def attempt(coarse: frozenset[str]) -> published.Published:
         built = _built(result, linkage, checked, frame, params, cu, kids, events, coarse) | compared["tables"]
+        built |= agreement
         return published.publish(kids.reg.fresh(), raw | compared["measures"], built, facts, previous)
 
     out = published.coarsened(attempt)
@@ -129,6 +133,22 @@ def derive(
         disclosure=out.audit,
         ledger=out.ledger,
         national=context,
+        adversity_sources=_sources(t, frame, coded_notes, agreement["case_note_agreement"][0]),
+    )
+
+
+def _sources(t: dict, frame: adversity.CodingFrame, coded_notes, agreement: pd.DataFrame) -> AdversitySources:
+    """Which instruments the run's adversity rests on, and the lexicon the case notes were coded with."""
+    review = "adversity_review" in t and not t["adversity_review"].empty
+    lex = case_notes.load_lexicon(case_notes.lexicon_path()) if coded_notes is not None else None
+    return AdversitySources(
+        notes_supplied=coded_notes is not None,
+        review_supplied=review,
+        lexicon=Path(lex.source).name if lex else None,
+        lexicon_domains=len(lex.domains) if lex else 0,
+        lexicon_terms=sum(len(d.terms) + len(d.abbreviations) for d in lex.domains.values()) if lex else 0,
+        instruments=case_notes.instruments(frame, review, coded_notes is not None),
+        agreement_domains=len(agreement),
     )
 
 
@@ -149,13 +169,18 @@ def _cohort(params: RunParams, t: dict[str, pd.DataFrame], linkage: Linkage, key
     )
     frame = adversity.load_frame(paths.CODING_FRAME)
     events, notes = adversity.events(t, frame)
+    coded_notes = case_notes.code(t, frame)
+    if coded_notes is not None:  # the note text and ids go no further than the coder
+        t["case_notes"] = t["case_notes"][["_row", "pers_person_id", "note_date"]]
+        events = pd.concat([events, coded_notes.events], ignore_index=True).astype(events.dtypes.to_dict())
+        events = events.sort_values(adversity.EVENT_COLUMNS, ignore_index=True)
     result = cohort.build(t, linkage.crosswalk, events, window, key, params.age_threshold)
     if result.cohort.empty:
         raise UserError(
             f"No child in the SEND extract had a first EHC needs assessment request from {params.study_start} to "
             f"{params.study_end}, so there is nothing to report. Check sen2_requests and the study window."
         )
-    return window, frame, events, notes, result
+    return window, frame, events, notes, result, coded_notes
 
 
 def _facts(result, typed, linkage: Linkage, lq: dict, compared: dict, cu: np.ndarray, kids, notes: dict) -> dict:
@@ -360,7 +385,7 @@ def cache_key(params: RunParams, files: list[Path], truth_dir: Path | None, key_
             fingerprint(files),
             json.dumps(p, sort_keys=True),
             code_version(),
-            fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES]),
+            fingerprint([paths.CODING_FRAME, paths.RECOMMENDATION_RULES, case_notes.lexicon_path()]),
             fingerprint(sorted(Path(truth_dir).glob("*"))) if truth_dir else "",
             fingerprint([unit_costs_path(params)]) if params.unit_costs else "",
             key_fingerprint,

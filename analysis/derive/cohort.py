@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.derive import ages, social_care
+from analysis.derive.adversity import NOTES_SOURCE
 from analysis.derive.sensitivity import sensitivity_thresholds
 from analysis.privacy.pseudonymise import pseudonym
 
@@ -200,6 +201,13 @@ def _adversity_before_index(c: pd.DataFrame, adversity: pd.DataFrame, age_thresh
             c["first_adversity_date"], c["dob"], other
         )
         c[f"requested_at_{other}_or_over"] = ~ages.before_age(c["index_date"], c["dob"], other)
+    if (ev["source"] == NOTES_SOURCE).any():  # the sensitivity analysis without the case notes
+        first_without = ev[ev["source"] != NOTES_SOURCE].groupby("person_table_id")["date"].min()
+        without = c["person_table_id"].map(first_without)
+        c["has_adversity_without_notes"] = without.notna()
+        c["first_adversity_before_threshold_without_notes"] = without.notna() & ages.before_age(
+            without, c["dob"], age_threshold
+        )
     coded = ev[ev["source"] != "case review"]
     c["coded_adversity_before_threshold"] = c["person_table_id"].isin(
         coded.loc[ages.before_age(coded["date"], coded["dob"], age_threshold), "person_table_id"]

@@ -3,8 +3,10 @@
 Only the authority's own `population` table can be this denominator. Without it there is none: every child known
 to either service is not a population (it selects on the outcome and on the exposure, a collider, and reversed the
 odds ratios on test authorities), so the report says plainly why the comparison is not shown rather than fall back
-to it. Adversity here comes from coded records only (assessment factors, child protection categories, primary
-need): the manual case review covers children who had an assessment request, so counting it would find adversity in
+to it. Adversity here comes from coded records (assessment factors, child protection categories, primary need) and,
+when the authority supplied them, from case notes coded by rule (`derive.case_notes`): any child known to social care
+has case notes, whether or not they later had an assessment request, so they count for every child alike. The manual
+case review is left out: it covers children who had an assessment request, so counting it would find adversity in
 one group only. Everything is computed at child level before pseudonymisation and leaves as aggregates only.
 """
 
@@ -70,7 +72,8 @@ def _supplied(p: pd.DataFrame, xw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _coded_before_landmark(pop: pd.DataFrame, adversity: pd.DataFrame) -> None:
-    """Coded adversity documented before each child's landmark birthday, any and per domain (in place)."""
+    """Adversity from coded records and case notes documented before each child's landmark birthday, any and per
+    domain (in place); never the manual review, which covers one group only."""
     coded = adversity[adversity["source"] != "case review"]
     keys = (
         pop[["pers_person_id", "person_table_id", "dob"]]

@@ -9,6 +9,7 @@ from analysis.stats.proportions import Proportion
 
 KNOWN = "Known to social care before the request"
 EARLY = "First adversity before the threshold age"
+WITHOUT_NOTES = "Codes and case review only (without the case notes)"
 
 
 def _row(analysis: str, measure: str, hits: pd.Series, among: pd.Series) -> dict:
@@ -38,6 +39,9 @@ def headline_variants(c: pd.DataFrame, age: int) -> list[dict]:
         _row("Excluding probabilistic links", EARLY, early & exact, main & exact),
         _row("Reference study's definition (every child with adversity)", EARLY, early, c["has_adversity"]),
     ]  # fmt: skip
+    if "has_adversity_without_notes" in c:  # case notes were coded: the share from the other instruments alone
+        without = c["has_adversity_without_notes"] & c["observed_from_birth"] & c["requested_at_threshold_or_over"]
+        rows.append(_row(WITHOUT_NOTES, EARLY, c["first_adversity_before_threshold_without_notes"], without))
     for t in sensitivity_thresholds(age):
         among = c["has_adversity"] & c["observed_from_birth"] & c[f"requested_at_{t}_or_over"]
         rows.append(

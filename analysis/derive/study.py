@@ -89,6 +89,20 @@ class Limitations:
 
 
 @dataclasses.dataclass(frozen=True)
+class AdversitySources:
+    """How adversity was found: whether case notes and a manual review were supplied, the lexicon the case-note
+    coder used (its file name, domains and words), and which instruments each domain rests on (by label)."""
+
+    notes_supplied: bool
+    review_supplied: bool
+    lexicon: str | None  # file name of the lexicon in use, when notes were coded
+    lexicon_domains: int
+    lexicon_terms: int  # terms and abbreviations, over every domain
+    instruments: dict[str, list[str]]  # domain label -> "coded records", "manual case review", "case notes (coder)"
+    agreement_domains: int  # domains the review and the coder were compared on
+
+
+@dataclasses.dataclass(frozen=True)
 class Costs:
     """The cost of need for children with early adversity; `table` is the cost table (pandas split form)."""
 
@@ -155,14 +169,14 @@ class Study:
     disclosure: Audit | None = None  # what disclosure control hid and why; recoverable cells refuse the build
     ledger: dict[str, int] | None = None  # every published count by key, for the next edition's attacker
     national: NationalContext | None = None  # beside England, region and neighbours (`national_data`)
+    adversity_sources: AdversitySources | None = None  # codes, review, case notes: which domain rests on which
 
     @property
     def internal(self) -> bool:
         return self.params["edition"] == "internal"
 
     @property
-    def fired(self) -> list[Recommendation]:
-        """The recommendations whose evidence was clear of chance."""
+    def fired(self) -> list[Recommendation]:  # the recommendations whose evidence was clear of chance
         return [r for r in self.recommendations if r.status == "fired"]
 
     def page_tables(self) -> dict[str, pd.DataFrame]:
@@ -170,8 +184,7 @@ class Study:
         return page_tables(self)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "tables").mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)  # and its tables/ (`save_tables`)
         info = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name in _INFO}
         (folder / "study.json").write_text(json.dumps(info, indent=1, sort_keys=True, default=str))
         self.cohort.to_parquet(folder / "cohort.parquet", index=False)
@@ -200,7 +213,7 @@ class Study:
 def page_tables(study: Study) -> dict[str, pd.DataFrame]:
     """The tables a page shows that are not statistics about children (how the report was made), so that every
     table on the site has its CSV: the run parameters, the extract's files, the software, the threshold sweep."""
-    prov = study.provenance
+    prov, sources = study.provenance, study.adversity_sources
     sweep = pd.DataFrame(study.linkage.threshold_sweep or [], columns=list(SWEEP_COLUMNS)).rename(columns=SWEEP_COLUMNS)
     return {
         "run_parameters": pd.DataFrame(study.params.items(), columns=["Parameter", "Value"]).astype(str),
@@ -212,6 +225,10 @@ def page_tables(study: Study) -> dict[str, pd.DataFrame]:
             columns=["Rule", "Why it did not apply"],
         ),
         **({"costs": pd.DataFrame(**study.costs.table)} if study.costs and study.costs.table else {}),
+        "adversity_instruments": pd.DataFrame(
+            [(d, ", ".join(found)) for d, found in (sources.instruments.items() if sources else [])],
+            columns=["Domain", "Found in"],
+        ),
     }
 
 

@@ -173,7 +173,7 @@ def cumulative_incidence(table: pd.DataFrame | None, landmark: int):
         ax.step(t["Age"], v, where="post", color=PALETTE[i], linestyle=["-", "--"][i % 2], label=group)
         ax.fill_between(t["Age"], lo, hi, step="post", color=PALETTE[i], alpha=0.2)
     ax.set_xlabel("Age (years)")
-    ax.set_ylabel("Children with a request (%)")
+    ax.set_ylabel("Share with a request (%)")
     ax.set_xlim(landmark, None)
     ax.set_ylim(0, None)
     ax.legend(frameon=False)

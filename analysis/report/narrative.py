@@ -518,3 +518,55 @@ def coarsened(audit, table: str) -> str:
     if table not in (getattr(audit, "coarsened", None) or []):
         return ""
     return f"{COARSENED[table]}: with the usual bands too many numbers would have had to be hidden."
+
+
+def adversity_sources(sources) -> str:
+    """How adversity was found, in words: whether case notes were coded and with which lexicon, and which
+    instruments the domains rest on (`sources`: the Study's `adversity_sources`, or None for an older study).
+
+    >>> print(adversity_sources(None))
+    No case notes were supplied, so adversity rests on the coded records and any manual case review.
+    """
+    if sources is None or not sources.notes_supplied:
+        return "No case notes were supplied, so adversity rests on the coded records and any manual case review."
+    notes_only = [d for d, found in sources.instruments.items() if found == ["case notes (coder)"]]
+    with_notes = [d for d, found in sources.instruments.items() if "case notes (coder)" in found]
+    no_codes = [d for d, found in sources.instruments.items() if "coded records" not in found]
+    text = (
+        f"Case notes were coded by rule with the lexicon {sources.lexicon} ({sources.lexicon_terms:,} words and "
+        f"abbreviations over {sources.lexicon_domains} domains), for every child known to social care, the "
+        f"comparison group as well as the cohort. {len(with_notes)} domains can rest on the case notes"
+    )
+    if no_codes:
+        text += f"; {listing([lowercase(d) for d in no_codes])} have no code in the records and rest on "
+        text += "the case notes" + (" alone" if set(no_codes) <= set(notes_only) else " and the manual review")
+    return text + "."
+
+
+def how_adversity_was_found(sources, agreement) -> str:
+    """The section's paragraph: the instruments and lexicon, then the coder's agreement with a reviewer (one
+    sentence, saying so, when no case notes were supplied)."""
+    if sources is None or not sources.notes_supplied:
+        return adversity_sources(sources)
+    return f"{adversity_sources(sources)} {agreement_sentence(agreement, sources)}"
+
+
+def agreement_sentence(table, sources) -> str:
+    """What the agreement table shows, or why there is none."""
+    if sources is None or not sources.notes_supplied:
+        return ""
+    if table is None or table.empty:
+        return (
+            "No manual case review covers children with case notes, so the coder's agreement with a reviewer "
+            "could not be measured."
+        )
+    shown = table[~table["Kappa"].map(disclosure.is_suppressed)]
+    lead = (
+        f"Where a manual case review covers children with case notes, the coder was compared with the reviewer on "
+        f"{len(table)} domains: precision, recall, F1 and Cohen's kappa with 95% intervals, and how often the two "
+        f"dates of first documentation fall within 30 days"
+    )
+    if shown.empty:
+        return lead + "; every domain's figures rest on numbers too small to show."
+    best = shown.sort_values("Kappa", ascending=False).iloc[0]
+    return lead + f"; agreement was highest for {lowercase(best['Domain'])} (kappa {float(best['Kappa']):.2f})."

@@ -176,7 +176,7 @@ def downloads(params: dict):
     links = [("report.pdf", "The whole report as a PDF")] if params.get("pdf", True) else []
     links += [("briefing.docx", "A two-page briefing for elected members (Word)"), ("all-tables.zip", "Every table")]
     items = "".join(f'<li><a href="{DOWNLOADS}/{f}" download>{html.escape(text)}</a></li>' for f, text in links)
-    return HTML(f"<ul>{items}</ul>")
+    return HTML(f'<ul class="report-downloads">{items}</ul>')
 
 
 def threshold_sweep(frame: pd.DataFrame, **caption):

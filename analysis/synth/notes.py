@@ -19,6 +19,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from analysis.contract import schema
 from analysis.synth.la import DEFAULT_EXTRACT_DATE, DOMAINS
 
 YEAR = 365.25
@@ -179,12 +180,15 @@ def _child_notes(pid, born, rng, args) -> list[tuple]:
     span = max(int((end - start) / np.timedelta64(1, "D")), 30)
     n = 1 + rng.poisson(args["per_child"])
     dates = np.sort(start + rng.integers(0, span, n).astype("timedelta64[D]"))
-    has = [d for d, p in DOMAINS.items() if rng.random() < min(0.9, p * args["scale"])]
+    if args.get("known") is None:
+        has = [(d, None) for d, p in DOMAINS.items() if rng.random() < min(0.9, p * args["scale"])]
+    else:  # the authority's own adversity: documented only from its onset
+        has = args["known"].get(pid, [])
     out = []
     for date in dates:
         sentences = [(FILLER[rng.integers(len(FILLER))], None)]
-        for d in has:
-            if rng.random() < args["mention"]:
+        for d, onset in has:
+            if (onset is None or date >= onset) and rng.random() < args["mention"]:
                 counted = date >= born
                 sentences.append((_positive(d, rng, args["unseen"], args["hard"]), (d, "positive", counted)))
         if rng.random() < args["distract"]:
@@ -216,12 +220,15 @@ def generate_notes(
     prevalence_scale: float = 2.5,
     reviewed: float = 1.0,
     extract_date: dt.date = DEFAULT_EXTRACT_DATE,
+    adversity: pd.DataFrame | None = None,
 ) -> SyntheticNotes:
     """Case notes for `persons` (person_id, birth_date), their truth, and a manual review of a `reviewed` share of
     the children. Children with notes are known to social care, so adversity is `prevalence_scale` times as common
-    as in the general population (`la.DOMAINS`)."""
+    as in the general population (`la.DOMAINS`); or, given `adversity` (person_id, domain, onset_date: what each
+    child really experienced, as a synthetic authority knows it), the notes document exactly that, from its onset."""
     rng = np.random.default_rng(seed)
     args = {
+        "known": None if adversity is None else _known(adversity),
         "end": np.datetime64(extract_date, "D"),
         "per_child": notes_per_child,
         "scale": prevalence_scale,
@@ -289,3 +296,61 @@ def persons_for_notes(children: int, seed: int, extract_date: dt.date = DEFAULT_
     end = np.datetime64(extract_date, "D")
     born = end - rng.integers(0, int(18 * YEAR), children).astype("timedelta64[D]")
     return pd.DataFrame({"person_id": [f"P{i:07d}" for i in range(children)], "birth_date": pd.to_datetime(born)})
+
+
+def _known(adversity: pd.DataFrame) -> dict[str, list[tuple[str, np.datetime64]]]:
+    """Each child's adversity and its onset, in the order of `DOMAINS` (so the draws do not depend on row order)."""
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    a = adversity[adversity["domain"].isin(order)]
+    a = a.assign(_o=a["domain"].map(order)).sort_values(["person_id", "_o"])
+    onset = pd.to_datetime(a["onset_date"]).to_numpy().astype("datetime64[D]")
+    out: dict[str, list] = {}
+    for pid, d, o in zip(a["person_id"].astype(str), a["domain"], onset):
+        out.setdefault(pid, []).append((d, o))
+    return out
+
+
+def for_authority(la, seed: int, notes_per_child: float = 6) -> object:
+    """A synthetic authority (`la.SyntheticLA`) with case notes for every social care person (`case_notes`),
+    documenting the adversity each child really experienced, with the notes' truth (`truth/case_notes_*.csv`);
+    its manual review becomes a reviewer's reading of those notes, for the children the review covered before
+    (those with an assessment request and known to social care), so the coder can be checked against it.
+
+    The reference-study truths (`measures.json`, `headlines.json`) describe the coded records and the review as
+    first generated; they do not count what the notes add."""
+    people = la.tables["ssd_person"][["pers_person_id", "pers_dob"]].drop_duplicates("pers_person_id")
+    persons = pd.DataFrame({"person_id": people["pers_person_id"].astype(str), "birth_date": people["pers_dob"]})
+    onset = la.truth["adversity_onset"]
+    onset = onset[onset["pers_person_id"].notna() & (onset["pers_person_id"].astype(str) != "")]
+    adversity = pd.DataFrame(
+        {"person_id": onset["pers_person_id"].astype(str), "domain": onset["domain"], "onset_date": onset["onset_date"]}
+    )
+    s = generate_notes(persons, seed, notes_per_child, extract_date=la.extract_date, adversity=adversity)
+    notes = s.notes.rename(columns={"person_id": "pers_person_id", "text": "note_text"})
+    tables = dict(la.tables)
+    tables["case_notes"] = notes[schema.TABLE["case_notes"].column_names]
+    covered = set(la.tables["adversity_review"]["person_id"].dropna()) | set(la.truth["person_links"]["pers_person_id"])
+    tables["adversity_review"] = _review_table(s.review, covered, la.extract_date)
+    truth = dict(la.truth)
+    truth["case_notes_labels"] = s.labels.rename(columns={"person_id": "pers_person_id"})
+    truth["case_notes_truth"] = s.truth.rename(columns={"person_id": "pers_person_id"})
+    return dataclasses.replace(la, tables=tables, truth=truth)
+
+
+def _review_table(review: pd.DataFrame, covered: set, extract_date: dt.date) -> pd.DataFrame:
+    """The reviewer's reading of the notes of the covered children, as an `adversity_review` table (a late date
+    never after the extract date)."""
+    r = review[review["person_id"].isin(covered)].reset_index(drop=True)
+    end = pd.Timestamp(extract_date)
+    out = pd.DataFrame(
+        {
+            "review_id": [f"V{i:07d}" for i in range(1, len(r) + 1)],
+            "person_id": r["person_id"],
+            "person_table_id": None,
+            "adversity_type": r["adversity_type"],
+            "date_first_documented": pd.to_datetime(r["date_first_documented"]).clip(upper=end),
+            "source_document_type": "case_note",
+            "reviewer": r["reviewer"],
+        }
+    )
+    return out[schema.TABLE["adversity_review"].column_names]

@@ -25,7 +25,11 @@ def write(la: SyntheticLA, out: Path, fmt: str = "csv") -> None:
         statutory.write_returns(la, ext)
         # the census holds only children with a referral, and SEN2 has no person id of its own
         review = la.tables["adversity_review"]
-        beside = {"adversity_review": review[review["person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])]}
+        in_census = la.tables["ssd_cin_episodes"]["cine_person_id"]
+        beside = {"adversity_review": review[review["person_id"].isin(in_census)]}
+        if "case_notes" in la.tables:
+            notes = la.tables["case_notes"]
+            beside["case_notes"] = notes[notes["pers_person_id"].isin(in_census)]
         if "population" in la.tables:  # an authority without a population table has none to put beside them
             population = la.tables["population"]
             in_census = population["pers_person_id"].isin(la.tables["ssd_cin_episodes"]["cine_person_id"])

@@ -17,6 +17,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import snowballstemmer
+
 from analysis.privacy.scan.binary import decode, image_texts, inflate, inventory_text, printable
 from analysis.privacy.scan.documents import read_docx, read_pdf
 from analysis.privacy.scan.findings import Findings
@@ -84,7 +86,7 @@ def read_decoded(f: Findings, page: str, name: str, data: bytes, vendor: bool) -
     elif suffix == ".ipynb":
         read_notebook(f, page, text)
     elif name == SEARCH_INDEX:  # every word of the pages alone: a place name published by design is split in words
-        read_text(f, page, text, known=_known(name, vendor) | {t for p in f.ids.allowed for t in p})
+        read_text(f, page, text, known=_known(name, vendor) | index_words(f.ids.allowed))
     else:  # scripts, styles, SVG, plain text and any other text file
         read_text(f, page, text, known=_known(name, vendor), counts=suffix in PROSE_SUFFIXES and not vendor)
 
@@ -101,6 +103,14 @@ def read_zip(f: Findings, page: str, data: bytes, vendor: bool, skip: tuple[str,
         with archive.open(member) as handle:
             body = handle.read(256 * 1024 * 1024)
         read_data(f, f"{page}:{member.filename}", member.filename.rsplit("/", 1)[-1], body, vendor)
+
+
+def index_words(phrases: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    """The words of the phrases published by design as Sphinx's English search index holds them: each word and its
+    Porter stem ("West Midlands" is indexed as "west" and "midland")."""
+    stem = snowballstemmer.stemmer("porter").stemWord
+    words = {t for p in phrases for t in p}
+    return frozenset(words | {stem(w) for w in words})
 
 
 def _known(name: str, vendor: bool) -> frozenset[str]:

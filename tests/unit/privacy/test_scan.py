@@ -15,6 +15,7 @@ from analysis.errors import UserError
 from analysis.params import load_params
 from analysis.paths import EXAMPLE_PARAMS, SAMPLE_EXTRACT
 from analysis.privacy.scan import count_columns, gate, published_values, refuse_if_unsafe, scan, summarise
+from analysis.privacy.scan.site import index_words
 
 # where a build leaves its executed chapters; a planted copy gathers them in OUT/notebooks
 EXECUTED = (Path(".work/book_stage/book/chapters"), Path(".cache/chapters"))
@@ -393,3 +394,4 @@ def test_the_search_index_may_hold_the_words_of_an_allowed_phrase_one_by_one(tmp
     assert scan(site, SAMPLE_EXTRACT, allow=["Walshaw Council"]).empty
     found = scan(site, SAMPLE_EXTRACT, allow=[])
     assert set(found["page"]) == {"a.html", "searchindex.js"}
+    assert {"midland", "midlands", "west"} <= index_words((("west", "midlands"),))  # as Sphinx stems them
