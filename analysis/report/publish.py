@@ -161,6 +161,8 @@ def release(
     with lock(out):
         work = out / ".work"
         shutil.rmtree(work, ignore_errors=True)
+        for stale in ("disclosure_findings.csv", "disclosure_audit_refused.json"):  # an earlier refusal's reasons
+            (out / stale).unlink(missing_ok=True)
         try:
             stage = make(work)
             gate(stage, work)
