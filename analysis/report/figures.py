@@ -6,6 +6,7 @@ figures read in greyscale.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -41,8 +42,9 @@ _as_svg()
 
 def _message(text: str):
     """A small figure that says why there is nothing to draw."""
-    fig, ax = plt.subplots(figsize=(7, 1.5), layout="constrained")
-    ax.text(0.5, 0.5, text, ha="center", va="center")
+    lines = textwrap.wrap(text, 55)  # a long sentence would overflow the figure and collapse its layout
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(lines) + 1.0), layout="constrained")
+    ax.text(0.5, 0.5, "\n".join(lines), ha="center", va="center")
     ax.set_axis_off()
     return fig
 
@@ -220,10 +222,11 @@ def completeness(table: pd.DataFrame):
     grid = t.pivot(index="Field", columns="Year", values="Complete")
     if grid.empty or grid.isna().all().all():
         return _message("Too few dated records to show completeness by year")
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(grid) + 2.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(grid) + 3), layout="constrained")
     sns.heatmap(
         grid,
         annot=True,
+        annot_kws={"size": 9},
         fmt=".0f",
         cmap="Blues",
         vmin=0,

@@ -44,6 +44,14 @@ def _growth(table: pd.DataFrame, column: str, kind: str) -> tuple[float, int, in
     return 100 * (last / first - 1), int(years.iloc[0]), int(years.iloc[-1])
 
 
+NOT_SUPPLIED = "No national data were supplied (national_data in the parameters), so there is nothing to draw."
+
+
+def not_supplied():
+    """The figure a reader sees when no national files were given: a sentence, not an empty frame."""
+    return _message(NOT_SUPPLIED)
+
+
 def trend_title(table: pd.DataFrame) -> str:
     """The message: how requests changed in the authority and in England."""
     names = table.loc[table["Area type"] == "Authority", "Area"]

@@ -38,7 +38,8 @@ def test_every_toc_chapter_is_rendered(built):
     for f in toc_chapters():
         page = built / "html" / f"{f}.html"
         assert page.is_file(), f
-        assert "<img" in page.read_text() or f == "book/accessibility", f"{f} has no figure"
+        if f.startswith("book/chapters/"):  # every chapter has a figure; glossary, references and the statement not
+            assert "<img" in page.read_text(), f"{f} has no figure"
 
 
 def test_measures_json_numbers_are_the_ones_in_the_book(built):

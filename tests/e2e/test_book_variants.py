@@ -40,7 +40,7 @@ def test_a_500_child_authority_with_another_name_window_and_age(tmp_path):
         {"la_name": "Little Borough", "age_threshold": 3, "study_window": {"start": "2020-04-01", "end": "2026-03-31"}},
     )
     summary = _text(out / "html" / "book" / "chapters" / "summary.html")
-    assert "Little Borough" in summary and "2020-04-01 to 2026-03-31" in summary
+    assert "Little Borough" in summary and "April 2020 to March 2026" in summary
     assert "before age 3" in summary and "before age 5" not in summary
     assert "Little Borough" in (out / "html" / "book" / "chapters" / "methods.html").read_text()
 

@@ -19,6 +19,13 @@ class Findings:
     def __init__(self, root: Path, ids: Identifiers, threshold: int, edition: str) -> None:
         self.root, self.ids, self.threshold, self.edition = root, ids, threshold, edition
         self.rows: list[dict] = []
+        self.judged: dict[tuple, tuple[str, list[dict]]] = {}  # file already read -> (its page, what was found)
+
+    def repeat(self, page: str, rows: list[dict], again: str) -> None:
+        """A file read once already is judged again under another name: its findings, named by the new page."""
+        for r in rows:
+            where = again + r["page"][len(page) :] if r["page"].startswith(page) else r["page"]
+            self.rows.append({**r, "page": where})
 
     def page(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()

@@ -395,3 +395,13 @@ def test_the_search_index_may_hold_the_words_of_an_allowed_phrase_one_by_one(tmp
     found = scan(site, SAMPLE_EXTRACT, allow=[])
     assert set(found["page"]) == {"a.html", "searchindex.js"}
     assert {"midland", "midlands", "west"} <= index_words((("west", "midlands"),))  # as Sphinx stems them
+
+
+def test_the_same_file_in_two_places_is_read_once_and_reported_in_both(tmp_path):
+    people = pd.read_csv(SAMPLE_EXTRACT / "ssd_person.csv", dtype=str)
+    child = people[people["pers_surname"] == "Walshaw"].iloc[0]
+    leak = f"<p>{child['pers_forename']} Walshaw</p>"
+    site = _site(tmp_path, {"a/page.html": leak, "b/page.html": leak, "c/other.html": leak})
+    found = scan(site, SAMPLE_EXTRACT, allow=[])
+    assert set(found["page"]) == {"a/page.html", "b/page.html", "c/other.html"}
+    assert found.groupby("page").size().nunique() == 1  # each copy carries the same findings
