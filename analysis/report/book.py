@@ -140,6 +140,9 @@ def _run_chapter(source: str, chapter, study_dir: Path, out_path: Path) -> None:
                 config = Config()
                 config.KernelManager.transport = "ipc"
                 config.KernelManager.ip = str(Path(sockets) / "k")
+                # a busy machine can take more than the default 5 s to stop a kernel; the kernel then got an
+                # interrupt and printed "KeyboardInterrupt caught in kernel" to the console
+                config.KernelManager.shutdown_wait_time = 30.0
                 papermill.execute_notebook(
                     chapter,
                     str(out_path),
