@@ -118,3 +118,24 @@ def test_chapters_print_no_warnings_or_errors(built):
 def test_the_public_edition_shows_no_child_level_sections(built):
     for page in ("data_quality", "timelines"):
         assert "internal edition only" not in _text(built / "html" / "book" / "chapters" / f"{page}.html")
+
+
+def test_the_report_is_printed_and_briefed(built):
+    """OUT/report.pdf holds every chapter, numbered pages and embedded fonts; OUT/briefing.docx has the main points;
+    both are also in the site's downloads, where the Summary links to them."""
+    import docx
+    from pypdf import PdfReader
+
+    from analysis.report import pdf
+
+    reader = PdfReader(built / "report.pdf")
+    headings = " ".join(pdf._outline_titles(reader.outline))
+    heading = re.compile(r'<h1>(?:<span class="section-number">[^<]*</span>)?([^<]+)<a class="headerlink"')
+    titles = [heading.search((built / "html" / f"{f}.html").read_text()) for f in toc_chapters()]
+    assert all(t and t.group(1).strip() in headings for t in titles), headings
+    assert pdf.fonts_embedded(reader) and f"1 of {len(reader.pages)}" in reader.pages[0].extract_text()
+    brief = docx.Document(built / "briefing.docx")
+    assert "Main points" in [p.text for p in brief.paragraphs if p.style.name.startswith("Heading")]
+    for name in ("report.pdf", "briefing.docx", "all-tables.zip"):
+        assert (built / "html" / "downloads" / name).is_file(), name
+        assert f"../../downloads/{name}" in (built / "html" / "book" / "chapters" / "summary.html").read_text()
