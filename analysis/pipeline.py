@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -91,6 +92,8 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
     the prepared study is cached in OUT/.cache (it holds pseudonymised child-level rows: OUT is private)."""
     t0 = time.perf_counter()
     out = publish.claim(out, (Path(extract_dir),))
+    # the briefing's chart loads matplotlib in this process: its font cache goes under OUT, not the user's home
+    os.environ.setdefault("MPLCONFIGDIR", str(out / ".cache" / "matplotlib"))
     with publish.build_log(out):
         try:
             study = prepare_cached(params, extract_dir, truth_dir, out / ".cache")

@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from analysis.report import briefing, main_points, pdf, toc
+from analysis.report import main_points, pdf, toc
 
 log = logging.getLogger("adversity_report")
 
@@ -23,6 +23,8 @@ DOWNLOADS = "downloads"  # inside the site, beside the download-all ZIP
 def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True) -> list[Path]:
     """Write `stage/report.pdf` (unless `print_pdf` is false) and `stage/briefing.docx`, each copied into
     `stage/html/downloads/`. Returns the files written."""
+    from analysis.report import briefing  # loads matplotlib, whose font cache goes where MPLCONFIGDIR says
+
     written = [briefing.write_briefing(study, stage / BRIEFING)]
     if print_pdf:
         params = study.params

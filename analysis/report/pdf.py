@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import os
 import shutil
 import subprocess
 import tempfile
@@ -158,6 +159,15 @@ def find_chromium(chromium: str | None = None) -> str:
     return found
 
 
+def _private_env(work: Path) -> dict[str, str]:
+    """Chromium writes caches and key stores under HOME and the XDG folders; pointed at the temporary folder, it
+    leaves nothing in the user's home (the tool changes nothing outside OUT)."""
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    xdg = {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("CONFIG", "CACHE", "DATA", "STATE")}
+    return {**os.environ, "HOME": str(home), **xdg}
+
+
 def run_chromium(browser: str, html: Path, pdf: Path, work: Path) -> None:
     """Print `html` to `pdf` with headless Chromium, offline, in a profile of its own (so two builds never share
     one), with a document outline and no header or footer of Chromium's own (the page CSS numbers the pages)."""
@@ -178,7 +188,7 @@ def run_chromium(browser: str, html: Path, pdf: Path, work: Path) -> None:
         html.as_uri(),
     ]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=_private_env(work))
     except subprocess.TimeoutExpired as e:
         raise UserError(f"Chromium took more than {TIMEOUT} s to print the report to PDF; nothing was written.") from e
     except OSError as e:

@@ -155,6 +155,7 @@ RULES: dict[str, Rule] = {
         optional_parents=(_person("person_id"), ("person_table_id", *_SEN2)),
         needs_one_of=("person_id", "person_table_id"),
     ),
+    "case_notes": Rule(born=("note_date",), parents=(_person("pers_person_id"),)),
     # the resident population: not yet born or arrived is not yet resident; CSC and SEND ids only once known
     "population": Rule(
         born=("birth_date", "entry_date"),

@@ -17,7 +17,12 @@ def test_the_sweep_reads_in_its_own_order_whatever_order_json_kept():
     ]
     prov = Provenance("fingerprint", [], "code", "3.11", {}, "now")
     study = SimpleNamespace(
-        params={}, provenance=prov, linkage=SimpleNamespace(threshold_sweep=rows), recommendations=[], costs=None
+        params={},
+        provenance=prov,
+        linkage=SimpleNamespace(threshold_sweep=rows),
+        recommendations=[],
+        costs=None,
+        adversity_sources=None,
     )
     html = view.threshold_sweep(Study.page_tables(study)["linkage_threshold_sweep"]).to_html()
     heads = ["Match probability threshold", "Probabilistic links", "Expected precision", "Recall without UPN"]
