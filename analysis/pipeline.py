@@ -10,12 +10,11 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analysis import paths
-from analysis.compare import comparison, flags, returns
-from analysis.compare.comparison import Comparison
 from analysis.derive import assemble, costs
 from analysis.derive.study import Study, cached, code_version
 from analysis.errors import UserError, ValidationFailed
@@ -24,6 +23,9 @@ from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
 from analysis.report import book, documents, publish
+
+if TYPE_CHECKING:
+    from analysis.compare.comparison import Comparison
 
 log = logging.getLogger("adversity_report")
 
@@ -120,7 +122,8 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
             }
             html = book.render(study, work, code_version(), cache=out / ".cache")
             stage = publish.stage_build(study.tables, work, html, files, study.params)
-            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf)  # scanned with the site
+            # the PDF and the briefing are staged with the site, so the scan judges them too
+            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache")
             return stage
 
         publish.release(out, make, scan.gate(params, extract_dir, "chapters"), protected=(Path(extract_dir),))
@@ -130,11 +133,15 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
 
 def prepare_comparison(params: RunParams, returns_dir: Path) -> Comparison:
     """Read and check many authorities' FOI returns and compare them (aggregate data only)."""
+    from analysis.compare import comparison  # scipy.stats: loaded for a comparison only, not for every build
+
     return comparison.prepare(params, returns_dir)
 
 
 def build_comparison(params: RunParams, returns_dir: Path, out: Path) -> Path:
     """Compare, render the comparison book, scan it and publish OUT/html, OUT/tables and OUT/compare.json."""
+    from analysis.compare import flags, returns
+
     out = publish.claim(out, (Path(returns_dir),))
     with publish.build_log(out):
         try:

@@ -22,7 +22,6 @@ import pandas as pd
 
 from analysis.derive.adversity import EVENT_COLUMNS, NOTES_SOURCE, CodingFrame
 from analysis.notes import agreement as notes_agreement
-from analysis.notes import coder
 from analysis.notes.lexicon import LEXICON, load_lexicon
 from analysis.privacy.registry import TableSpec
 
@@ -83,6 +82,8 @@ def code(tables: dict[str, pd.DataFrame], frame: CodingFrame, lexicon: str | Pat
     ).dropna(subset=["note_date"])
     people = tables["ssd_person"].drop_duplicates("pers_person_id")
     births = pd.Series(people["pers_dob"].to_numpy(), index=people["pers_person_id"].astype(str))
+    from analysis.notes import coder  # spaCy loads only when there are notes to code, not for every build
+
     lex = load_lexicon(lexicon_path(lexicon))
     coded = coder.code_notes(frame_in, births, coder.Coder.build(lex))
     del frame_in  # the text goes no further

@@ -23,8 +23,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from analysis.derive import ages
 from analysis.stats import effects, survival
@@ -212,6 +210,9 @@ def _cells(x: np.ndarray, y: np.ndarray, pattern: np.ndarray, levels: pd.DataFra
 def _logit_or(cells: pd.DataFrame, terms: list[str]) -> tuple[float, float, float]:
     """Logistic regression of the outcome on x (+ categorical terms), fitted to the table of covariate patterns with
     frequency weights: the same estimates as one row per child, in a fraction of the time."""
+    import statsmodels.api as sm  # loaded when a model is fitted, not by every build that reads a cached study
+    import statsmodels.formula.api as smf
+
     formula = "y ~ x" + "".join(f" + C({t})" for t in terms)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perfect-prediction chatter on sparse strata

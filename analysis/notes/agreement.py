@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.inter_rater import cohens_kappa
 
 from analysis.stats.proportions import wilson
 
@@ -58,6 +57,8 @@ def kappa(tp: int, fp: int, fn: int, tn: int) -> tuple[float, float, float]:
     """Cohen's kappa with its 95% interval (statsmodels; rows the reference, columns the coder)."""
     if len({tp + fp, fn + tn} - {0}) < 2 and len({tp + fn, fp + tn} - {0}) < 2:
         return (float("nan"),) * 3  # one rater says one thing throughout: kappa is not defined
+    from statsmodels.stats.inter_rater import cohens_kappa  # heavy: loaded only when there are notes to judge
+
     try:
         res = cohens_kappa(np.array([[tn, fp], [fn, tp]]))
     except (ZeroDivisionError, FloatingPointError, ValueError):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.proportion import proportion_confint
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +31,8 @@ def wilson(numerator: int, denominator: int, alpha: float = 0.05) -> tuple[float
     """
     if denominator == 0:
         return (float("nan"), float("nan"))
+    from statsmodels.stats.proportion import proportion_confint  # loaded on first use: a cached build needs none
+
     low, high = proportion_confint(numerator, denominator, alpha=alpha, method="wilson")
     return (float(low), float(high))
 
@@ -43,6 +43,8 @@ def odds_ratio(exposed_cases: int, exposed_total: int, unexposed_cases: int, une
         [[exposed_cases, exposed_total - exposed_cases], [unexposed_cases, unexposed_total - unexposed_cases]],
         dtype=float,
     )
+    from statsmodels.stats.contingency_tables import Table2x2
+
     t = Table2x2(table, shift_zeros=True)
     low, high = t.oddsratio_confint()
     return float(t.oddsratio), (float(low), float(high))

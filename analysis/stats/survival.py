@@ -7,7 +7,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-from lifelines import AalenJohansenFitter
 
 YEAR_DAYS = 365.25
 EVENT, COMPETING, CENSORED = 1, 2, 0
@@ -30,6 +29,8 @@ def cumulative_incidence(entry: pd.Series, exit_: pd.Series, event: pd.Series, a
         .rename("n")
         .reset_index()
     )
+    from lifelines import AalenJohansenFitter  # loaded on first use: a build from a cached study fits nothing
+
     aj = AalenJohansenFitter(calculate_variance=True, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns that it jitters tied times; the seed keeps it repeatable
