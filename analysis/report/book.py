@@ -95,27 +95,45 @@ CELL_TIMEOUT_S = 1800  # no chapter cell should run this long; a hung kernel mus
 KERNEL_RETRIES = 1  # a kernel that dies before replying (out of memory, killed) gets one more chance
 
 
-def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float:
-    """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers.
-    A chapter whose code cells are unchanged, on an unchanged study, takes its outputs from `cache`: a prose-only
-    edit re-runs no chapter. `code` is the version of the code the chapters import. Returns seconds taken."""
-    t0 = time.perf_counter()
-    name = Path(source).name
+def _paths(source: str, study_dir: Path, out_root: Path, code: str, cache: Path):
+    """A chapter's source (read by jupytext), where its executed notebook goes, and where its cached twin is."""
     out_dir = out_root / Path(source).parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    out_path = out_dir / f"{name}.ipynb"
     chapter = jupytext.read(REPO / f"{source}.md")
     cached = cache / "chapters" / f"{_chapter_key(chapter, study_dir, code)}.ipynb"
-    if cached.is_file():
-        executed = _with_prose(nbformat.read(cached, as_version=4), chapter)
-    else:
-        _kernel_dirs(cache)
-        _run_chapter(source, chapter, study_dir, out_path)
-        executed = nbformat.read(out_path, as_version=4)
-        executed.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(executed, cached.with_suffix(".tmp"))  # as executed: the prose is put in on every use
-        cached.with_suffix(".tmp").rename(cached)
+    return chapter, out_dir / f"{Path(source).name}.ipynb", cached
+
+
+def reuse_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float | None:
+    """A chapter whose code cells are unchanged, on an unchanged study, readied from its outputs in `cache` (a
+    prose-only edit re-runs no chapter and starts no worker). Returns seconds taken, or None when not cached."""
+    t0 = time.perf_counter()
+    chapter, out_path, cached = _paths(source, study_dir, out_root, code, cache)
+    if not cached.is_file():
+        return None
+    executed = _with_prose(nbformat.read(cached, as_version=4), chapter)
+    _finish(executed, Path(source).name)
+    nbformat.write(executed, out_path)
+    return time.perf_counter() - t0
+
+
+def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float:
+    """Run one chapter (a toc entry such as book/chapters/summary) with papermill and ready it for readers,
+    unless `reuse_chapter` finds it in `cache`. `code` is the version of the code the chapters import. Returns
+    seconds taken."""
+    t0 = time.perf_counter()
+    reused = reuse_chapter(source, study_dir, out_root, code, cache)
+    if reused is not None:
+        return reused
+    name = Path(source).name
+    chapter, out_path, cached = _paths(source, study_dir, out_root, code, cache)
+    _kernel_dirs(cache)
+    _run_chapter(source, chapter, study_dir, out_path)
+    executed = nbformat.read(out_path, as_version=4)
+    executed.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(executed, cached.with_suffix(".tmp"))  # as executed: the prose is put in on every use
+    cached.with_suffix(".tmp").rename(cached)
     _finish(executed, name)
     nbformat.write(executed, out_path)
     return time.perf_counter() - t0
@@ -214,16 +232,28 @@ def _finish(nb, name: str) -> None:
 def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> dict[str, float]:
     """Execute every chapter, in parallel where cores allow. The seconds each took go to the build log and to
     `run_times.json` beside the study, not into the book: two builds of the same inputs give the same pages."""
-    sources = executable(toc_chapters(toc))
     times: dict[str, float] = {}
+    sources = []
+    for f in executable(toc_chapters(toc)):  # cached chapters first, here: no worker starts for a prose edit
+        reused = reuse_chapter(f, study_dir, out_root, code, cache)
+        if reused is None:
+            sources.append(f)
+        else:
+            times[Path(f).name] = reused
+    if sources:
+        _execute_in_workers(sources, times, study_dir, out_root, code, cache)
+    (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
+    return times
+
+
+def _execute_in_workers(sources: list[str], times: dict, study_dir: Path, out_root: Path, code: str, cache: Path):
+    """Chapters to run, one kernel each, in parallel where cores allow; the seconds each took go into `times`."""
     workers = max(1, min(len(sources), os.cpu_count() or 1))
     # forkserver, not fork: the parent has run DuckDB (Splink) threads, and forking a threaded process can crash
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         futures = {pool.submit(execute_chapter, f, study_dir, out_root, code, cache): Path(f).name for f in sources}
         for fut in tqdm(cf.as_completed(futures), total=len(futures), desc="Chapters", unit="chapter", disable=None):
             times[futures[fut]] = fut.result()
-    (study_dir / "run_times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
-    return times
 
 
 def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:

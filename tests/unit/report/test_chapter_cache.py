@@ -67,3 +67,15 @@ def test_a_prose_edit_reuses_the_outputs_and_a_code_edit_does_not(repo, monkeypa
     _write(repo, "Second words, longer.", "6 * 9")
     third = _run(repo)
     assert len(runs) == 1 and "54" in str(third.cells)
+
+
+def test_when_every_chapter_is_cached_no_worker_process_starts(repo, monkeypatch):
+    _write(repo, "First words.", "6 * 7")
+    _run(repo)
+    toc = repo / "repo" / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/chapters/x\n")
+    monkeypatch.setattr(book, "_execute_in_workers", lambda *a: pytest.fail("a worker pool was started"))
+    _write(repo, "Other words.", "6 * 7")
+    times = book.execute_all(repo / "study", repo / "out", "v1", toc=toc, cache=repo / "cache")
+    assert list(times) == ["x"]
+    assert "Other words" in str(nbformat.read(repo / "out" / "book" / "chapters" / "x.ipynb", as_version=4).cells)
