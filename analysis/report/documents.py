@@ -8,8 +8,10 @@ nothing. Copies sit in the site's downloads folder, where the book links to them
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.report import main_points, pdf, toc
@@ -17,30 +19,56 @@ from analysis.report import main_points, pdf, toc
 log = logging.getLogger("adversity_report")
 
 PDF, BRIEFING = "report.pdf", "briefing.docx"
+PAGES = "pdf_chapter_pages.json"  # in the private cache: page numbers only
 DOWNLOADS = "downloads"  # inside the site, beside the download-all ZIP
 
 
-def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True) -> list[Path]:
+def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: Path | None = None) -> list[Path]:
     """Write `stage/report.pdf` (unless `print_pdf` is false) and `stage/briefing.docx`, each copied into
-    `stage/html/downloads/`. Returns the files written."""
+    `stage/html/downloads/`. Returns the files written. The briefing is written while Chromium prints (in a process
+    of its own). The page each chapter started on is kept in `cache` (the build's private cache), so that the next
+    build can print its contents right first time."""
     from analysis.report import briefing  # loads matplotlib, whose font cache goes where MPLCONFIGDIR says
 
-    written = [briefing.write_briefing(study, stage / BRIEFING)]
-    if print_pdf:
-        params = study.params
-        prepared = dt.date.fromisoformat(str(study.provenance.prepared_at)[:10])
-        info = pdf.print_report(
-            stage / "html",
-            toc.toc_chapters(toc_path),
-            stage / PDF,
-            title=f"Adversity before SEND: {params['la_name']}",
-            subtitle=f"Requests for an EHC needs assessment, {main_points.period(params)}",
-            printed=prepared,
-        )
-        log.info("Printed the report: %d pages, %.1f MB, fonts embedded", info.pages, info.bytes / 1e6)
-        written.append(stage / PDF)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-pdf") as pool:
+        printing = pool.submit(_print, study, stage / "html", toc_path, stage / PDF, cache) if print_pdf else None
+        written = [briefing.write_briefing(study, stage / BRIEFING)]
+        if printing is not None:
+            written.append(printing.result())
     downloads = stage / "html" / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
     for f in written:
         shutil.copyfile(f, downloads / f.name)
     return written
+
+
+def _print(study, site: Path, toc_path: Path, out: Path, cache: Path | None) -> Path:
+    """The whole book printed to `out`, its size and pages logged."""
+    params = study.params
+    info = pdf.print_report(
+        site,
+        toc.toc_chapters(toc_path),
+        out,
+        title=f"Adversity before SEND: {params['la_name']}",
+        subtitle=f"Requests for an EHC needs assessment, {main_points.period(params)}",
+        printed=dt.date.fromisoformat(str(study.provenance.prepared_at)[:10]),
+        expected_pages=_remembered(cache),
+    )
+    _remember(cache, info.chapter_pages)
+    log.info("Printed the report: %d pages, %.1f MB, fonts embedded", info.pages, info.bytes / 1e6)
+    return out
+
+
+def _remembered(cache: Path | None) -> list[int | None] | None:
+    """The chapters' first pages in the last PDF printed, if any (a guess: the print checks it)."""
+    try:
+        found = json.loads((cache / PAGES).read_text()) if cache else None
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, list) and all(n is None or isinstance(n, int) for n in found) else None
+
+
+def _remember(cache: Path | None, numbers: list[int | None]) -> None:
+    if cache:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / PAGES).write_text(json.dumps(numbers))

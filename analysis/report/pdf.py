@@ -96,6 +96,8 @@ class PdfInfo:
     bytes: int
     fonts_embedded: bool
     missing_chapters: list[str]
+    chapter_pages: list[int | None] = dataclasses.field(default_factory=list)  # as the contents prints them
+    prints: int = 0  # Chromium runs it took: 1 when the contents' page numbers were known beforehand
 
 
 @dataclasses.dataclass
@@ -119,12 +121,15 @@ def print_report(
     subtitle: str,
     chromium: str | None = None,
     printed: dt.date | None = None,
+    expected_pages: list[int | None] | None = None,
 ) -> PdfInfo:
     """Print the book at `site` (a built HTML folder) to `out_pdf`: a cover, the contents with page numbers, then
     the pages named in `toc` (paths relative to the site, without `.html`, in reading order).
 
-    The PDF is printed twice: the first print tells on which page each chapter starts (its named destinations), the
-    second writes those numbers into the contents. Nothing is written to `out_pdf` unless the checks pass.
+    The contents is printed with `expected_pages` (the page each chapter started on in the previous build); the
+    print tells on which page each chapter really starts (its named destinations), and only when that differs is
+    the PDF printed again with the true numbers. A prose edit seldom moves a chapter, so a rebuild usually prints
+    once. Nothing is written to `out_pdf` unless the checks pass.
     Raises UserError when Chromium is missing or fails, a page is missing, a chapter is missing from the printed
     text or a font is not embedded."""
     browser = find_chromium(chromium)
@@ -137,13 +142,15 @@ def print_report(
     with tempfile.TemporaryDirectory(prefix="report-pdf-") as tmp:
         work = Path(tmp)
         html, pdf = work / "report.html", work / "report.pdf"
-        html.write_bytes(combined_html(pages, cover))
+        guess = list(expected_pages) if expected_pages and len(expected_pages) == len(pages) else None
+        html.write_bytes(combined_html(pages, cover, guess))
         run_chromium(browser, html, pdf, work)
-        numbers = chapter_pages(pdf, [p.anchor for p in pages])
-        if any(numbers):
+        numbers, prints = chapter_pages(pdf, [p.anchor for p in pages]), 1
+        if any(numbers) and numbers != guess:
             html.write_bytes(combined_html(pages, cover, numbers))
             run_chromium(browser, html, pdf, work)
-        info = check_pdf(pdf, [p.title for p in pages])
+            prints += 1
+        info = dataclasses.replace(check_pdf(pdf, [p.title for p in pages]), chapter_pages=numbers, prints=prints)
         Path(out_pdf).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, out_pdf)
     return info

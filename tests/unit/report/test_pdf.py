@@ -146,3 +146,18 @@ def test_without_chromium_on_path_the_error_says_how_to_fix_it(tmp_path, monkeyp
 def test_a_page_missing_from_the_site_is_an_error(tmp_path):
     with pytest.raises(UserError, match="book/chapters/costs.html is not in the built site"):
         print_report(_site(tmp_path), [*TOC, "book/chapters/costs"], tmp_path / "r.pdf", title="T", subtitle="S")
+
+
+@needs_chromium
+def test_the_contents_printed_with_known_pages_takes_one_print_and_a_wrong_guess_is_corrected(printed, tmp_path):
+    """A rebuild passes the pages the last print found: right, Chromium runs once; wrong (a prose edit moved a
+    chapter), the PDF is printed again with the true numbers."""
+    first, _ = printed
+    assert first.prints == 2 and first.chapter_pages == [3, 4]  # nothing known beforehand: printed twice
+    site = _site(tmp_path)
+    again = print_report(site, TOC, tmp_path / "a.pdf", title="T", subtitle="S", expected_pages=[3, 4])
+    assert again.prints == 1 and again.chapter_pages == [3, 4]
+    wrong = print_report(site, TOC, tmp_path / "b.pdf", title="T", subtitle="S", expected_pages=[3, 9])
+    assert wrong.prints == 2 and wrong.chapter_pages == [3, 4]
+    contents = " ".join(PdfReader(tmp_path / "b.pdf").pages[1].extract_text().split())
+    assert "Methods of the study 4" in contents and "Methods of the study 9" not in contents
