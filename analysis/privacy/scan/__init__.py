@@ -36,6 +36,8 @@ installed package's, see `vendor`) and `run` holds `scan` and how its findings a
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from analysis.privacy import safe_text
@@ -71,6 +73,7 @@ from analysis.privacy.scan.identifiers import (
 from analysis.privacy.scan.run import published_values, refuse_if_unsafe, scan, summarise
 from analysis.privacy.scan.site import TEXT_SUFFIXES, VENDOR_DIRS
 from analysis.privacy.scan.text import PSEUDONYM
+from analysis.privacy.scan.vendor import pristine
 
 __all__ = [
     "AUTHORED",
@@ -118,6 +121,9 @@ def gate(params, extract_dir: Path | None, chapters: str):
     It lives here, not in `run`, so that it calls `scan` through this package: whoever replaces
     `analysis.privacy.scan.scan` (a test planting findings) replaces what the gate runs."""
 
+    allow = published_values(params)
+    ids = _in_background(_identifiers, extract_dir, params.disclosure_threshold, allow) if extract_dir else None
+
     def check(stage: Path, work: Path) -> None:
         findings = scan(
             stage / "html",
@@ -125,10 +131,34 @@ def gate(params, extract_dir: Path | None, chapters: str):
             params.disclosure_threshold,
             params.edition,
             notebooks_dir=work / "book_stage" / "book" / chapters,
-            allow=published_values(params),
+            allow=allow,
+            identifiers=ids.result() if ids else None,
         )
         if not findings.empty:
             safe_text.write_csv(findings, work / "disclosure_findings.csv")
         refuse_if_unsafe(findings)
 
     return check
+
+
+def _identifiers(extract_dir: Path, threshold: int, allow: list[str]) -> Identifiers:
+    """The extract's identifiers, with the installed packages' file hashes read too (`vendor`): both are needed only
+    by the scan, and neither depends on what the build makes."""
+    pristine(b"")
+    return load_identifiers(Path(extract_dir), threshold, allow)
+
+
+def _in_background(fn, *args) -> Future:
+    """`fn(*args)` on a thread of its own. The gate starts reading while the book is built: Jupyter Book and Chromium
+    run in processes of their own, so the build's own process would otherwise sit waiting for them. A daemon thread:
+    a build that fails before the scan does not wait for it to finish reading."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="scan-identifiers", daemon=True).start()
+    return future

@@ -36,12 +36,13 @@ NON_COUNT_HEADERS = {
 # only at the start, so "Children under age 5" stays a count, and an age or year followed by a bound or a number
 # names a group of children, so "Age under 5" and "Age 5 to 10" are counts too). "Rows" counts lines of
 # extract files (provenance) or of validation problems: records, not children. Everything else that holds only whole
-# numbers is presumed a count until it is listed here, so a new table is checked by default.
+# numbers is presumed a count until it is listed here, so a new table is checked by default. F1, kappa and "Dates
+# within 30 days" are the case-note agreement statistics: 1.00 or all suppressed, they looked like counts.
 NON_COUNT_WORDS = re.compile(
     r"%|percent|share|proportion|\brate\b|ratio|^rank\b|^(age|ages|year|years)\b(?!\s*(?:[<>≤≥]|\d|under|over|below|above|"
     r"from|less|more|up to|and over|or (?:over|under|more|less)))|\bmatch weight\b|^weight\b|"
     r"seconds|^time\b|\blower\b|\bupper\b|interval|\bci\b|\bdate\b|decile|^code\b|version|precision|recall|"
-    r"\bmean\b|\bmedian\b|odds|sha256|hash|^rows$|\bbins?\b",
+    r"\bmean\b|\bmedian\b|odds|sha256|hash|^rows$|\bbins?\b|^f1\b|\bkappa\b|^dates within\b",
     re.I,
 )
 SHARE_WORDS = re.compile(r"%|percent|share|proportion|\brate\b|lower|upper|interval|\bci\b", re.I)

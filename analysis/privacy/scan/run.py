@@ -26,6 +26,7 @@ def scan(
     tables_dir: Path | None = None,
     json_dir: Path | None = None,
     allow: Iterable[str] = (),
+    identifiers: Identifiers | None = None,
 ) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
 
@@ -36,6 +37,8 @@ def scan(
     in `notebooks_dir`. `allow` lists values published by design that may coincide with an identifier, such as the
     dates of the study window and the authority's name (see `published_values`): a date among them is no birth date,
     any other value is no identifier where it appears as a whole phrase.
+    `identifiers`, when given, are those `load_identifiers` read from `extract_dir` with this threshold and `allow`
+    (the gate reads them while the book builds).
     Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
     """
     site_dir = Path(site_dir)
@@ -44,7 +47,10 @@ def scan(
     if edition not in ("public", "internal"):
         raise UserError(f"edition must be 'public' or 'internal', not '{edition}'.")
     # a comparison of authorities' aggregate returns has no extract, so no identifiers to look for
-    ids = load_identifiers(Path(extract_dir), threshold, allow) if extract_dir else Identifiers({}, {}, {})
+    if identifiers is not None:
+        ids = identifiers
+    else:
+        ids = load_identifiers(Path(extract_dir), threshold, allow) if extract_dir else Identifiers({}, {}, {})
     f = Findings(site_dir, ids, threshold, edition)
     for path, vendor in walk(site_dir):
         read_file(f, path, vendor)
