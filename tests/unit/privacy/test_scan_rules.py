@@ -109,6 +109,14 @@ def test_an_age_group_header_is_a_count_but_an_age_is_not():
     assert count_columns(["Group", "Ages 11 and over", "Age at request", "Year 2016"], rows) == [1, 3]
 
 
+def test_the_case_note_agreement_statistics_are_not_counts():
+    """F1 and kappa of 1.00 and an all-suppressed 'Dates within 30 days' look like whole numbers: taken for counts,
+    every precision shown beside them read as recovering a suppressed count, and no build with notes published."""
+    header = ["Domain", "Children reviewed", "F1", "F1 lower 95%", "Kappa", "Dates within 30 days"]
+    rows = [["Domestic abuse", "104", "1.00", "1.00", "1", "c"], ["Neglect", "104", "c", "c", "c", "c"]]
+    assert count_columns(header, rows) == [1]
+
+
 def _rows(text: str) -> tuple[list[str], list[list[str]]]:
     rows = list(csv.reader(io.StringIO(text)))
     return rows[0], rows[1:]
