@@ -152,9 +152,10 @@ def internal_exclusions(study):
     edition."""
     if not study.internal or study.excluded is None:
         return None
-    return Markdown(
-        "### Children left out (internal edition only)\n\n"
-        + ("None." if study.excluded.empty else study.excluded.to_markdown(index=False))
+    return table(
+        study.excluded,
+        "No child was left out of the cohort.",
+        title="Children left out of the cohort, pseudonymised (internal edition only)",
     )
 
 

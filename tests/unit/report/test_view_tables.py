@@ -42,3 +42,17 @@ def test_titles_cells_and_csv_names_from_data_are_text_not_markup():
 def test_without_a_title_a_table_is_the_plain_styled_table():
     html = _html(view.table(FRAME))
     assert "<caption>" not in html and "download" not in html
+
+
+def test_the_internal_editions_children_left_out_are_a_numbered_escaped_table_and_absent_in_public():
+    from types import SimpleNamespace
+
+    view.chapter("data_quality")
+    left = pd.DataFrame({"Child": ["c_0123456789abcdef"], "Reason": ["<img src=x onerror=alert(1)>"]})
+    html = _html(view.internal_exclusions(SimpleNamespace(internal=True, excluded=left)))
+    place = [f.split("/")[-1] for f in view.toc.toc_chapters()].index("data_quality")
+    assert f"Table {place}.1: Children left out of the cohort, pseudonymised (internal edition only)" in html
+    assert "<img" not in html and "&lt;img" in html
+    empty = view.internal_exclusions(SimpleNamespace(internal=True, excluded=left.iloc[:0]))
+    assert _html(empty) == "No child was left out of the cohort."
+    assert view.internal_exclusions(SimpleNamespace(internal=False, excluded=left)) is None
