@@ -392,7 +392,9 @@ def measure_rows(ms: list[dict], label: str, first=None) -> pd.DataFrame:
         for m in ms
     ]
     hidden = np.array([bool(m["suppressed"]) for m in ms], dtype=bool)
-    return disclosure.hide_cells(pd.DataFrame(rows), hidden, ("Children", "Of", *SHARE))
+    # a hidden measure's counts are None: whole-number columns, not floats ("34", never "34.0")
+    frame = pd.DataFrame(rows).astype({"Children": "Int64", "Of": "Int64"})
+    return disclosure.hide_cells(frame, hidden, ("Children", "Of", *SHARE))
 
 
 def domain_prevalence(measures: dict) -> pd.DataFrame:
