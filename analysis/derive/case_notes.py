@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.derive.adversity import EVENT_COLUMNS, NOTES_SOURCE, CodingFrame
@@ -144,10 +145,17 @@ def agreement_members(coded: CodedNotes, ref: pd.DataFrame, children: pd.Index, 
     ]
 
 
+ALL_DOMAINS = "All domains"  # the pooled row: every domain's child and domain pairs together
+PAIRS = "child and domain pairs"  # the universe the pooled row counts in (a child once per domain)
+
+
 def agreement_table(coded: CodedNotes | None, tables: dict, frame: CodingFrame, units_of) -> tuple:
-    """The published agreement table (AGREEMENT_COLUMNS) and its spec: every statistic rests on the counts of its
-    row (the children reviewed and the CELLS, which are not shown), so it is hidden with any of them. `units_of`
-    turns social care person ids into registry codes."""
+    """The published agreement table (AGREEMENT_COLUMNS), one row per domain and a last row over all domains, and
+    its spec: every statistic rests on the counts of its row (the children reviewed and the CELLS, which are not
+    shown), so it is hidden with any of them. A domain's disagreements are often a handful of children and hide its
+    row; pooled over domains they seldom do. The domains' counts are registered again as child and domain pairs,
+    which add up to the pooled row's, so no hidden domain can be had by subtraction. `units_of` turns social care
+    person ids into registry codes."""
     raw = agreement(coded, tables, frame) if coded is not None else pd.DataFrame()
     if raw.empty:
         return pd.DataFrame(columns=AGREEMENT_COLUMNS), _spec([[] for _ in range(1 + len(CELLS))])
@@ -155,23 +163,37 @@ def agreement_table(coded: CodedNotes | None, tables: dict, frame: CodingFrame, 
     children = children[children.isin(set(tables["case_notes"]["pers_person_id"].dropna().astype(str)))]
     members = [agreement_members(coded, ref, children, d) for d in raw["domain"]]
     per_column = [[units_of(pd.Series(m[i], dtype=object)) for m in members] for i in range(1 + len(CELLS))]
+    pairs = [[_pairs(codes, j) for j, codes in enumerate(column)] for column in per_column]
+    # the pooled row counts pairs, not children, but for the children reviewed, which it shows as the domains do
+    per_column = [[*column, column[0] if i == 0 else None] for i, column in enumerate(per_column)]
+    pairs = [[*column, np.concatenate(column)] for column in pairs]
+    raw = pd.concat([raw, notes_agreement.pooled(raw, ALL_DOMAINS)], ignore_index=True)
+    labels = [frame.label(d) for d in raw["domain"][:-1]] + [ALL_DOMAINS]
     stats = ("precision", "recall", "f1", "kappa", "date_agreement")
-    out = pd.DataFrame({"Domain": [frame.label(d) for d in raw["domain"]], "Children reviewed": raw["children"]})
+    out = pd.DataFrame({"Domain": labels, "Children reviewed": raw["children"]})
     for name, stat, low, high in zip(AGREEMENT_COLUMNS[2::3], stats, AGREEMENT_COLUMNS[3::3], AGREEMENT_COLUMNS[4::3]):
         prefix = "date" if stat == "date_agreement" else stat
         out[name], out[low], out[high] = raw[stat], raw[f"{prefix}_low"], raw[f"{prefix}_high"]
-    return out[AGREEMENT_COLUMNS], _spec(per_column)
+    return out[AGREEMENT_COLUMNS], _spec(per_column, pairs)
 
 
-def _spec(per_column: list[list]) -> TableSpec:
+def _pairs(codes: np.ndarray, domain: int) -> np.ndarray:
+    """Child codes as child and domain pair codes: the same child in two domains is two pairs."""
+    return np.asarray(codes, dtype=np.int64) * 64 + domain
+
+
+def _spec(per_column: list[list], pairs: list[list] | None = None) -> TableSpec:
     """Each statistic is hidden with the counts it reveals: precision with the coder's positives, recall with the
-    reviewer's, F1 with both, kappa with every cell, date agreement with the children both found."""
-    counts = {"Children reviewed": per_column[0]} | {c: per_column[i + 1] for i, c in enumerate(CELLS)}
+    reviewer's, F1 with both, kappa with every cell, date agreement with the children both found. `pairs`: the
+    same counts as child and domain pairs."""
+    columns = ("Children reviewed", *CELLS)
+    counts = dict(zip(columns, per_column))
     tp, fp, fn, within = CELLS
     rests_on = {"Precision": (tp, fp), "Recall": (tp, fn), "F1": (tp, fp, fn), "Dates": (tp, within)}
     rests_on["Kappa"] = ("Children reviewed", tp, fp, fn)
     derived = {c: next(v for k, v in rests_on.items() if c.startswith(k)) for c in AGREEMENT_COLUMNS[2:]}
-    return TableSpec(("Domain",), counts, derived=derived, priority=0.5)
+    twins = {PAIRS: dict(zip(columns, pairs))} if pairs else {}
+    return TableSpec(("Domain",), counts, derived=derived, priority=0.5, twins=twins)
 
 
 def instruments(frame: CodingFrame, review: bool, notes: bool) -> dict[str, list[str]]:

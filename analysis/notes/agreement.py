@@ -90,16 +90,29 @@ def agreement(
     rows = []
     for domain in domains:
         (tp, fp, fn, tn), days = _cells(coded, reference, children, domain)
-        within = int((days <= within_days).sum())
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        recall = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else (float("nan") if not (fp or fn) else 0.0)
-        rows.append(
-            (domain, len(children), tp, fp, fn, tn, precision, *wilson(tp, tp + fp), recall, *wilson(tp, tp + fn),
-             f1, *f1_interval(tp, fp, fn, tn, seed=seed), *kappa(tp, fp, fn, tn), len(days), within,
-             within / len(days) if len(days) else float("nan"), *wilson(within, len(days)))
-        )  # fmt: skip
+        rows.append(_row(domain, len(children), tp, fp, fn, tn, len(days), int((days <= within_days).sum()), seed))
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def pooled(table: pd.DataFrame, label: str = "all", seed: int = 0) -> pd.DataFrame:
+    """One row over every domain of an `agreement` table: its cells summed over child and domain pairs (each child
+    judged once per domain), so the figures a domain's few disagreements would reveal on their own can be shown
+    together. Pairs of one child are not independent: the intervals are a little too narrow."""
+    if table.empty:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    total = table[["tp", "fp", "fn", "tn", "dates_compared", "dates_within"]].sum().astype(int)
+    cells = [int(total[c]) for c in ("tp", "fp", "fn", "tn", "dates_compared", "dates_within")]
+    return pd.DataFrame([_row(label, int(table["children"].iloc[0]), *cells, seed)], columns=AGREEMENT_COLUMNS)
+
+
+def _row(domain, children: int, tp: int, fp: int, fn: int, tn: int, compared: int, within: int, seed: int) -> tuple:
+    """One row of AGREEMENT_COLUMNS from the four cells and the dates compared."""
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else (float("nan") if not (fp or fn) else 0.0)
+    return (domain, children, tp, fp, fn, tn, precision, *wilson(tp, tp + fp), recall, *wilson(tp, tp + fn),
+            f1, *f1_interval(tp, fp, fn, tn, seed=seed), *kappa(tp, fp, fn, tn), compared, within,
+            within / compared if compared else float("nan"), *wilson(within, compared))  # fmt: skip
 
 
 def from_review(review: pd.DataFrame) -> pd.DataFrame:

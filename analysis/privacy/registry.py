@@ -129,6 +129,9 @@ class TableSpec:
     exempt: dict[str, str] = dataclasses.field(default_factory=dict)
     priority: float | list[float] = 1  # one for the table or one per row
     groups: tuple[str, ...] = ()  # counts never published, only the groups `statistics` describe
+    # the same count columns counted again in another universe (universe -> column -> members per row), for a table
+    # whose rows add up there: domains' child and domain pairs add up to all domains' pairs, children do not
+    twins: dict[str, dict[str, list]] = dataclasses.field(default_factory=dict)
 
     def check(self, name: str, frame: pd.DataFrame) -> None:
         known = {*self.label, *self.counts, *self.derived, *self.statistics, *self.exempt}
@@ -145,17 +148,23 @@ def table(reg: Registry, name: str, frame: pd.DataFrame, spec: TableSpec) -> Non
     statistic of a counted group, or exempt with a reason. An unaccounted column is an error."""
     spec.check(name, frame)
     reg.tables[name] = frame.reset_index(drop=True)
-    for col, per_row in spec.counts.items():
+    counted = {spec.universe: spec.counts, **spec.twins}
+    for col, per_row in ((c, r) for counts in counted.values() for c, r in counts.items()):
         if len(per_row) != len(frame):
             raise RegistryError(f"{name}.{col}: {len(per_row)} member sets for {len(frame)} rows")
     priority = spec.priority if isinstance(spec.priority, list) else [spec.priority] * len(frame)
     for i in range(len(frame)):
         label = " / ".join(str(frame.iloc[i][c]) for c in spec.label)
-        for col, per_row in spec.counts.items():
-            shows = (col, *[d for d, src in spec.derived.items() if col in src])
-            place = Place("table", name, i, shows)
-            shown = col not in spec.groups
-            reg.count(f"{name}|{label}|{col}", spec.universe, per_row[i], [place], priority[i], shown)
+        for universe, counts in counted.items():
+            at = "" if universe == spec.universe else f"@{universe}"
+            for col, per_row in counts.items():
+                if per_row[i] is None:  # this row counts nothing in this universe (a total of pairs only)
+                    continue
+                shows = (col, *[d for d, src in spec.derived.items() if col in src])
+                place = Place("table", name, i, shows)
+                reg.count(
+                    f"{name}|{label}|{col}{at}", universe, per_row[i], [place], priority[i], col not in spec.groups
+                )
         for col, group in spec.statistics.items():
             reg.statistics.append((Place("table", name, i, (col,)), reg.cells[f"{name}|{label}|{group}"]))
 

@@ -7,7 +7,7 @@ import pytest
 from statsmodels.stats.inter_rater import cohens_kappa
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.notes.agreement import AGREEMENT_COLUMNS, agreement, f1_interval, from_review, kappa
+from analysis.notes.agreement import AGREEMENT_COLUMNS, agreement, f1_interval, from_review, kappa, pooled
 from analysis.synth.la import DOMAINS
 
 
@@ -61,3 +61,36 @@ def test_f1_interval_covers_and_is_reproducible():
     low, high = f1_interval(80, 10, 10, 900)
     assert low < 160 / 180 < high
     assert np.isnan(kappa(0, 0, 0, 50)[0])
+
+
+def test_the_pooled_row_sums_the_cells_over_domains_and_agrees_with_statsmodels():
+    """Two domains of 50 children: 3 and 4 disagreements each (too few to show alone), 7 of 100 pairs pooled."""
+    children = [f"p{i}" for i in range(50)]
+    day = pd.Timestamp("2020-01-01")
+    coded = pd.DataFrame(
+        [(c, "da", day) for c in children[:20]] + [(c, "mh", day) for c in children[:15]],
+        columns=["person_id", "domain", "date"],
+    )
+    ref = pd.DataFrame(
+        [(c, "da", day) for c in children[3:20]] + [(c, "mh", day) for c in children[:19]],
+        columns=["person_id", "domain", "date"],
+    )
+    table = agreement(coded, ref, children, ["da", "mh"])
+    row = pooled(table, "All domains").iloc[0]
+    tp, fp, fn, tn = 17 + 15, 3 + 0, 0 + 4, 30 + 31
+    assert (row["domain"], row["children"], row["tp"], row["fp"], row["fn"], row["tn"]) == (
+        "All domains",
+        50,
+        tp,
+        fp,
+        fn,
+        tn,
+    )
+    assert row["precision"] == pytest.approx(tp / (tp + fp)) and row["recall"] == pytest.approx(tp / (tp + fn))
+    assert row["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    expected = cohens_kappa(np.array([[tn, fp], [fn, tp]]))
+    assert (row["kappa"], row["kappa_low"], row["kappa_high"]) == pytest.approx(
+        (expected.kappa, expected.kappa_low, expected.kappa_upp)
+    )
+    assert (row["dates_compared"], row["dates_within"], row["date_agreement"]) == (tp, tp, 1.0)
+    assert pooled(table.iloc[:0]).empty

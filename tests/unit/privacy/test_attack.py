@@ -185,3 +185,44 @@ def test_secondary_cells_that_protect_each_other_stay_hidden():
     for name in ("probabilistic", "UPN"):
         attacker.hide(cells[name], "secondary")
     assert release_pinned(attacker) == 0 and not cells["probabilistic"].shown and not cells["UPN"].shown
+
+
+def _agreement_like(fp_small: int) -> tuple[pd.DataFrame, TableSpec]:
+    """Two domains and their pooled row, counted as children (domains) and as child and domain pairs (all rows):
+    in pairs the pooled row is the two domains' union, so a lone hidden domain is the pooled row minus the other."""
+    children = kids(60)
+    fp = [kids(fp_small), kids(25, 100)]  # "coder only": a handful in one domain, 25 in the other
+    pairs = [c * 64 + j for j, c in enumerate(fp)]
+    reviewed = [children * 64, children * 64 + 1]
+    t = pd.DataFrame({"Domain": ["A", "B", "All"], "Reviewed": [60, 60, 60], "Precision": [0.9, 0.7, 0.8]})
+    spec = TableSpec(
+        ("Domain",),
+        {"Reviewed": [children, children, children], "Coder only": [*fp, None]},
+        derived={"Precision": ("Coder only",)},
+        twins={
+            "pairs": {"Reviewed": [*reviewed, np.concatenate(reviewed)], "Coder only": [*pairs, np.concatenate(pairs)]}
+        },
+    )
+    return t, spec
+
+
+def test_a_table_counted_again_in_a_second_universe_is_attacked_there_too():
+    reg = Registry(T)
+    t, spec = _agreement_like(4)
+    registry.table(reg, "agreement", t, spec)
+    assert reg.cells["agreement|A|Coder only"].hidden == "primary"
+    assert reg.cells["agreement|A|Coder only@pairs"].hidden == "primary"  # the same 4 children as pairs
+    assert "agreement|A|Coder only@pairs" in recovered(reg)  # pooled (29 pairs) minus B (25)
+    assert protect(reg).clean and Attacker(reg).first_round() == []
+    out = render.table(reg, "agreement")
+    assert out["Precision"].tolist()[0] == disclosure.SUPPRESSED
+    assert disclosure.SUPPRESSED in out["Precision"].tolist()[1:]  # B or the pooled row hidden as well
+    assert "agreement|All|Coder only" not in reg.cells  # the pooled row counts no children in that column
+
+
+def test_with_no_small_domain_the_pooled_row_and_the_domains_are_all_shown():
+    reg = Registry(T)
+    t, spec = _agreement_like(12)
+    registry.table(reg, "agreement", t, spec)
+    assert protect(reg).clean
+    assert render.table(reg, "agreement")["Precision"].tolist() == [0.9, 0.7, 0.8]
