@@ -27,7 +27,6 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.ingest.national import EesFile, NationalRelease
 from analysis.privacy import disclosure
-from analysis.stats import funnel
 
 SOURCE = (
     'Department for Education (2025), "Education, health and care plans", reporting year 2025, '
@@ -256,6 +255,8 @@ class Funnel:
 def funnel_table(release: NationalRelease, area: _Area) -> Funnel:
     """Every authority's share of plans issued within 20 weeks (excluding exceptions) in the latest year, against
     England's share with `stats.funnel` limits; an authority without a usable count is listed with the reason."""
+    from analysis.stats import funnel  # scipy: loaded when there are national data, not by every build
+
     t, year = _latest(release, "timeliness")
     _, num, den = MEASURES[TIMELY]
     if t.empty or num not in t.columns or den not in t.columns:
