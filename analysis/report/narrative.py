@@ -266,8 +266,14 @@ def cost_sentence(costs, age: int) -> str:
 
 def recommendation(rec, measures: dict) -> str:
     """A recommendation's text with each measure it cites (`{name}`) written out: a share as 'n of N (p%; 95% CI
-    ...)', an estimate such as a risk ratio as 'x (95% CI a to b)'."""
-    return re.sub(r"\{(\w+)\}", lambda m: cited(find(measures, m.group(1))), rec.text)
+    ...)', an estimate such as a risk ratio as 'x (95% CI a to b)'; `{name.field}` is one field of the measure, such
+    as the age it is about (`{landmark_risk_ratio.horizon_age}`), so no rule types an age the run may change."""
+
+    def cite(match: re.Match) -> str:
+        m = find(measures, match.group(1))
+        return str(m[match.group(2)]) if match.group(2) else cited(m)
+
+    return re.sub(r"\{(\w+)(?:\.(\w+))?\}", cite, rec.text)
 
 
 def find(measures: dict, name: str) -> dict:
@@ -375,40 +381,6 @@ def before_threshold(m: dict) -> str:
         f"request, {share(main)} children had it first documented before age {age}; under the reference study's "
         f"definition (every child with adversity, whenever they requested and whether or not their early years were "
         f"in the records), {share(ref)} children"
-    )
-
-
-def base_rates(m: dict) -> str:
-    """The like-with-like comparison of coded early adversity, in one sentence (or why it cannot be made)."""
-    cohort = m["cohort_early_adversity_coded"]
-    age = cohort["age_threshold"]
-    if "population_early_adversity" not in m:
-        return (
-            f"Among requesting children observed from birth, {share(cohort)} children had adversity in coded records "
-            f"before age {age}; without a resident population table there is no base rate to set beside it"
-        )
-    return (
-        f"Coded records showed adversity before age {age} for {share(cohort)} requesting children observed from "
-        f"birth, and for {share(m['population_early_adversity'])} resident children observed from birth "
-        f"who reached {age}"
-    )
-
-
-def landmark(m: dict, info) -> str:
-    """The landmark comparison's result in words, or why it was not made."""
-    if not info.available:
-        return info.why_not
-    if "landmark_risk_ratio" not in m or m["landmark_risk_ratio"]["suppressed"]:
-        return (
-            f"Too few children could be followed from their {ordinal(info.landmark_age)} birthday to compare risks "
-            f"by age {info.horizon_age}"
-        )
-    exposed, unexposed = m["landmark_risk_exposed"], m["landmark_risk_unexposed"]
-    return (
-        f"Of children followed from their {ordinal(info.landmark_age)} birthday, {estimate_pct(exposed)} of those with "
-        f"adversity in coded records before it had a request by age {info.horizon_age}, against "
-        f"{estimate_pct(unexposed)} of those without: a risk ratio of {estimate(m['landmark_risk_ratio'])} and a "
-        f"difference of {estimate_pct(m['landmark_risk_difference'], signed=True)}"
     )
 
 
@@ -560,13 +532,153 @@ def agreement_sentence(table, sources) -> str:
             "No manual case review covers children with case notes, so the coder's agreement with a reviewer "
             "could not be measured."
         )
-    shown = table[~table["Kappa"].map(disclosure.is_suppressed)]
+    domains, pooled = table.iloc[:-1], table.iloc[-1]  # the last row pools every domain (child and domain pairs)
+    shown = domains[~domains["Kappa"].map(disclosure.is_suppressed)]
     lead = (
         f"Where a manual case review covers children with case notes, the coder was compared with the reviewer on "
-        f"{len(table)} domains: precision, recall, F1 and Cohen's kappa with 95% intervals, and how often the two "
+        f"{len(domains)} domains: precision, recall, F1 and Cohen's kappa with 95% intervals, and how often the two "
         f"dates of first documentation fall within 30 days"
     )
+    overall = _pooled_agreement(pooled)
     if shown.empty:
-        return lead + "; every domain's figures rest on numbers too small to show."
+        return f"{lead}{overall}. {NO_DOMAIN_SHOWN}"
     best = shown.sort_values("Kappa", ascending=False).iloc[0]
-    return lead + f"; agreement was highest for {lowercase(best['Domain'])} (kappa {float(best['Kappa']):.2f})."
+    return f"{lead}{overall}; agreement was highest for {lowercase(best['Domain'])} (kappa {float(best['Kappa']):.2f})."
+
+
+NO_DOMAIN_SHOWN = (
+    "No single domain's figures can be shown: each would reveal a count too small to publish, such as the few "
+    "children on whom the coder and the reviewer disagreed."
+)
+
+
+def _pooled_agreement(row) -> str:
+    """The agreement over all domains together (the table's last row), as a clause."""
+    if disclosure.is_suppressed(row["Kappa"]):
+        return "; the figures for all domains together are withheld, as they would reveal a count too small to publish"
+    low, high = float(row["Kappa lower 95%"]), float(row["Kappa upper 95%"])
+    kappa, f1 = float(row["Kappa"]), float(row["F1"])
+    return f"; over all domains together, kappa was {kappa:.2f} (95% CI {low:.2f} to {high:.2f}) and F1 {f1:.2f}"
+
+
+CODED_RECORDS = "coded social care records (assessment factors, child protection categories and primary need)"
+LEFT_OUT_REVIEW = "it covers only children who had a request, and would find adversity in one group only"
+
+
+def _notes_coded(sources) -> bool:
+    """Whether the run coded case notes (`sources`: the Study's `adversity_sources`, None for an older study)."""
+    return sources is not None and bool(sources.notes_supplied)
+
+
+def coded_evidence(sources) -> str:
+    """The instruments that count for every child alike, briefly: the coded records, and the case notes when the
+    authority supplied them (the manual review covers the requesting cohort only, so it is never among them).
+
+    >>> coded_evidence(None)
+    'coded records'
+    """
+    return "coded records or case notes" if _notes_coded(sources) else "coded records"
+
+
+def grouping_instruments(sources) -> str:
+    """The same instruments in full, for the sentence that says how children are grouped.
+
+    >>> grouping_instruments(None) == CODED_RECORDS
+    True
+    """
+    if not _notes_coded(sources):
+        return CODED_RECORDS
+    return f"{CODED_RECORDS} or case notes coded by rule with the lexicon"
+
+
+def notes_only_domains(sources) -> list[str]:
+    """The kinds of adversity (in running text) that have no code in the records but that the case notes find."""
+    if not _notes_coded(sources):
+        return []
+    found = sources.instruments.items()
+    return [lowercase(d) for d, by in found if "case notes (coder)" in by and "coded records" not in by]
+
+
+def review_left_out(sources) -> str:
+    """Why the manual case review is left out of comparisons with children who had no request, saying so when
+    the authority supplied none (an older study, None, is taken to have had one).
+
+    >>> review_left_out(None).startswith("The manual case review is left out here")
+    True
+    """
+    if sources is not None and not sources.review_supplied:
+        return f"No manual case review was supplied; one would be left out here, as {LEFT_OUT_REVIEW}."
+    return f"The manual case review is left out here: {LEFT_OUT_REVIEW}."
+
+
+def comparison_grouping(sources) -> str:
+    """The comparison's design in words: which instruments group the children before the landmark, what the
+    case notes bring when they were supplied, and why the manual case review is left out."""
+    text = (
+        f"Children are grouped by whether {grouping_instruments(sources)} documented adversity before the "
+        "landmark, so the groups are fixed before follow-up begins and no adversity after a request can move a "
+        "child between them."
+    )
+    if _notes_coded(sources):
+        extra = notes_only_domains(sources)
+        text += (
+            " Case notes were coded for every child known to social care, whether or not they later had a request, "
+            "so they count for both groups alike"
+        )
+        text += f" and bring in {listing(extra)}, which have no code in the records." if extra else "."
+    return f"{text} {review_left_out(sources)}"
+
+
+def base_rates(m: dict, sources=None) -> str:
+    """The like-with-like comparison of early adversity in one sentence (or why it cannot be made), naming the
+    instruments the shares rest on: the coded records, and the case notes when they were supplied."""
+    cohort, evidence = m["cohort_early_adversity_coded"], coded_evidence(sources)
+    age = cohort["age_threshold"]
+    if "population_early_adversity" not in m:
+        return (
+            f"Among requesting children observed from birth, {share(cohort)} children had adversity in {evidence} "
+            f"before age {age}; without a resident population table there is no base rate to set beside it"
+        )
+    return (
+        f"{evidence[:1].upper()}{evidence[1:]} showed adversity before age {age} for {share(cohort)} requesting "
+        f"children observed from birth, and for {share(m['population_early_adversity'])} resident children "
+        f"observed from birth who reached {age}"
+    )
+
+
+def landmark(m: dict, info, sources=None) -> str:
+    """The landmark comparison's result in words (or why it was not made), naming the instruments the groups
+    rest on."""
+    if not info.available:
+        return info.why_not
+    if "landmark_risk_ratio" not in m or m["landmark_risk_ratio"]["suppressed"]:
+        return (
+            f"Too few children could be followed from their {ordinal(info.landmark_age)} birthday to compare risks "
+            f"by age {info.horizon_age}"
+        )
+    exposed, unexposed = m["landmark_risk_exposed"], m["landmark_risk_unexposed"]
+    return (
+        f"Of children followed from their {ordinal(info.landmark_age)} birthday, {estimate_pct(exposed)} of those with "
+        f"adversity in {coded_evidence(sources)} before it had a request by age {info.horizon_age}, against "
+        f"{estimate_pct(unexposed)} of those without: a risk ratio of {estimate(m['landmark_risk_ratio'])} and a "
+        f"difference of {estimate_pct(m['landmark_risk_difference'], signed=True)}"
+    )
+
+
+REVIEW_TABLE = (
+    "the manual case review table, which may name the social care person or, for adversity found in education or "
+    "health records of a child never known to social care, the SEND person"
+)
+
+
+def no_code_sources(sources) -> str:
+    """Where the kinds of adversity with no code in the CIN census (parental separation, imprisonment) come from:
+    the case notes when they were coded, and the manual review.
+
+    >>> no_code_sources(None).startswith("they come from the manual case review table")
+    True
+    """
+    if _notes_coded(sources):
+        notes = "the case notes, coded by rule for every child known to social care"
+        return f"they come from {notes}, and from {REVIEW_TABLE}"
+    return f"they come from {REVIEW_TABLE}"
