@@ -13,7 +13,8 @@ care records, so that no adversity recorded before N means none was recorded, no
   only because their early years are unseen. The reference study's definition (every child with adversity) is kept
   as `first_adversity_before_5_reference`; the main share is also given by age at request and standardised to the
   age-at-request mix of every child observed from birth who requested at N or over (direct standardisation).
-- Base rates, like with like (coded records only, children observed from birth): the share of resident children
+- Base rates, like with like (coded records and any case notes, never the manual review, which covers the cohort
+  only; children observed from birth): the share of resident children
   who reached N with coded adversity before N (needs the population table), beside the same share among requesting
   children.
 """
@@ -172,8 +173,8 @@ def before_threshold(cohort: pd.DataFrame, age: int, units=None, bias=None) -> d
         "first_adversity_before_5_standardised": standardised(strata, early, main, age, units),
         "cohort_early_adversity_coded": measure(
             "cohort_early_adversity_coded",
-            f"Children observed from birth who requested at {age} or over with "
-            f"adversity in coded records before age {age}",
+            f"Children observed from birth who requested at {age} or over with adversity before age {age} in coded "
+            "records or case notes (not the manual review)",
             cohort["coded_adversity_before_threshold"],
             eligible,
             units,
@@ -223,7 +224,8 @@ def base_rates(pop: pd.DataFrame | None, age: int, end: pd.Timestamp, units=None
     return {
         "population_early_adversity": measure(
             "population_early_adversity",
-            f"Resident children observed from birth who reached age {age}, with adversity in coded records before it",
+            f"Resident children observed from birth who reached age {age}, with adversity before it in coded records "
+            "or case notes",
             pop["early_adversity"],
             reached,
             units,

@@ -236,9 +236,9 @@ def _early(m: dict, age: int) -> str:
     )
 
 
-def _like_with_like(m: dict, age: int) -> str | None:
-    """Early adversity in coded records among requesting children against all resident children, both observed
-    from birth; nothing when there is no resident population to compare with."""
+def _like_with_like(m: dict, age: int, sources=None) -> str | None:
+    """Early adversity in coded records (and case notes, when supplied: `sources`) among requesting children
+    against all resident children, both observed from birth; nothing when there is no resident population."""
     cohort, population = m.get("cohort_early_adversity_coded"), m.get("population_early_adversity")
     if population is None:
         return None
@@ -251,8 +251,8 @@ def _like_with_like(m: dict, age: int) -> str | None:
     word = {1: "more common among", -1: "less common among", 0: "about as common among"}[compared(cohort, population)]
     than = "as" if word.startswith("about") else "than"
     return (
-        f"Adversity in coded social care records before age {age} was {word} children who went on to request an EHC "
-        f"needs assessment ({percent(cohort['value'])}) {than} among all children in the area "
+        f"Adversity in {narrative.coded_evidence(sources)} before age {age} was {word} children who went on to "
+        f"request an EHC needs assessment ({percent(cohort['value'])}) {than} among all children in the area "
         f"({percent(population['value'])}), comparing children whose records began at birth in both groups."
     )
 
@@ -297,14 +297,14 @@ def main_points(study) -> list[str]:
         _known(m, study.params),
         _adversity(m),
         _early(m, age),
-        _like_with_like(m, age),
+        _like_with_like(m, age, getattr(study, "adversity_sources", None)),
         _later_requests(m, getattr(study, "comparison", None)),
         _early_help(m),
     ]
     return expand_acronyms([p for p in points if p])
 
 
-def _implication(rec, m: dict) -> str:
+def _implication(rec, m: dict, notes: bool = False) -> str:
     """What a recommendation that fired means for commissioners, in words its own measure decides (a rule edited
     so that the words no longer follow gets the plain form)."""
     known, population = m.get("known_to_csc"), m.get("population_known_to_csc")
@@ -328,6 +328,12 @@ def _implication(rec, m: dict) -> str:
         )
     if rec.id == "record-review" and shown(review) and review["value"] < 0.5:
         words = narrative.how_many(int(review["numerator"]), int(review["denominator"]))
+        if notes:
+            return (
+                f"Case review findings were recorded for {of(words)} children; adversity that coded data cannot show, "
+                "such as parental separation, was found here by coding case notes, which a structured case review "
+                "field would confirm and complete."
+            )
         return (
             f"Case review findings were recorded for {of(words)} children, so adversity that coded data cannot "
             "show, such as parental separation, is under-counted until a structured case review field is used."
@@ -339,7 +345,9 @@ def what_this_means(study) -> list[str]:
     """Two to four sentences for commissioners: one for each recommendation whose evidence was clear of chance (at
     most three), then what the figures can and cannot say."""
     fired = list(study.fired)
-    said = [_implication(r, study.measures) for r in fired[:3]]
+    sources = getattr(study, "adversity_sources", None)
+    notes = bool(sources is not None and sources.notes_supplied)
+    said = [_implication(r, study.measures, notes) for r in fired[:3]]
     if not fired:
         said.append(
             "None of this report's recommendations rests on evidence clear of chance in this edition, so these "

@@ -256,3 +256,21 @@ def test_measures_that_are_missing_or_all_hidden_never_crash(sample):
     )
     nothing = _with(sample, {})
     assert len(mp.main_points(nothing)) == 4 and len(mp.what_this_means(nothing)) >= 2
+
+
+def test_with_case_notes_the_points_name_them_and_do_not_say_separation_goes_uncounted(sample, explicit):
+    from analysis.derive.study import AdversitySources
+
+    notes = AdversitySources(True, True, "lexicon.yml", 12, 300, {"Parental separation": ["case notes (coder)"]}, 12)
+    with_notes = dataclasses.replace(explicit, adversity_sources=notes)
+    assert "Adversity in coded records or case notes before age 5 was more common" in " ".join(
+        mp.main_points(with_notes)
+    )
+    assert "Adversity in coded records before age 5" in " ".join(
+        mp.main_points(
+            dataclasses.replace(explicit, adversity_sources=dataclasses.replace(notes, notes_supplied=False))
+        )
+    )
+    rec = dataclasses.replace(sample.recommendations[0], id="record-review", status="fired")
+    said = mp.what_this_means(dataclasses.replace(with_notes, recommendations=[rec]))
+    assert "was found here by coding case notes" in said[0] and "under-counted" not in said[0]
