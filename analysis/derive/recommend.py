@@ -14,7 +14,7 @@ import yaml
 
 from analysis.errors import UserError
 
-CITED = re.compile(r"\{(\w+)\}")  # a measure cited in a rule's text
+CITED = re.compile(r"\{(\w+)(?:\.(\w+))?\}")  # a measure cited in a rule's text, or one field of it: {name.field}
 TESTS = ("lower_above", "upper_below")
 
 
@@ -64,7 +64,9 @@ def evaluate(rules: list[dict], measures: dict) -> list[dict]:
     out = []
     for rule in rules:
         cond = rule["when"]
-        unknown = sorted({cond["measure"], *CITED.findall(rule["text"])} - _names(measures))
+        cited = CITED.findall(rule["text"])
+        unknown = sorted({cond["measure"], *(name for name, _ in cited)} - _names(measures))
+        unknown += [f"{name}.{field}" for name, field in cited if field and field not in (_find(measures, name) or {})]
         test = next(t for t in TESTS if t in cond)
         m = _find(measures, cond["measure"])
         comparator = _bound(measures, cond[test], 1 if test == "lower_above" else 0)

@@ -48,3 +48,29 @@ def test_the_shipped_rules_load_and_need_one_test_each(tmp_path):
     bad.write_text("rules:\n  - {id: z, title: Z, when: {measure: x, above: 0.2}, text: t}\n")
     with pytest.raises(UserError, match="lower_above"):
         recommend.load_rules(bad)
+
+
+def test_the_shipped_rules_type_no_age_the_parameters_may_change():
+    """An authority that sets `age_threshold: 3` and `horizon_age: 10` reads those ages in every fired rule."""
+    from types import SimpleNamespace
+
+    from analysis.report import narrative
+
+    early = {**_m("first_adversity_before_5", 0.6, 0.8), "age_threshold": 3}
+    rr = {"name": "landmark_risk_ratio", "value": 1.9, "interval": [1.5, 2.4], "suppressed": False}
+    rr |= {"landmark_age": 3, "horizon_age": 10}
+    measures = {"first_adversity_before_5": early, "landmark_risk_ratio": rr}
+    rules = [
+        r for r in recommend.load_rules(RECOMMENDATION_RULES) if r["id"] in {"early-identification", "later-requests"}
+    ]
+    fired = [r for r in recommend.evaluate(rules, measures) if r["status"] == "fired"]
+    assert len(fired) == 2
+    texts = " ".join(narrative.recommendation(SimpleNamespace(**r), measures) for r in fired)
+    assert "made at 3 or over" in texts and "before age 3" in texts and "by age 10" in texts
+    for typed in ("five", "fifth", "eight", "age 5", "age 8"):
+        assert typed not in texts, typed
+
+
+def test_a_rule_citing_a_field_a_measure_lacks_is_not_assessable():
+    rule = {"id": "d", "title": "D", "when": {"measure": "x", "lower_above": 0.5}, "text": "by age {x.horizon_age}"}
+    assert recommend.evaluate([rule], {"x": _m("x", 0.6, 0.7)})[0]["status"] == "not assessable"
