@@ -46,7 +46,7 @@ def table(
     fmt = {col: narrative.cell_pct for col in percent}
     styled = table.style.hide(axis="index").format(fmt, precision=precision, na_rep="", escape="html", thousands=",")
     styled = styled.format_index(escape="html", axis=1).set_table_attributes('class="report-table"')
-    numeric = [c for c in table.columns if c in percent or pd.api.types.is_numeric_dtype(table[c])]
+    numeric = [c for c in table.columns if c in percent or _numeric(table[c])]
     styled = styled.set_properties(subset=numeric, **{"text-align": "right"}).set_table_styles(
         {c: [{"selector": "th", "props": "text-align: right"}] for c in numeric}, overwrite=False
     )
@@ -59,6 +59,16 @@ def table(
     # a region a keyboard can reach and scroll (on a phone a wide table scrolls inside it), named by its caption
     box = f'<div class="report-table-wrap" role="region" tabindex="0" aria-label="{caption}">'
     return HTML(f"{box}{styled.set_caption(caption).to_html()}</div><p class='report-table-data'>{link}</p>")
+
+
+def _numeric(column: pd.Series) -> bool:
+    """A column of numbers, whether or not disclosure control put its symbol in some cells: aligned right."""
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    values = column[~column.map(disclosure.is_suppressed) & column.notna()]
+    return not values.empty and bool(
+        values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+    )
 
 
 def _share(n, pct, low, high) -> str:

@@ -56,3 +56,12 @@ def test_the_internal_editions_children_left_out_are_a_numbered_escaped_table_an
     empty = view.internal_exclusions(SimpleNamespace(internal=True, excluded=left.iloc[:0]))
     assert _html(empty) == "No child was left out of the cohort."
     assert view.internal_exclusions(SimpleNamespace(internal=False, excluded=left)) is None
+
+
+def test_a_count_column_with_suppressed_cells_is_still_aligned_right():
+    view.chapter("cohort")
+    frame = pd.DataFrame({"Area": ["A", "B"], "Plans": [1200, "c"], "Note": ["x", "y"]})
+    html = _html(view.table(frame, title="Plans", csv="t"))
+    right = [rule for rule in html.split("}") if "text-align: right" in rule]  # CSS rules: selectors, then props
+    assert any("col1" in rule for rule in right)  # Plans
+    assert not any("col0" in rule or "col2" in rule for rule in right)  # Area, Note
