@@ -172,17 +172,119 @@ def _code_notes(args: argparse.Namespace) -> int:
 
     notes_path = Path(args.notes)
     out = files.output_path(args.out, (notes_path,))  # checked before the notes are read
+    review = _review_paths(args, notes_path, out)
     notes = files.read_notes(notes_path)
-    build = coder.Coder.build(load_lexicon(Path(args.lexicon) if args.lexicon else LEXICON))
+    reviewed = _reviewed_ids(Path(args.reviewed)) if args.reviewed else []
+    lexicon = load_lexicon(Path(args.lexicon) if args.lexicon else LEXICON)
+    build = coder.Coder.build(lexicon)
     started = time.perf_counter()
     coded = coder.code_notes(notes, coder=build)
     seconds = time.perf_counter() - started
-    files.write_coded(coded, out)
+    if review is None:
+        files.write_coded(coded, out)
+    else:
+        half_width = 0.05 if args.half_width is None else args.half_width
+        plan = _write_review(coded, out, notes["person_id"], list(lexicon.domains), reviewed, review, half_width)
     print(
         f"Coded {len(notes):,} notes in {seconds:.1f} s: {len(coded):,} mentions, {int(coded['affirmed'].sum()):,} "
         f"of them counted, for {coded.loc[coded['affirmed'], 'person_id'].nunique():,} children. Wrote {out}"
     )
+    if review is not None:
+        known = len(set(reviewed) & set(notes["person_id"]))
+        print(
+            f"Review next: {plan['person_id'].nunique():,} of {notes['person_id'].nunique():,} children "
+            f"({known:,} already reviewed), for {len(lexicon.domains)} domains to ±{half_width * 100:g} points. "
+            f"Wrote the blank sheet {review[0]} and the plan {review[1]}"
+        )
     return 0
+
+
+def _private_output(value: str | Path, flag: str, given: tuple[Path, ...]) -> Path:
+    """An output checked as --out is (outside the repository, not over the notes, into a folder that exists), with
+    `flag` named in the message."""
+    from analysis.notes import files
+
+    try:
+        return files.output_path(value, given)
+    except UserError as exc:
+        raise UserError(str(exc).replace("--out", flag)) from None
+
+
+def _review_paths(args: argparse.Namespace, notes: Path, out: Path) -> tuple[Path, Path] | None:
+    """The review sheet and its plan (SHEET's stem + `_plan.csv` beside it), checked before anything is read: like
+    --out, outside the repository and over no input or other output."""
+    if args.review_sheet is None:
+        given = [
+            flag for flag, v in (("--reviewed", args.reviewed), ("--half-width", args.half_width)) if v is not None
+        ]
+        if given:
+            raise UserError(f"{', '.join(given)} only make sense with --review-sheet SHEET.csv.")
+        return None
+    if args.half_width is not None and not 0 < args.half_width < 0.5:
+        raise UserError(f"--half-width {args.half_width:g} must lie between 0 and 0.5 (0.05 is ±5 points).")
+    sheet = _private_output(args.review_sheet, "--review-sheet", (notes,))
+    plan = _private_output(sheet.with_name(f"{sheet.stem}_plan.csv"), "--review-sheet", (notes,))
+    taken = {out: "the --out file"}
+    if args.reviewed:
+        taken[Path(args.reviewed).expanduser().resolve()] = "the --reviewed file (it is read, never overwritten)"
+    for path, name in ((sheet, "the review sheet"), (plan, "the review plan")):
+        if path in taken:
+            raise UserError(f"{path} ({name}) is {taken[path]}; choose another --review-sheet.")
+    return sheet, plan
+
+
+def _reviewed_ids(path: Path) -> list[str]:
+    """Children already reviewed: every person_id of an earlier review (an `adversity_review`-shaped CSV, or an
+    earlier review sheet). Blank cells are skipped (a finding recorded against the SEND person only), and a
+    sheet's formula-safe quote (`'=...`) is taken off again."""
+    import pandas as pd
+
+    from analysis.privacy.safe_text import FORMULA_START
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file (--reviewed).") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(f"{path}: cannot read it as a UTF-8 CSV file ({type(exc).__name__}: {exc}).") from None
+    columns = {str(c).strip(): c for c in frame.columns}
+    if "person_id" not in columns:
+        send = ""
+        if "person_table_id" in columns:
+            send = " (person_table_id is the SEND person; the notes name the social care person)"
+        raise UserError(
+            f"{path}, row 1 (the header): no column person_id{send} (rule: --reviewed is a review naming each "
+            f"child's person_id, as adversity_review or a review sheet does; its columns are "
+            f"{', '.join(columns) or 'none'}). Nothing was written."
+        )
+    ids = frame[columns["person_id"]].str.strip()
+    ids = ids[ids != ""]
+    quoted = ids.str.startswith("'") & ids.str[1:2].isin(list(FORMULA_START))
+    return list(dict.fromkeys(ids.mask(quoted, ids.str[1:])))
+
+
+def _write_review(coded, out: Path, children, domains: list[str], reviewed, review, half_width: float):
+    """Plan the review, then write the sheet, the plan summary and the coded notes all or nothing: the sheet and
+    summary go to partial files first and take their names only once the coded notes are written."""
+    from analysis.notes import files, sampling
+    from analysis.privacy import safe_text
+
+    plan, summary = sampling.review_plan(coded, children, domains, reviewed, half_width=half_width)
+    writers = (lambda p: sampling.write_review_sheet(plan, domains, p), lambda p: safe_text.write_csv(summary, p))
+    partials = [path.with_name(path.name + ".partial") for path in review]
+    try:
+        for write, partial, final in zip(writers, partials, review):
+            try:
+                write(partial)
+            except OSError as exc:
+                raise UserError(f"Cannot write {final} ({exc.strerror}); choose another --review-sheet.") from None
+        files.write_coded(coded, out)
+        for partial, final in zip(partials, review):
+            partial.replace(final)
+    finally:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+    return plan
 
 
 def parser() -> argparse.ArgumentParser:
@@ -307,6 +409,25 @@ def _code_notes_command(c: argparse.ArgumentParser) -> None:
     c.add_argument("notes", help="a CSV with the columns note_id, person_id, note_date (YYYY-MM-DD), text")
     c.add_argument("--out", required=True, help="the coded CSV (child-level: outside the repository)")
     c.add_argument("--lexicon", help="a lexicon YAML (default: analysis/notes/lexicon.yml)")
+    c.add_argument(
+        "--review-sheet",
+        metavar="SHEET.csv",
+        help="also write a blank, blinded review sheet of the children a reviewer should read next (stratified per "
+        "domain by what the coder found) and the plan's counts per domain and stratum to SHEET_plan.csv beside it "
+        "(child-level: outside the repository)",
+    )
+    c.add_argument(
+        "--reviewed",
+        metavar="REVIEW.csv",
+        help="with --review-sheet: an earlier review (adversity_review, or a previous sheet) whose person_id column "
+        "lists children already read; they count towards the plan and are not proposed again",
+    )
+    c.add_argument(
+        "--half-width",
+        type=float,
+        help="with --review-sheet: the half-width each domain's precision and recall should be estimated to "
+        "(default 0.05, ±5 points)",
+    )
     c.set_defaults(func=_code_notes)
 
 
