@@ -199,17 +199,6 @@ def _code_notes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _private_output(value: str | Path, flag: str, given: tuple[Path, ...]) -> Path:
-    """An output checked as --out is (outside the repository, not over the notes, into a folder that exists), with
-    `flag` named in the message."""
-    from analysis.notes import files
-
-    try:
-        return files.output_path(value, given)
-    except UserError as exc:
-        raise UserError(str(exc).replace("--out", flag)) from None
-
-
 def _review_paths(args: argparse.Namespace, notes: Path, out: Path) -> tuple[Path, Path] | None:
     """The review sheet and its plan (SHEET's stem + `_plan.csv` beside it), checked before anything is read: like
     --out, outside the repository and over no input or other output."""
@@ -222,8 +211,10 @@ def _review_paths(args: argparse.Namespace, notes: Path, out: Path) -> tuple[Pat
         return None
     if args.half_width is not None and not 0 < args.half_width < 0.5:
         raise UserError(f"--half-width {args.half_width:g} must lie between 0 and 0.5 (0.05 is ±5 points).")
-    sheet = _private_output(args.review_sheet, "--review-sheet", (notes,))
-    plan = _private_output(sheet.with_name(f"{sheet.stem}_plan.csv"), "--review-sheet", (notes,))
+    from analysis.notes import files
+
+    sheet = files.output_path(args.review_sheet, (notes,), "--review-sheet")
+    plan = files.output_path(sheet.with_name(f"{sheet.stem}_plan.csv"), (notes,), "--review-sheet")
     taken = {out: "the --out file"}
     if args.reviewed:
         taken[Path(args.reviewed).expanduser().resolve()] = "the --reviewed file (it is read, never overwritten)"

@@ -58,9 +58,10 @@ def read_notes(path: str | Path) -> pd.DataFrame:
     return frame.assign(note_date=dates)
 
 
-def output_path(out: str | Path, given: tuple[Path, ...] = ()) -> Path:
-    """Where coded notes may be written: not inside the repository checkout (they are child-level data, and a
-    file there is one `git add` from being published), not over an input, and into a folder that exists."""
+def output_path(out: str | Path, given: tuple[Path, ...] = (), flag: str = "--out") -> Path:
+    """Where coded notes (or a review sheet: `flag` names the option in messages) may be written: not inside the
+    repository checkout (they are child-level data, and a file there is one `git add` from being published), not
+    over an input, and into a folder that exists."""
     target = Path(out).expanduser().resolve()
     repo = paths.REPO.resolve()
     if target == repo or repo in target.parents:
@@ -73,7 +74,7 @@ def output_path(out: str | Path, given: tuple[Path, ...] = ()) -> Path:
     if target.is_dir():
         raise UserError(f"{out} is a folder; give a file name, for example {Path(out) / 'coded.csv'}.")
     if not target.parent.is_dir():
-        raise UserError(f"The folder {target.parent} does not exist; create it or choose another --out.")
+        raise UserError(f"The folder {target.parent} does not exist; create it or choose another {flag}.")
     return target
 
 
