@@ -157,10 +157,11 @@ def _cli_build(job: Job, out: Path) -> dict:
 
 
 def make_book(job: Job):
-    shutil.rmtree(Path(job.repo) / "_build" / "cache", ignore_errors=True)  # cold study and chapter caches
     out = Path(job.tmp) / "book_out_cli"
 
-    def run():
+    def run():  # cold study and chapter caches on every run (with --repeat too), as after set-up
+        shutil.rmtree(Path(job.repo) / "_build" / "cache", ignore_errors=True)
+        shutil.rmtree(out / ".cache", ignore_errors=True)
         return _cli_build(job, out)
 
     return run, None
@@ -170,14 +171,13 @@ def prose_rebuild(job: Job):
     """The build after a prose edit to one chapter: a sentence appended to the chapter that took longest to
     execute in the first build (the worst case), nothing else changed."""
     out = Path(job.tmp) / "book_out_cli"
-    times_file = out / ".work" / "study" / "run_times.json"
-    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    times = _chapter_times(out / "build.log")
     chapter = max(times, key=times.get) if times else "summary"
     source = next((Path(job.repo) / "book").rglob(f"{chapter}.md"))
-    with open(source, "a", encoding="utf-8") as f:
-        f.write(PROSE_EDIT)
 
-    def run():
+    def run():  # a new sentence on every run (with --repeat too), so that each is a prose edit
+        with open(source, "a", encoding="utf-8") as f:
+            f.write(PROSE_EDIT)
         return _cli_build(job, out)
 
     def save(res):
@@ -187,3 +187,11 @@ def prose_rebuild(job: Job):
         return {"note": note}
 
     return run, save
+
+
+def _chapter_times(build_log: Path) -> dict[str, float]:
+    """Seconds each chapter took to execute in the last build, from its log ("Chapters executed: adversity 4.9 s,
+    ..."): the build removes its working folder, run_times.json with it."""
+    text = build_log.read_text() if build_log.is_file() else ""
+    line = next((ln for ln in text.splitlines() if "Chapters executed:" in ln), "")
+    return {name: float(sec) for name, sec in re.findall(r"(\w+) ([\d.]+) s", line.split("Chapters executed:")[-1])}
