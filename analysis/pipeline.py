@@ -120,6 +120,7 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
                     params.disclosure_threshold,
                 ),
             }
+            documents.warm_up()
             html = book.render(study, work, code_version(), cache=out / ".cache")
             stage = publish.stage_build(study.tables, work, html, files, study.params)
             # the PDF and the briefing are staged with the site, so the scan judges them too

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,17 @@ log = logging.getLogger("adversity_report")
 PDF, BRIEFING = "report.pdf", "briefing.docx"
 PAGES = "pdf_chapter_pages.json"  # in the private cache: page numbers only
 DOWNLOADS = "downloads"  # inside the site, beside the download-all ZIP
+
+
+def warm_up() -> None:
+    """Import the briefing's chart libraries (matplotlib, seaborn, scipy: about a second) on a thread of their own,
+    while the chapters are readied and Jupyter Book builds in a process of its own; `write` then finds them loaded.
+    Python's import lock makes `write` wait for an import still under way, so this only ever saves time."""
+
+    def load() -> None:
+        from analysis.report import briefing  # noqa: F401
+
+    threading.Thread(target=load, name="briefing-imports", daemon=True).start()
 
 
 def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: Path | None = None) -> list[Path]:
