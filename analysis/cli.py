@@ -174,7 +174,7 @@ def _code_notes(args: argparse.Namespace) -> int:
     out = files.output_path(args.out, (notes_path,))  # checked before the notes are read
     review = _review_paths(args, notes_path, out)
     notes = files.read_notes(notes_path)
-    reviewed = _reviewed_ids(Path(args.reviewed)) if args.reviewed else []
+    reviewed = files.read_reviewed(Path(args.reviewed)) if args.reviewed else []
     lexicon = load_lexicon(Path(args.lexicon) if args.lexicon else LEXICON)
     build = coder.Coder.build(lexicon)
     started = time.perf_counter()
@@ -222,36 +222,6 @@ def _review_paths(args: argparse.Namespace, notes: Path, out: Path) -> tuple[Pat
         if path in taken:
             raise UserError(f"{path} ({name}) is {taken[path]}; choose another --review-sheet.")
     return sheet, plan
-
-
-def _reviewed_ids(path: Path) -> list[str]:
-    """Children already reviewed: every person_id of an earlier review (an `adversity_review`-shaped CSV, or an
-    earlier review sheet). Blank cells are skipped (a finding recorded against the SEND person only), and a
-    sheet's formula-safe quote (`'=...`) is taken off again."""
-    import pandas as pd
-
-    from analysis.privacy.safe_text import FORMULA_START
-
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file (--reviewed).") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(f"{path}: cannot read it as a UTF-8 CSV file ({type(exc).__name__}: {exc}).") from None
-    columns = {str(c).strip(): c for c in frame.columns}
-    if "person_id" not in columns:
-        send = ""
-        if "person_table_id" in columns:
-            send = " (person_table_id is the SEND person; the notes name the social care person)"
-        raise UserError(
-            f"{path}, row 1 (the header): no column person_id{send} (rule: --reviewed is a review naming each "
-            f"child's person_id, as adversity_review or a review sheet does; its columns are "
-            f"{', '.join(columns) or 'none'}). Nothing was written."
-        )
-    ids = frame[columns["person_id"]].str.strip()
-    ids = ids[ids != ""]
-    quoted = ids.str.startswith("'") & ids.str[1:2].isin(list(FORMULA_START))
-    return list(dict.fromkeys(ids.mask(quoted, ids.str[1:])))
 
 
 def _write_review(coded, out: Path, children, domains: list[str], reviewed, review, half_width: float):

@@ -21,17 +21,44 @@ def _problem(path: Path, row: int, column: str, value: str, rule: str, more: int
     return UserError(f"{path}, row {row}, column {column}: {value!r} {rule}{also}. Nothing was written.")
 
 
+def _read_csv(path: Path, what: str = "") -> pd.DataFrame:
+    """A UTF-8 CSV as text cells, its header stripped; a clear error when it is missing or unreadable (`what`
+    names the option it came from)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file{f' ({what})' if what else ''}.") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(f"{path}: cannot read it as a UTF-8 CSV file ({type(exc).__name__}: {exc}).") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_reviewed(path: Path) -> list[str]:
+    """Children already reviewed: every person_id of an earlier review (an `adversity_review`-shaped CSV, or an
+    earlier review sheet). Blank cells are skipped (a finding recorded against the SEND person only), and a
+    sheet's formula-safe quote (`'=...`) is taken off again."""
+    frame = _read_csv(path, "--reviewed")
+    if "person_id" not in frame.columns:
+        send = ""
+        if "person_table_id" in frame.columns:
+            send = " (person_table_id is the SEND person; the notes name the social care person)"
+        raise UserError(
+            f"{path}, row 1 (the header): no column person_id{send} (rule: --reviewed is a review naming each "
+            f"child's person_id, as adversity_review or a review sheet does; its columns are "
+            f"{', '.join(frame.columns) or 'none'}). Nothing was written."
+        )
+    ids = frame["person_id"].str.strip()
+    ids = ids[ids != ""]
+    quoted = ids.str.startswith("'") & ids.str[1:2].isin(list(safe_text.FORMULA_START))
+    return list(dict.fromkeys(ids.mask(quoted, ids.str[1:])))
+
+
 def read_notes(path: str | Path) -> pd.DataFrame:
     """Read a notes CSV (note_id, person_id, note_date as YYYY-MM-DD, text) and check it. Rows are numbered as a
     spreadsheet shows them (the header is row 1)."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(f"{path}: cannot read it as a UTF-8 CSV file ({type(exc).__name__}: {exc}).") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _read_csv(path)
     missing = [c for c in NOTE_COLUMNS if c not in frame.columns]
     if missing:
         raise UserError(
