@@ -558,7 +558,11 @@ def _pooled_agreement(row) -> str:
         return "; the figures for all domains together are withheld, as they would reveal a count too small to publish"
     low, high = float(row["Kappa lower 95%"]), float(row["Kappa upper 95%"])
     kappa, f1 = float(row["Kappa"]), float(row["F1"])
-    return f"; over all domains together, kappa was {kappa:.2f} (95% CI {low:.2f} to {high:.2f}) and F1 {f1:.2f}"
+    return (
+        f"; over all domains together, kappa was {kappa:.2f} (95% CI {low:.2f} to {high:.2f}) and F1 {f1:.2f}, each "
+        "child counted once per domain (a child's judgements are not independent, so that interval is a little "
+        "narrow)"
+    )
 
 
 CODED_RECORDS = "coded social care records (assessment factors, child protection categories and primary need)"

@@ -23,7 +23,7 @@ HIDDEN = ("Neglect", 692, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED)
 def test_domains_withheld_and_the_pooled_row_shown():
     text = narrative.agreement_sentence(_table(HIDDEN, HIDDEN, ("All domains", 692, 0.97, 0.95, 0.93, 0.97)), NOTES)
     assert "on 2 domains" in text
-    assert "over all domains together, kappa was 0.95 (95% CI 0.93 to 0.97) and F1 0.97" in text
+    assert "over all domains together, kappa was 0.95 (95% CI 0.93 to 0.97) and F1 0.97, each child" in text
     assert "No single domain's figures can be shown" in text and "too small to show" not in text
 
 
