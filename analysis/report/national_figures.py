@@ -6,6 +6,8 @@ strongest colour and named, and each title states what the figure shows.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import matplotlib.ticker as ticker
 import numpy as np
@@ -13,12 +15,15 @@ import pandas as pd
 
 from analysis.report.figures import PALETTE, _message
 
-PANELS = (  # column of national_trend, panel title, drawn as an index (first year = 100) or a percentage
-    ("EHC needs assessment requests", "Requests for an assessment", True),
-    ("EHC needs assessments", "Needs assessments", True),
-    ("EHC plans (January)", "EHC plans in January", True),
-    ("Plans issued within 20 weeks (%)", "Plans issued within 20 weeks", False),
+PANELS = (  # column of national_trend, panel title (short: it must fit a phone), drawn as an index or a percentage
+    ("EHC needs assessment requests", "Requests", True),
+    ("EHC needs assessments", "Assessments", True),
+    ("EHC plans (January)", "Plans in January", True),
+    ("Plans issued within 20 weeks (%)", "Within 20 weeks", False),
 )
+# Sizes for a figure that is read at 390 px as well as on a desktop: a 6.4-inch SVG shown 390 px wide keeps 12-point
+# text at about 10 px, where the 8.5-inch figure with 9-point ticks had fallen to 6 px.
+TREND_SIZE, TREND_TEXT = (6.4, 6.6), 12
 STYLE = {  # area type -> colour, line width, line style, z-order
     "Authority": (PALETTE[3], 3.0, "-", 4),
     "Region": (PALETTE[0], 1.6, "--", 3),
@@ -74,15 +79,15 @@ def national_trend(table: pd.DataFrame):
     if table is None or table.empty:
         return _message("No national figures to draw.")
     panels = [p for p in PANELS if p[0] in table.columns]
-    fig, axes = plt.subplots(2, 2, figsize=(8.5, 7.5), layout="constrained", sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=TREND_SIZE, layout="constrained", sharex=True)
     for ax, (column, title, indexed) in zip(axes.flat, panels):
         _panel(ax, table, column, indexed)
-        ax.set_title(title + (" (first year = 100)" if indexed else " (%)"), fontsize=11)
+        ax.set_title(title + (" (index)" if indexed else " (%)"), fontsize=TREND_TEXT)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
-    fig.suptitle(trend_title(table), fontsize=12, wrap=True)
+    fig.legend(handles, labels, loc="outside lower center", ncol=1, frameon=False, fontsize=TREND_TEXT)
+    fig.suptitle(textwrap.fill(trend_title(table), 55), fontsize=TREND_TEXT)
     return fig
 
 
@@ -98,9 +103,10 @@ def _panel(ax, table: pd.DataFrame, column: str, indexed: bool) -> None:
         y = 100 * v / v[v.notna()].iloc[0] if indexed else 100 * v
         ax.plot(years, y, style, color=colour, lw=width, zorder=z, marker="o", ms=4, label=rows["Area"].iloc[0])
     ax.axvline(BREAK_YEAR - 0.5, color="grey", lw=1, ls=":")
-    ax.text(BREAK_YEAR - 0.45, 0.02, "series break", transform=ax.get_xaxis_transform(), fontsize=8, color="grey")
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    ax.tick_params(labelsize=9)
+    ax.text(BREAK_YEAR - 0.45, 0.02, "break", transform=ax.get_xaxis_transform(), fontsize=TREND_TEXT - 1, color="grey")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(3, integer=True))
+    ax.yaxis.set_major_locator(plt.MaxNLocator(4))
+    ax.tick_params(labelsize=TREND_TEXT - 1)
 
 
 def national_funnel(table: pd.DataFrame, *, target: float | None = None, year: int | None = None):

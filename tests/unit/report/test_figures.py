@@ -42,3 +42,21 @@ def test_completeness_and_swimlane_with_everything_suppressed():
                 }
             )
         )
+
+
+def test_the_national_trend_is_legible_on_a_phone():
+    """Every word of the four-panel trend stays at 9 px or more when the SVG is shown 390 px wide (it was 6 px)."""
+    from analysis.derive import national
+    from analysis.ingest import national as national_files
+    from analysis.paths import REPO
+    from analysis.report import national_figures
+
+    release = national_files.read_release(REPO / "tests" / "fixtures" / "national")
+    _, tables = national.national_context(release, "931", ("825",))
+    fig = national_figures.national_trend(tables["national_trend"])
+    fig.canvas.draw()  # tick labels get their text when drawn
+    scale = 390 / (fig.get_size_inches()[0] * 96)  # CSS px per inch on screen: 96
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip() and t.get_visible()]
+    assert len(texts) > 20
+    smallest = min(t.get_fontsize() * 96 / 72 * scale for t in texts)
+    assert smallest >= 9, smallest
