@@ -686,3 +686,18 @@ def no_code_sources(sources) -> str:
         notes = "the case notes, coded by rule for every child known to social care"
         return f"they come from {notes}, and from {REVIEW_TABLE}"
     return f"they come from {REVIEW_TABLE}"
+
+
+def every_instrument(sources) -> str:
+    """The instruments a cohort figure about adversity rests on: all of them, the manual review included (the
+    cohort's own adversity is not compared with children outside it, so nothing is left out).
+
+    >>> every_instrument(None)
+    'the coded records and any manual case review'
+    """
+    if _notes_coded(sources):
+        review = "and the manual case review" if sources.review_supplied else "(no manual case review was supplied)"
+        return f"the coded records, the case notes (coded by rule) {review}"
+    if sources is not None and not sources.review_supplied:
+        return "the coded records alone (no manual case review was supplied)"
+    return "the coded records and any manual case review"

@@ -113,3 +113,12 @@ def test_landmark_not_made_says_why_whatever_the_instruments():
     assert narrative.landmark(measures(), info, sources(notes=True)) == info.why_not
     small = {**measures(), "landmark_risk_ratio": {"suppressed": True}}
     assert narrative.landmark(small, INFO, sources(notes=True)).startswith("Too few children")
+
+
+def test_cohort_figures_name_every_instrument_they_rest_on():
+    assert narrative.every_instrument(sources(notes=True)) == (
+        "the coded records, the case notes (coded by rule) and the manual case review"
+    )
+    assert narrative.every_instrument(sources(notes=False)) == "the coded records and any manual case review"
+    assert "no manual case review was supplied" in narrative.every_instrument(sources(notes=False, review=False))
+    assert "no manual case review was supplied" in narrative.every_instrument(sources(notes=True, review=False))
