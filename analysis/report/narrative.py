@@ -547,7 +547,7 @@ def agreement_sentence(table, sources) -> str:
 
 
 NO_DOMAIN_SHOWN = (
-    "No single domain's figures can be shown: each would reveal a count too small to publish, such as the few "
+    "No single domain's kappa can be shown: each would reveal a count too small to publish, such as the few "
     "children on whom the coder and the reviewer disagreed."
 )
 
@@ -555,7 +555,7 @@ NO_DOMAIN_SHOWN = (
 def _pooled_agreement(row) -> str:
     """The agreement over all domains together (the table's last row), as a clause."""
     if disclosure.is_suppressed(row["Kappa"]):
-        return "; the figures for all domains together are withheld, as they would reveal a count too small to publish"
+        return "; the kappa for all domains together is withheld, as it would reveal a count too small to publish"
     low, high = float(row["Kappa lower 95%"]), float(row["Kappa upper 95%"])
     kappa, f1 = float(row["Kappa"]), float(row["F1"])
     return (

@@ -24,7 +24,7 @@ def test_domains_withheld_and_the_pooled_row_shown():
     text = narrative.agreement_sentence(_table(HIDDEN, HIDDEN, ("All domains", 692, 0.97, 0.95, 0.93, 0.97)), NOTES)
     assert "on 2 domains" in text
     assert "over all domains together, kappa was 0.95 (95% CI 0.93 to 0.97) and F1 0.97, each child" in text
-    assert "No single domain's figures can be shown" in text and "too small to show" not in text
+    assert "No single domain's kappa can be shown" in text and "too small to show" not in text
 
 
 def test_the_best_shown_domain_is_named():
@@ -36,5 +36,5 @@ def test_the_best_shown_domain_is_named():
 
 def test_everything_withheld_says_so_and_no_notes_says_nothing():
     text = narrative.agreement_sentence(_table(HIDDEN, ("All domains", *HIDDEN[1:])), NOTES)
-    assert "the figures for all domains together are withheld" in text
+    assert "the kappa for all domains together is withheld" in text
     assert narrative.agreement_sentence(_table(HIDDEN), SimpleNamespace(notes_supplied=False)) == ""
