@@ -100,8 +100,7 @@ def pooled(table: pd.DataFrame, label: str = "all", seed: int = 0) -> pd.DataFra
     together. Pairs of one child are not independent: the intervals are a little too narrow."""
     if table.empty:
         return pd.DataFrame(columns=AGREEMENT_COLUMNS)
-    total = table[["tp", "fp", "fn", "tn", "dates_compared", "dates_within"]].sum().astype(int)
-    cells = [int(total[c]) for c in ("tp", "fp", "fn", "tn", "dates_compared", "dates_within")]
+    cells = [int(v) for v in table[["tp", "fp", "fn", "tn", "dates_compared", "dates_within"]].sum()]
     return pd.DataFrame([_row(label, int(table["children"].iloc[0]), *cells, seed)], columns=AGREEMENT_COLUMNS)
 
 

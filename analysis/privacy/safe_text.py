@@ -60,3 +60,17 @@ def escape(value) -> str:
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
         return str(value)
     return html.escape(str(value), quote=True)
+
+
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}$~|!"})  # inline Markdown `escape` leaves
+
+
+def escape_inline(value) -> str:
+    """A value from the data as inert text inside a line of Markdown (and HTML): escaped, its Markdown marks (links,
+    emphasis, code, roles, maths) written as character references and its line breaks removed, so it can neither
+    run, link nor start a heading or list.
+
+    >>> escape_inline("<img src=x onerror=alert(1)>"), escape_inline("[x](javascript:alert(1))")
+    ('&lt;img src=x onerror=alert&#40;1&#41;&gt;', '&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;')
+    """
+    return " ".join(escape(value).split()).translate(_MARKDOWN)

@@ -345,8 +345,7 @@ def what_this_means(study) -> list[str]:
     """Two to four sentences for commissioners: one for each recommendation whose evidence was clear of chance (at
     most three), then what the figures can and cannot say."""
     fired = list(study.fired)
-    sources = getattr(study, "adversity_sources", None)
-    notes = bool(sources is not None and sources.notes_supplied)
+    notes = narrative.notes_coded(getattr(study, "adversity_sources", None))
     said = [_implication(r, study.measures, notes) for r in fired[:3]]
     if not fired:
         said.append(

@@ -499,7 +499,7 @@ def adversity_sources(sources) -> str:
     >>> print(adversity_sources(None))
     No case notes were supplied, so adversity rests on the coded records and any manual case review.
     """
-    if sources is None or not sources.notes_supplied:
+    if not notes_coded(sources):
         return "No case notes were supplied, so adversity rests on the coded records and any manual case review."
     notes_only = [d for d, found in sources.instruments.items() if found == ["case notes (coder)"]]
     with_notes = [d for d, found in sources.instruments.items() if "case notes (coder)" in found]
@@ -518,14 +518,14 @@ def adversity_sources(sources) -> str:
 def how_adversity_was_found(sources, agreement) -> str:
     """The section's paragraph: the instruments and lexicon, then the coder's agreement with a reviewer (one
     sentence, saying so, when no case notes were supplied)."""
-    if sources is None or not sources.notes_supplied:
+    if not notes_coded(sources):
         return adversity_sources(sources)
     return f"{adversity_sources(sources)} {agreement_sentence(agreement, sources)}"
 
 
 def agreement_sentence(table, sources) -> str:
     """What the agreement table shows, or why there is none."""
-    if sources is None or not sources.notes_supplied:
+    if not notes_coded(sources):
         return ""
     if table is None or table.empty:
         return (
@@ -569,7 +569,7 @@ CODED_RECORDS = "coded social care records (assessment factors, child protection
 LEFT_OUT_REVIEW = "it covers only children who had a request, and would find adversity in one group only"
 
 
-def _notes_coded(sources) -> bool:
+def notes_coded(sources) -> bool:
     """Whether the run coded case notes (`sources`: the Study's `adversity_sources`, None for an older study)."""
     return sources is not None and bool(sources.notes_supplied)
 
@@ -581,7 +581,7 @@ def coded_evidence(sources) -> str:
     >>> coded_evidence(None)
     'coded records'
     """
-    return "coded records or case notes" if _notes_coded(sources) else "coded records"
+    return "coded records or case notes" if notes_coded(sources) else "coded records"
 
 
 def grouping_instruments(sources) -> str:
@@ -590,14 +590,14 @@ def grouping_instruments(sources) -> str:
     >>> grouping_instruments(None) == CODED_RECORDS
     True
     """
-    if not _notes_coded(sources):
+    if not notes_coded(sources):
         return CODED_RECORDS
     return f"{CODED_RECORDS} or case notes coded by rule with the lexicon"
 
 
 def notes_only_domains(sources) -> list[str]:
     """The kinds of adversity (in running text) that have no code in the records but that the case notes find."""
-    if not _notes_coded(sources):
+    if not notes_coded(sources):
         return []
     found = sources.instruments.items()
     return [lowercase(d) for d, by in found if "case notes (coder)" in by and "coded records" not in by]
@@ -623,7 +623,7 @@ def comparison_grouping(sources) -> str:
         "landmark, so the groups are fixed before follow-up begins and no adversity after a request can move a "
         "child between them."
     )
-    if _notes_coded(sources):
+    if notes_coded(sources):
         extra = notes_only_domains(sources)
         text += (
             " Case notes were coded for every child known to social care, whether or not they later had a request, "
@@ -682,7 +682,7 @@ def no_code_sources(sources) -> str:
     >>> no_code_sources(None).startswith("they come from the manual case review table")
     True
     """
-    if _notes_coded(sources):
+    if notes_coded(sources):
         notes = "the case notes, coded by rule for every child known to social care"
         return f"they come from {notes}, and from {REVIEW_TABLE}"
     return f"they come from {REVIEW_TABLE}"
@@ -695,7 +695,7 @@ def every_instrument(sources) -> str:
     >>> every_instrument(None)
     'the coded records and any manual case review'
     """
-    if _notes_coded(sources):
+    if notes_coded(sources):
         review = "and the manual case review" if sources.review_supplied else "(no manual case review was supplied)"
         return f"the coded records, the case notes (coded by rule) {review}"
     if sources is not None and not sources.review_supplied:

@@ -2,13 +2,12 @@
 
 Almost every value in these sentences comes from outside the project: the authority's name and region and its
 neighbours' names are read from the files in the user's `national_data` folder, the codes that were not found are
-what the user typed in `statistical_neighbours`, and the files are listed by their names on disk. A file named
-`<img src=x onerror=...>.csv`, or a code written as a Markdown link, must show as text in the site, never run or
-link. So each such value is escaped here (`safe_text.escape`), with the Markdown marks a value could carry
-(links, emphasis, code, roles, maths) written as character references and its line breaks removed, before it
-joins the markup the chapter itself writes (**Over time.**, `statistical_neighbours`). Numbers are formatted by
-`narrative`, as in every other chapter. `n` is the study's `NationalContext`, or None when no national files were
-given, in which case each function returns what the chapter says instead.
+what the user typed in `statistical_neighbours`, and the files are listed by their names on disk. A file named `<img
+src=x onerror=...>.csv`, or a code written as a Markdown link, must show as text in the site, never run or link. So
+each such value is escaped here (`safe_text.escape_inline`: HTML and the Markdown marks a value could carry, on one
+line), before it joins the markup the chapter itself writes (**Over time.**, `statistical_neighbours`). Numbers are
+formatted by `narrative`, as in every other chapter. `n` is the study's `NationalContext`, or None when no national
+files were given, in which case each function returns what the chapter says instead.
 """
 
 from __future__ import annotations
@@ -24,16 +23,7 @@ NO_NATIONAL_DATA = (
     "release (and, optionally, `statistical_neighbours` to a list of authority codes)."
 )
 BLANK = " "  # a glued Markdown text that shows nothing
-_MARKS = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}$~|!"})  # inline Markdown that `escape` leaves
-
-
-def safe(value) -> str:
-    """A value from the data or the parameters as inert text inside Markdown (and HTML): escaped, on one line.
-
-    >>> safe("<img src=x onerror=alert(1)>"), safe("[x](javascript:alert(1))")
-    ('&lt;img src=x onerror=alert&#40;1&#41;&gt;', '&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;')
-    """
-    return " ".join(safe_text.escape(value).split()).translate(_MARKS)
+safe = safe_text.escape_inline  # every value from the data or the parameters goes through this
 
 
 def _count(value) -> str:
