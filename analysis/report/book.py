@@ -203,7 +203,8 @@ def _glued_text(nb) -> dict[str, str]:
 def _finish(nb, name: str) -> None:
     """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
     (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and add the chapter's code in a
-    closed "show the code" panel for reviewers."""
+    closed "show the code" panel for reviewers. Cell ids follow the cells' order, so an unchanged chapter is
+    written byte for byte as before (Jupyter Book and the scan's memo then pass over it)."""
     nb.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
     glued = _glued_text(nb)
     code = []
@@ -227,6 +228,8 @@ def _finish(nb, name: str) -> None:
     nb.cells.append(
         nbformat.v4.new_markdown_cell(f"::::{{dropdown}} Show the code for this chapter\n```python\n{body}\n```\n::::")
     )
+    for i, cell in enumerate(nb.cells):  # jupytext and nbformat make random ids: the same chapter, the same bytes
+        cell.id = f"{name[:40]}-{i}"
 
 
 def execute_all(study_dir: Path, out_root: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> dict[str, float]:

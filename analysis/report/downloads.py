@@ -5,6 +5,7 @@ from the tables already through disclosure control, and both are scanned with th
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,7 @@ NOTES = (
     ("blank", "Not applicable: no children to count, so no share."),
     ("Shares", "Proportions from 0 to 1 in the files; the book shows them as percentages."),
 )
+STAMP = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")  # when a workbook was made, saved
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # a fixed time in every entry: two builds of the same inputs give the same bytes
 
 
@@ -38,6 +40,20 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, title: str) -> N
         for name, frame in tables.items():
             safe_text.table(frame).to_excel(xl, sheet_name=names[name], index=False)
         pd.DataFrame(NOTES, columns=["Symbol", "Meaning"]).to_excel(xl, sheet_name="Notes", index=False)
+    _without_times(path)
+
+
+def _without_times(path: Path) -> None:
+    """openpyxl stamps a workbook with the time it was saved, in its properties and in every entry of the file.
+    Without the stamps, two builds of the same inputs give the same bytes, as the site and the ZIP do (and the
+    scan's memo knows the workbook again)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i.filename, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts:
+            if name == "docProps/core.xml":
+                data = STAMP.sub(b"", data)
+            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _sheet_names(tables: list[str]) -> dict[str, str]:

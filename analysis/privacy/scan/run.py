@@ -9,11 +9,13 @@ import pandas as pd
 
 from analysis.errors import UserError
 from analysis.ingest import national
+from analysis.privacy.scan import memo as memo_file
 from analysis.privacy.scan.findings import Findings
 from analysis.privacy.scan.identifiers import Identifiers, load_identifiers
+from analysis.privacy.scan.memo import Memo
 from analysis.privacy.scan.site import read_file, walk
 
-BESIDE_SITE = {".json", ".pdf", ".docx"}  # published beside the site: measures, the printed report, the briefing
+BESIDE_SITE = {".json", ".pdf", ".docx", ".xlsx"}  # beside the site: measures, the report, the briefing, the workbook
 
 
 def scan(
@@ -27,18 +29,20 @@ def scan(
     json_dir: Path | None = None,
     allow: Iterable[str] = (),
     identifiers: Identifiers | None = None,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Every identifier, small count and (public edition) child-level row a reader could see or download.
 
     Reads every file of the site (HTML text, comments and attribute values, CSV, XLSX, JSON, notebooks, PDF and
     Word documents, scripts, styles, compressed files and image metadata: see `site`), every file of `tables_dir`
-    (default: `tables/` beside the site), the `*.json`, `*.pdf` and `*.docx` files in `json_dir` (default: the
+    (default: `tables/` beside the site), the `*.json`, `*.pdf`, `*.docx` and `*.xlsx` files in `json_dir` (default: the
     folder holding the site: the measures, the printed report, the briefing) and, if given, the executed notebooks
     in `notebooks_dir`. `allow` lists values published by design that may coincide with an identifier, such as the
     dates of the study window and the authority's name (see `published_values`): a date among them is no birth date,
     any other value is no identifier where it appears as a whole phrase.
     `identifiers`, when given, are those `load_identifiers` read from `extract_dir` with this threshold and `allow`
-    (the gate reads them while the book builds).
+    (the gate reads them while the book builds). With a `memo`, a file whose bytes the last scan in the same context
+    judged is not read again: its findings are taken from the memo (see `memo`).
     Returns one row per finding: page (relative to `site_dir`), kind, value (identifiers masked) and detail.
     """
     site_dir = Path(site_dir)
@@ -51,7 +55,8 @@ def scan(
         ids = identifiers
     else:
         ids = load_identifiers(Path(extract_dir), threshold, allow) if extract_dir else Identifiers({}, {}, {})
-    f = Findings(site_dir, ids, threshold, edition)
+    ctx = memo_file.context(ids, threshold, edition, memo.code) if memo else ""
+    f = Findings(site_dir, ids, threshold, edition, memo_file.load(memo, ctx) if memo else None)
     for path, vendor in walk(site_dir):
         read_file(f, path, vendor)
     tables_dir = Path(tables_dir) if tables_dir else site_dir.parent / "tables"
@@ -66,6 +71,8 @@ def scan(
         for path in sorted(Path(notebooks_dir).rglob("*.ipynb")):
             if ".ipynb_checkpoints" not in path.parts:
                 read_file(f, path)
+    if memo:
+        memo_file.save(memo, ctx, f.judged, f.seen)
     return f.frame()
 
 

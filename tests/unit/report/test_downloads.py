@@ -1,5 +1,7 @@
 """The workbook and the download-all ZIP: every table, formula-safe cells, a data guide, the same bytes each time."""
 
+import datetime as dt
+import types
 import zipfile
 
 import openpyxl
@@ -49,3 +51,31 @@ def test_the_bundle_holds_everything_with_a_guide_and_is_reproducible(tmp_path):
         names = set(z.namelist())
         assert {"README.txt", "tables.xlsx", "measures.json"} | {f"tables/{n}.csv" for n in TABLES} == names
         assert "Any count of children below 10" in z.read("README.txt").decode()
+
+
+def test_the_workbook_carries_no_time_so_two_builds_give_the_same_bytes(tmp_path, monkeypatch):
+    """openpyxl stamps the save time into the workbook's properties and entries; the build takes it out, or every
+    build would publish a different workbook (and ZIP) from the same inputs."""
+    first = tmp_path / "first.xlsx"
+    downloads.write_workbook(TABLES, first, "Title")
+    later = dt.datetime(2031, 5, 6, 7, 8, 9)
+    monkeypatch.setattr("openpyxl.writer.excel.datetime", _frozen(later))
+    monkeypatch.setattr("openpyxl.packaging.core.datetime", _frozen(later))
+    second = tmp_path / "second.xlsx"
+    downloads.write_workbook(TABLES, second, "Title")
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(second) as z:
+        assert b"2031" not in z.read("docProps/core.xml")
+        assert {i.date_time for i in z.infolist()} == {downloads.ZIP_TIME}
+    assert openpyxl.load_workbook(second).sheetnames[0] == "Contents"  # still a workbook Excel opens
+
+
+def _frozen(when: dt.datetime) -> types.SimpleNamespace:
+    """The `datetime` module as openpyxl uses it, with the clock stopped at `when`."""
+
+    class Fixed(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return when.replace(tzinfo=tz)
+
+    return types.SimpleNamespace(datetime=Fixed, timezone=dt.timezone)
