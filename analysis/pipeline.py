@@ -127,7 +127,8 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
             documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache")
             return stage
 
-        publish.release(out, make, scan.gate(params, extract_dir, "chapters"), protected=(Path(extract_dir),))
+        memo = scan.Memo(out / ".cache" / "scan_memo.json", code_version())  # a rebuild reads only changed files
+        publish.release(out, make, scan.gate(params, extract_dir, "chapters", memo), protected=(Path(extract_dir),))
         log.info("Built in %.1f s", time.perf_counter() - t0)
     return out / "html" / "index.html"
 

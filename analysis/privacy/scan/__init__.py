@@ -3,8 +3,8 @@
 `scan(site_dir, extract_dir, ...)` reads everything a reader could download (every file of the HTML site: pages
 with their comments, CSV, TSV, XLSX, JSON, notebooks, PDF and Word documents (their text judged as prose, like a
 page's), scripts, styles, SVG and text files, compressed files such as .csv.gz and zip archives, and the text in image
-metadata; the published `tables/` and the `*.json`, `*.pdf` and `*.docx` beside the site; and optionally the executed
-notebooks) and returns one row per finding:
+metadata; the published `tables/` and the `*.json`, `*.pdf`, `*.docx` and `*.xlsx` beside the site; and optionally the
+executed notebooks) and returns one row per finding:
 
 - ``identifier``: a value of an identifier column of the extract (`Column.identifier` in `analysis.schema`).
   Ids, UPNs and other identifiers are matched as whole tokens (case-insensitive), all-digit ones (NHS numbers) also
@@ -31,7 +31,8 @@ several words), and each date written in a document is normalised and looked up 
 Each format has its reader (`html_pages`, `tables` for CSV and XLSX, `json_files`, `notebooks`, `documents` for PDF
 and Word, `text`, `binary` for images and compressed files), all writing to one `findings.Findings`; `identifiers`,
 `dates`, `counts` and `child_rows` decide what a leak is, `site` walks the site (skipping theme files identical to an
-installed package's, see `vendor`) and `run` holds `scan` and how its findings are reported.
+installed package's, see `vendor`) and `run` holds `scan` and how its findings are reported. `memo` keeps what a
+build's scan judged, so the next build into the same folder reads only the files whose bytes changed.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from analysis.privacy.scan.identifiers import (
     load_identifiers,
     mask,
 )
+from analysis.privacy.scan.memo import Memo
 from analysis.privacy.scan.run import published_values, refuse_if_unsafe, scan, summarise
 from analysis.privacy.scan.site import TEXT_SUFFIXES, VENDOR_DIRS
 from analysis.privacy.scan.text import PSEUDONYM
@@ -81,6 +83,7 @@ __all__ = [
     "COUNT_KEYS",
     "ISO_DATE",
     "KINDS",
+    "Memo",
     "MIDNIGHT",
     "MIN_ID_LENGTH",
     "MIN_NAME_LENGTH",
@@ -113,10 +116,11 @@ __all__ = [
 ]
 
 
-def gate(params, extract_dir: Path | None, chapters: str):
+def gate(params, extract_dir: Path | None, chapters: str, memo: Memo | None = None):
     """The publish gate for a build with these parameters: a function of (staged folder, work folder) that scans
     the staged site, its tables and JSON, and the executed notebooks of `book/<chapters>`, writes any findings to
-    work/disclosure_findings.csv and refuses (raises) when there are any. A comparison has no extract.
+    work/disclosure_findings.csv and refuses (raises) when there are any. A comparison has no extract. With a
+    `memo` (in the build's private cache), files the last build published unchanged are not read again.
 
     It lives here, not in `run`, so that it calls `scan` through this package: whoever replaces
     `analysis.privacy.scan.scan` (a test planting findings) replaces what the gate runs."""
@@ -133,6 +137,7 @@ def gate(params, extract_dir: Path | None, chapters: str):
             notebooks_dir=work / "book_stage" / "book" / chapters,
             allow=allow,
             identifiers=ids.result() if ids else None,
+            memo=memo,
         )
         if not findings.empty:
             safe_text.write_csv(findings, work / "disclosure_findings.csv")
@@ -142,10 +147,12 @@ def gate(params, extract_dir: Path | None, chapters: str):
 
 
 def _identifiers(extract_dir: Path, threshold: int, allow: list[str]) -> Identifiers:
-    """The extract's identifiers, with the installed packages' file hashes read too (`vendor`): both are needed only
-    by the scan, and neither depends on what the build makes."""
+    """The extract's identifiers (and their digest, which names a scan's memo), with the installed packages' file
+    hashes read too (`vendor`): all are needed only by the scan, and none depends on what the build makes."""
     pristine(b"")
-    return load_identifiers(Path(extract_dir), threshold, allow)
+    ids = load_identifiers(Path(extract_dir), threshold, allow)
+    _ = ids.digest
+    return ids
 
 
 def _in_background(fn, *args) -> Future:

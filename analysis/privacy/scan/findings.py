@@ -16,10 +16,13 @@ COLUMNS = ["page", "kind", "value", "detail"]
 class Findings:
     """One row per finding, named by the page (relative to the site) a reader would see it on."""
 
-    def __init__(self, root: Path, ids: Identifiers, threshold: int, edition: str) -> None:
+    def __init__(self, root: Path, ids: Identifiers, threshold: int, edition: str, judged: dict | None = None) -> None:
         self.root, self.ids, self.threshold, self.edition = root, ids, threshold, edition
         self.rows: list[dict] = []
-        self.judged: dict[tuple, tuple[str, list[dict]]] = {}  # file already read -> (its page, what was found)
+        # file already read (name, vendor, sha256) -> (its page, what was found); `judged` may come from the last
+        # build's scan (`memo`); `seen` is every file this scan met
+        self.judged: dict[tuple, tuple[str, list[dict]]] = {} if judged is None else judged
+        self.seen: set[tuple] = set()
 
     def repeat(self, page: str, rows: list[dict], again: str) -> None:
         """A file read once already is judged again under another name: its findings, named by the new page."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -64,6 +65,15 @@ class Identifiers:
     @property
     def size(self) -> int:
         return len(self.tokens) + sum(len(g) for g in self.ngrams.values()) + len(self.dates)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A hash of every value and allowed phrase: what a scan's memo was judged against (see `memo`)."""
+        h = hashlib.sha256(repr(sorted(self.tokens.items())).encode())
+        for n in sorted(self.ngrams):
+            h.update(repr((n, sorted(self.ngrams[n].items()))).encode())
+        h.update(repr((sorted(self.dates.items()), self.allowed)).encode())
+        return h.hexdigest()
 
 
 def tokenise(text: str) -> list[str]:

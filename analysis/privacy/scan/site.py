@@ -49,7 +49,9 @@ def read_file(f: Findings, path: Path, vendor: bool = False) -> None:
     if vendor and pristine(data):
         return
     page, key = f.page(path), (path.name, vendor, hashlib.sha256(data).digest())
-    if key in f.judged:  # the same bytes under the same name (the report beside the site and in its downloads)
+    f.seen.add(key)
+    if key in f.judged:  # the same bytes under the same name (the report beside the site and in its downloads, or
+        # a file the last build published unchanged: see `memo`)
         f.repeat(*f.judged[key], page)
         return
     start = len(f.rows)
