@@ -7,10 +7,12 @@ dictionary in `data_templates/` are generated from them too.
 from __future__ import annotations
 
 import dataclasses
-
-import pandera.pandas as pa
+from typing import TYPE_CHECKING
 
 from analysis.contract import codes
+
+if TYPE_CHECKING:  # pandera loads when an extract is validated, not whenever the contract is read
+    import pandera.pandas as pa
 
 STR, DATE, INT = "string", "date", "integer"
 
@@ -410,6 +412,8 @@ TABLE = {t.name: t for t in TABLES}
 
 def pandera_schema(table: Table) -> pa.DataFrameSchema:
     """A pandera schema for a table whose dates are already parsed and strings stripped (blank = missing)."""
+    import pandera.pandas as pa
+
     cols = {}
     for col in table.columns:
         checks = [pa.Check.isin(list(col.codes), error=f"code not in the {col.name} code list")] if col.codes else []

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from pandera.errors import SchemaErrors
 
 from analysis.contract import codes, schema
 from analysis.ingest.files import RawTable, problem
+
+if TYPE_CHECKING:  # pandera loads when an extract is validated, not when a cached study is used
+    from pandera.errors import SchemaErrors
 
 LONG_FACTOR = "cinf_assessment_factor"  # one row per factor, the alternative to the JSON array
 
@@ -250,6 +253,8 @@ def _type_table(table: schema.Table, raw: RawTable, found: _Collector) -> pd.Dat
             out[col.name] = frame[col.name]
     if missing:
         return out
+    from pandera.errors import SchemaErrors
+
     try:
         schema.pandera_schema(table).validate(out, lazy=True)
     except SchemaErrors as exc:

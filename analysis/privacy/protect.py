@@ -11,9 +11,12 @@ recovers when nothing is left to hide is reported, and the build refuses to publ
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from analysis.privacy.attack import Attacker, Finding, release_pinned
 from analysis.privacy.registry import Quantity, Registry
+
+if TYPE_CHECKING:  # the attacker (HiGHS, scipy) loads when a study is prepared, not when a cached one is read
+    from analysis.privacy.attack import Attacker, Finding
 
 MAX_ROUNDS = 500
 
@@ -40,6 +43,8 @@ class Audit:
 
 def protect(reg: Registry, previous: dict[str, int] | None = None) -> Audit:
     """Hide cells until the attacker recovers nothing (or nothing is left to hide); the audit of the result."""
+    from analysis.privacy.attack import Attacker, release_pinned
+
     attacker = Attacker(reg, previous)
     found, rounds = attacker.first_round(), 1
     while found and rounds < MAX_ROUNDS:
