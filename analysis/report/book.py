@@ -13,8 +13,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +22,6 @@ import jupytext
 import nbclient.exceptions
 import nbformat
 import pandas as pd
-import papermill
 import yaml
 from tqdm import tqdm
 from traitlets.config import Config
@@ -32,6 +29,7 @@ from traitlets.config import Config
 from analysis import paths
 from analysis.errors import UserError
 from analysis.privacy import safe_text
+from analysis.report import html_build
 from analysis.report.toc import toc_chapters
 
 log = logging.getLogger("adversity_report")
@@ -151,6 +149,8 @@ def _kernel_dirs(cache: Path) -> None:
 def _run_chapter(source: str, chapter, study_dir: Path, out_path: Path) -> None:
     """papermill on one chapter, with a time limit per cell and one retry when the kernel dies. The kernel talks
     over Unix sockets in a private temporary folder (IPC), never over TCP in plain text."""
+    import papermill  # loaded by a chapter that runs, not by a prose-only rebuild
+
     name = Path(source).name
     for attempt in range(KERNEL_RETRIES + 1):
         try:
@@ -202,9 +202,9 @@ def _glued_text(nb) -> dict[str, str]:
 
 def _finish(nb, name: str) -> None:
     """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
-    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and add the chapter's code in a
-    closed "show the code" panel for reviewers. Cell ids follow the cells' order, so an unchanged chapter is
-    written byte for byte as before (Jupyter Book and the scan's memo then pass over it)."""
+    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and
+    add the chapter's code in a closed "show the code" panel for reviewers. Cell ids follow the cells' order, so
+    an unchanged chapter is written byte for byte as before (Jupyter Book and the scan's memo then pass over it)."""
     nb.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
     glued = _glued_text(nb)
     code = []
@@ -299,7 +299,7 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
 
 def execute(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> Path:
     """Save the study in work/study, stage the book and execute its chapters against it (executed chapters are
-    kept in `cache`). Returns the staged source folder, ready for `build_html`."""
+    kept in `cache`). Returns the staged source folder, ready for `html_build`."""
     work = work.resolve()
     study.save(work / "study")
     src = stage(study, work, toc)
@@ -308,40 +308,17 @@ def execute(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Pa
     return src
 
 
-def jupyter_book_command(src: Path, work: Path) -> list[str]:
-    """The strict Jupyter Book build of a staged book (warnings are errors), output under work/book_out."""
-    return [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(src),
-        "--builder",
-        "html",
-        "-W",
-        "-n",
-        "--keep-going",
-        "--path-output",
-        str(work / "book_out"),
-    ]
-
-
-def build_html(src: Path, work: Path) -> Path:
-    """Build the HTML from the staged, executed chapters without re-executing them. Returns the html folder."""
-    work = work.resolve()
-    proc = subprocess.run(jupyter_book_command(src, work), capture_output=True, text=True)
-    if proc.returncode != 0:
-        (work / "book_build.log").write_text(proc.stdout + proc.stderr)
-        warnings = [line for line in (proc.stdout + proc.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
-        raise UserError(
-            "The book did not build cleanly (warnings are errors):\n  "
-            + "\n  ".join(warnings[:20])
-            + f"\nFull log: {work.parent / 'book_build.log'}"
-        )
-    return work / "book_out" / "_build" / "html"
-
-
 def render(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> Path:
-    """Execute the chapters and build the HTML. Returns the html folder."""
-    return build_html(execute(study, work, code, toc, cache), work)
+    """Execute the chapters and build the HTML (incrementally, when `cache` holds the same book built from the same
+    study and code: see `html_build`), Jupyter Book loading while the chapters are readied. Returns the html
+    folder."""
+    waiting = html_build.Waiting()
+    try:
+        src = execute(study, work, code, toc, cache)
+        depends = (work.resolve() / "study" / "study.json").read_bytes() + code.encode()
+        return html_build.build_html_again(src, work, depends, cache, waiting)
+    finally:
+        waiting.close()
 
 
 def export_notebooks(dest: str | Path) -> list[Path]:

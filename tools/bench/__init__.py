@@ -41,8 +41,8 @@ The stages and the split of `pipeline.prepare`
 * execute chapters (sizes <= 60,000): `report.book.execute` on the saved study: saving it where the chapters read
   it, staging the book and executing every chapter with papermill, as the build does, with a cold chapter cache
   (run in the snapshot described below by `tools.bench.chapters`, timed inside that process).
-* build book: `report.book.build_html` alone on the staged, executed chapters (a fresh output folder): Jupyter
-  Book exactly as the build runs it (`book.jupyter_book_command`: -W -n, the project's configuration and
+* build book: `report.html_build.build_html` alone on the staged, executed chapters (a fresh output folder): Jupyter
+  Book exactly as the build runs it (`html_build.jupyter_book_command`: -W -n, the project's configuration and
   templates).
 * floor: book from executed notebooks: Jupyter Book on copies of the same executed notebooks with a bare
   configuration: what Jupyter Book costs for these pages at the least.

@@ -82,18 +82,18 @@ def _staged(job: Job) -> Path:
 
 
 def build_book(job: Job):
-    """`book.build_html` alone, on the chapters the previous stage executed, into a fresh output folder (a full
+    """`html_build.build_html` alone, on the chapters the previous stage executed, into a fresh output folder (a full
     build, not an incremental one): Jupyter Book exactly as the build runs it."""
     from analysis.errors import UserError
-    from analysis.report import book
+    from analysis.report import html_build
 
     src, work = _staged(job), job.work.resolve()
-    cmd = book.jupyter_book_command(src, work)
+    cmd = html_build.jupyter_book_command(src, work)
     shutil.rmtree(cmd[cmd.index("--path-output") + 1], ignore_errors=True)
 
     def run():
         try:
-            html = book.build_html(src, work)
+            html = html_build.build_html(src, work)
         except UserError as exc:
             problems = [line.strip() for line in str(exc).splitlines()[1:4]]
             raise RuntimeError("the book did not build cleanly: " + "; ".join(problems)) from None
