@@ -123,12 +123,14 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
             documents.warm_up()
             html = book.render(study, work, code_version(), cache=out / ".cache")
             stage = publish.stage_build(study.tables, work, html, files, study.params)
+            gate.warm(stage, work)
             # the PDF and the briefing are staged with the site, so the scan judges them too
             documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache")
             return stage
 
         memo = scan.Memo(out / ".cache" / "scan_memo.json", code_version())  # a rebuild reads only changed files
-        publish.release(out, make, scan.gate(params, extract_dir, "chapters", memo), protected=(Path(extract_dir),))
+        gate = scan.gate(params, extract_dir, "chapters", memo)
+        publish.release(out, make, gate, protected=(Path(extract_dir),))
         log.info("Built in %.1f s", time.perf_counter() - t0)
     return out / "html" / "index.html"
 

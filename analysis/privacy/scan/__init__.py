@@ -83,6 +83,7 @@ __all__ = [
     "COUNT_KEYS",
     "ISO_DATE",
     "KINDS",
+    "Gate",
     "Memo",
     "MIDNIGHT",
     "MIN_ID_LENGTH",
@@ -116,34 +117,55 @@ __all__ = [
 ]
 
 
-def gate(params, extract_dir: Path | None, chapters: str, memo: Memo | None = None):
-    """The publish gate for a build with these parameters: a function of (staged folder, work folder) that scans
-    the staged site, its tables and JSON, and the executed notebooks of `book/<chapters>`, writes any findings to
-    work/disclosure_findings.csv and refuses (raises) when there are any. A comparison has no extract. With a
-    `memo` (in the build's private cache), files the last build published unchanged are not read again.
+def gate(params, extract_dir: Path | None, chapters: str, memo: Memo | None = None) -> Gate:
+    """The publish gate for a build with these parameters (see `Gate`). A comparison has no extract."""
+    return Gate(params, extract_dir, chapters, memo)
+
+
+class Gate:
+    """The publish gate: called with (staged folder, work folder), it scans the staged site, its tables and JSON, and
+    the executed notebooks of `book/<chapters>`, writes any findings to work/disclosure_findings.csv and refuses
+    (raises) when there are any. With a `memo` (in the build's private cache), files the last build published
+    unchanged are not read again, and `warm` reads what is staged so far while the PDF prints.
 
     It lives here, not in `run`, so that it calls `scan` through this package: whoever replaces
     `analysis.privacy.scan.scan` (a test planting findings) replaces what the gate runs."""
 
-    allow = published_values(params)
-    ids = _in_background(_identifiers, extract_dir, params.disclosure_threshold, allow) if extract_dir else None
+    def __init__(self, params, extract_dir: Path | None, chapters: str, memo: Memo | None = None) -> None:
+        self.params, self.extract_dir, self.chapters, self.memo = params, extract_dir, chapters, memo
+        self.allow = published_values(params)
+        threshold = params.disclosure_threshold
+        self.ids = _in_background(_identifiers, extract_dir, threshold, self.allow) if extract_dir else None
+        self.warming: Future | None = None
 
-    def check(stage: Path, work: Path) -> None:
-        findings = scan(
+    def _scan(self, stage: Path, work: Path):
+        return scan(
             stage / "html",
-            extract_dir,
-            params.disclosure_threshold,
-            params.edition,
-            notebooks_dir=work / "book_stage" / "book" / chapters,
-            allow=allow,
-            identifiers=ids.result() if ids else None,
-            memo=memo,
+            self.extract_dir,
+            self.params.disclosure_threshold,
+            self.params.edition,
+            notebooks_dir=work / "book_stage" / "book" / self.chapters,
+            allow=self.allow,
+            identifiers=self.ids.result() if self.ids else None,
+            memo=self.memo,
         )
+
+    def warm(self, stage: Path, work: Path) -> None:
+        """Scan what is staged so far into the memo, on a thread of its own (Chromium prints the PDF meanwhile in a
+        process of its own), judging nothing: the gate itself then reads only what changed since."""
+        if self.memo is not None:
+            self.warming = _in_background(self._scan, stage, work)
+
+    def __call__(self, stage: Path, work: Path) -> None:
+        if self.warming is not None:
+            try:
+                self.warming.result()
+            except Exception:  # noqa: BLE001 - a file caught half-written: the scan below reads it again, and judges
+                pass
+        findings = self._scan(stage, work)
         if not findings.empty:
             safe_text.write_csv(findings, work / "disclosure_findings.csv")
         refuse_if_unsafe(findings)
-
-    return check
 
 
 def _identifiers(extract_dir: Path, threshold: int, allow: list[str]) -> Identifiers:
