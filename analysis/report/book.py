@@ -202,7 +202,7 @@ def _glued_text(nb) -> dict[str, str]:
 
 def _finish(nb, name: str) -> None:
     """Ready an executed chapter for readers: hide the parameter cells, put computed alt text into figures
-    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`), and
+    (`[[alt:key]]` in the chapter's text becomes the value glued as `key`, plain text that Sphinx escapes), and
     add the chapter's code in a closed "show the code" panel for reviewers. Cell ids follow the cells' order, so
     an unchanged chapter is written byte for byte as before (Jupyter Book and the scan's memo then pass over it)."""
     nb.metadata["adversity_report"] = {"chapter": name}  # so a cached notebook says which chapter it is
@@ -221,7 +221,8 @@ def _finish(nb, name: str) -> None:
             def alt(match: re.Match) -> str:
                 if match.group(1) not in glued:
                     raise UserError(f"Chapter '{name}' asks for alt text '{match.group(1)}' but does not glue it.")
-                return " ".join(glued[match.group(1)].split())
+                # quoted: the figure's `:alt:` option would read a "#" as the start of a comment
+                return json.dumps(" ".join(glued[match.group(1)].split()), ensure_ascii=False)
 
             cell.source = ALT.sub(alt, cell.source)
     body = "\n\n".join(code)

@@ -80,12 +80,15 @@ def trend_text(n) -> str:
 
 
 def trend_alt(n, trend) -> str:
-    """The trend figure's alt text: what is drawn, and its title's message (from the `national_trend` table)."""
+    """The trend figure's alt text: what is drawn, and its title's message (from the `national_trend` table). Plain
+    text on one line: it becomes the figure's alt attribute, which Sphinx escapes (escaped here too, "Brighton &
+    Hove" would be read out as "Brighton amp Hove")."""
     if n is None:
         return NOT_SUPPLIED
-    return (
-        f"Four line charts, one per measure, of {safe(n.la_name)}, {_areas(n)} over the years. "
-        f"{safe(national_figures.trend_title(trend))}."
+    areas = f"{n.region}, England and its statistical neighbours" if n.neighbours_found else f"{n.region} and England"
+    return _one_line(
+        f"Four line charts, one per measure, of {n.la_name}, {areas} over the years. "
+        f"{national_figures.trend_title(trend)}."
     )
 
 
@@ -119,14 +122,17 @@ def funnel_text(n) -> str:
 
 
 def funnel_alt(n) -> str:
-    """The funnel plot's alt text."""
+    """The funnel plot's alt text (plain text on one line, as `trend_alt`)."""
     if n is None:
         return NOT_SUPPLIED
-    return (
+    return _one_line(
         "Funnel plot of the share of EHC plans issued within 20 weeks against the number issued, one point per "
-        f"authority, with 95% and 99.8% limits around England's share; {safe(n.la_name)} is "
-        f"{safe(n.funnel_position)}."
+        f"authority, with 95% and 99.8% limits around England's share; {n.la_name} is {n.funnel_position}."
     )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def funnel_caption(n) -> str:
