@@ -5,6 +5,7 @@ This module is the table of contents of a run; each stage lives in its own packa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -22,7 +23,7 @@ from analysis.ingest import source, validate
 from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
-from analysis.report import book, documents, publish
+from analysis.report import book, documents, html_build, publish
 
 if TYPE_CHECKING:
     from analysis.compare.comparison import Comparison
@@ -96,7 +97,8 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
     out = publish.claim(out, (Path(extract_dir),))
     # the briefing's chart loads matplotlib in this process: its font cache goes under OUT, not the user's home
     os.environ.setdefault("MPLCONFIGDIR", str(out / ".cache" / "matplotlib"))
-    with publish.build_log(out):
+    waiting = html_build.Waiting()  # Jupyter Book loads on the other core while the study is read
+    with publish.build_log(out), contextlib.closing(waiting):
         try:
             study = prepare_cached(params, extract_dir, truth_dir, out / ".cache")
         except ValidationFailed as exc:
@@ -121,7 +123,7 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
                 ),
             }
             documents.warm_up()
-            html = book.render(study, work, code_version(), cache=out / ".cache")
+            html = book.render(study, work, code_version(), cache=out / ".cache", waiting=waiting)
             stage = publish.stage_build(study.tables, work, html, files, study.params)
             gate.warm(stage, work)
             # the PDF and the briefing are staged with the site, so the scan judges them too

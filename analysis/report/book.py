@@ -309,17 +309,26 @@ def execute(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Pa
     return src
 
 
-def render(study: Renderable, work: Path, code: str, toc: Path = TOC, cache: Path = CACHE) -> Path:
+def render(
+    study: Renderable,
+    work: Path,
+    code: str,
+    toc: Path = TOC,
+    cache: Path = CACHE,
+    waiting: html_build.Waiting | None = None,
+) -> Path:
     """Execute the chapters and build the HTML (incrementally, when `cache` holds the same book built from the same
-    study and code: see `html_build`), Jupyter Book loading while the chapters are readied. Returns the html
-    folder."""
-    waiting = html_build.Waiting()
+    study and code: see `html_build`), in the `waiting` Jupyter Book process if the caller started one early, else
+    in one started now to load while the chapters are readied. Returns the html folder."""
+    own = waiting is None
+    waiting = html_build.Waiting() if own else waiting
     try:
         src = execute(study, work, code, toc, cache)
         depends = (work.resolve() / "study" / "study.json").read_bytes() + code.encode()
         return html_build.build_html_again(src, work, depends, cache, waiting)
     finally:
-        waiting.close()
+        if own:
+            waiting.close()
 
 
 def export_notebooks(dest: str | Path) -> list[Path]:

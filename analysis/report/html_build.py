@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from subprocess import PIPE, STDOUT
 
+from analysis import paths
 from analysis.errors import UserError
 
 REUSE = "book"  # in the build's private cache: the mirrored book and Sphinx's output
@@ -43,11 +44,11 @@ def jupyter_book_command(src: Path, work: Path) -> list[str]:
 
 class Waiting:
     """A Jupyter Book process started before the book is staged: it loads Sphinx and its extensions on the other
-    core while the chapters are readied (`book_worker`), and builds when `run` hands it its arguments. `close` ends
-    it if it was never used (the build stopped first)."""
+    core while the chapters are readied (`book_worker`, with the report's `config`), and builds when `run` hands it
+    its arguments. `close` ends it if it was never used (the build stopped first)."""
 
-    def __init__(self) -> None:
-        cmd = [sys.executable, "-m", "analysis.report.book_worker"]
+    def __init__(self, config: Path = paths.REPO / "_config.yml") -> None:
+        cmd = [sys.executable, "-m", "analysis.report.book_worker", str(config)]
         self.proc = subprocess.Popen(cmd, stdin=PIPE, stdout=PIPE, stderr=STDOUT, text=True)
 
     def run(self, cmd: list[str]) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from analysis.report import book
 
 TEXTS = (
     "Brighton & Hove is within the 95% limits.",
-    "Area #3: it's \"fine\"; <script>alert(1)</script> [x](javascript:alert(1)) \\ {b}`k`",
+    'Area #3: it\'s "fine"; <script>alert(1)</script> [x](javascript:alert(1)) \\ {b}`k`',
 )
 
 

@@ -4,6 +4,8 @@ again about a page it did not read again)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -117,3 +119,18 @@ def test_an_edit_that_breaks_a_link_from_an_unchanged_page_still_fails_the_build
     (src / "index.md").write_text("# Home\n\n(kept)=\n## Kept\n")  # a prose edit removes the heading
     with pytest.raises(UserError, match="goes"):
         html_build.build_html_again(src, tmp_path / "w2", b"study", cache)
+
+
+def test_the_warm_up_loads_what_a_build_needs_and_says_nothing():
+    """The waiting process builds a page with the report's configuration first: the modules Sphinx's extensions
+    load only when a build starts (MyST-NB's Sphinx layer, jupyter-cache's database, the theme) are then loaded.
+    In a fresh interpreter, so that nothing this test session imported counts."""
+    code = (
+        "import sys; from analysis import paths; from analysis.report import book_worker; "
+        "wanted = {'myst_nb.sphinx_', 'jupyter_cache.cache.db', 'pydata_sphinx_theme'}; "
+        "assert not wanted & set(sys.modules); book_worker.warm_up(paths.REPO / '_config.yml'); "
+        "assert wanted <= set(sys.modules), wanted - set(sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
