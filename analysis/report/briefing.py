@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
 from analysis.privacy import disclosure
-from analysis.report import figures, main_points, narrative
+from analysis.report import downloads, figures, main_points, narrative
 
 BRIEFING = "briefing.docx"
 TITLE = "Adversity before SEND: briefing for elected members"
@@ -225,6 +225,7 @@ def write_briefing(study, out: Path, chart_png: Path | None = None, *, alt: str 
         f"Questions about this briefing: {contact}. The full report, with its methods, tables and data to download, "
         "is published alongside it."
     )
-    _properties(doc, study)
+    _properties(doc, study)  # dated the day the study was prepared, not the day it was saved
     doc.save(path)
+    downloads.same_bytes(path, stamps=False)
     return path

@@ -40,18 +40,19 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, title: str) -> N
         for name, frame in tables.items():
             safe_text.table(frame).to_excel(xl, sheet_name=names[name], index=False)
         pd.DataFrame(NOTES, columns=["Symbol", "Meaning"]).to_excel(xl, sheet_name="Notes", index=False)
-    _without_times(path)
+    same_bytes(path, stamps=True)
 
 
-def _without_times(path: Path) -> None:
-    """openpyxl stamps a workbook with the time it was saved, in its properties and in every entry of the file.
-    Without the stamps, two builds of the same inputs give the same bytes, as the site and the ZIP do (and the
-    scan's memo knows the workbook again)."""
+def same_bytes(path: Path, *, stamps: bool) -> None:
+    """Rewrite an Office file (a zip) with every entry at `ZIP_TIME`, and without its properties' created and
+    modified times when `stamps` is true. openpyxl and python-docx stamp the time a file was saved into its entries
+    (openpyxl into its properties too); without it, two builds of the same inputs give the same bytes, as the site
+    and the ZIP do (and the scan's memo knows the file again)."""
     with zipfile.ZipFile(path) as z:
         parts = [(i.filename, z.read(i)) for i in z.infolist()]
     with zipfile.ZipFile(path, "w") as z:
         for name, data in parts:
-            if name == "docProps/core.xml":
+            if stamps and name == "docProps/core.xml":
                 data = STAMP.sub(b"", data)
             z.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
 

@@ -3,6 +3,7 @@ authority as author, and nothing disclosure control withheld."""
 
 import copy
 import dataclasses
+import zipfile
 
 import docx
 import matplotlib.pyplot as plt
@@ -13,7 +14,7 @@ from analysis import paths
 from analysis.preview import open_study
 from analysis.privacy.disclosure import SUPPRESSED
 from analysis.privacy.scan.run import scan
-from analysis.report import briefing
+from analysis.report import briefing, downloads
 from analysis.report import main_points as mp
 
 HEADINGS = ["Main points", "What this means", "Recommendations", "Contact"]
@@ -109,6 +110,15 @@ def test_properties_name_the_authority_and_british_english(written, sample):
     assert briefing.TITLE in props.title and props.language == "en-GB"
     lang = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     assert lang.get(qn("w:val")) == "en-GB"
+
+
+def test_no_save_time_in_the_file_so_two_builds_give_the_same_bytes(written, sample):
+    """python-docx stamps each entry with the time it saved the file; the briefing keeps only its own date."""
+    path, doc = written
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {downloads.ZIP_TIME}
+    prepared = str(sample.provenance.prepared_at)[:10]
+    assert doc.core_properties.created.date().isoformat() == prepared == doc.core_properties.modified.date().isoformat()
 
 
 def test_a_suppressed_measure_is_withheld_in_the_briefing_too(sample, tmp_path):
