@@ -2,10 +2,11 @@
 
 A build into an OUT that already holds a build of the same study, code and pages reuses Sphinx's own incremental
 build: the staged book is mirrored into a folder of the private cache, rewriting only the files whose bytes changed,
-so Sphinx reads and writes only the pages a prose edit touched. The folder is named by everything else a page can
-depend on (the study, the code, the configuration, the table of contents and the list of staged files), so a build
-of other data, code or pages starts afresh and nothing from another build can be left among the pages. A build that
-fails, or was stopped, leaves no folder to reuse: Sphinx would not warn again about a page it did not read again.
+so Sphinx reads again only the pages a prose edit touched (it still writes every page: see `rewrite_all`). The
+folder is named by everything else a page can depend on (the study, the code, the configuration, the table of
+contents and the list of staged files), so a build of other data, code or pages starts afresh and nothing from
+another build can be left among the pages. A build that fails, or was stopped, leaves no folder to reuse: Sphinx
+would not warn again about a page it did not read again.
 """
 
 from __future__ import annotations
