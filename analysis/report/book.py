@@ -36,6 +36,7 @@ log = logging.getLogger("adversity_report")
 logging.getLogger("papermill").setLevel(logging.WARNING)
 HIDDEN_TAGS = ("parameters", "injected-parameters")
 ALT = re.compile(r"\[\[alt:(\w+)\]\]")
+READY = "ready"  # in the chapters cache: each chapter as last readied, named by its source text, study and code
 
 
 CACHE, REPO, TOC = paths.CACHE, paths.REPO, paths.BOOK_TOC
@@ -104,15 +105,41 @@ def _paths(source: str, study_dir: Path, out_root: Path, code: str, cache: Path)
 
 def reuse_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float | None:
     """A chapter whose code cells are unchanged, on an unchanged study, readied from its outputs in `cache` (a
-    prose-only edit re-runs no chapter and starts no worker). Returns seconds taken, or None when not cached."""
+    prose-only edit re-runs no chapter and starts no worker); an unchanged chapter is copied as it was last readied.
+    Returns seconds taken, or None when not cached."""
     t0 = time.perf_counter()
+    ready = _ready_path(source, study_dir, code, cache)
+    if ready.is_file():
+        out_path = out_root / Path(source).parent / f"{Path(source).name}.ipynb"
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ready, out_path)
+        return time.perf_counter() - t0
     chapter, out_path, cached = _paths(source, study_dir, out_root, code, cache)
     if not cached.is_file():
         return None
     executed = _with_prose(nbformat.read(cached, as_version=4), chapter)
     _finish(executed, Path(source).name)
     nbformat.write(executed, out_path)
+    _keep_ready(out_path, ready)
     return time.perf_counter() - t0
+
+
+def _ready_path(source: str, study_dir: Path, code: str, cache: Path) -> Path:
+    """Where the readied chapter made from exactly this source text, study and code is kept (parsing and checking
+    eleven notebooks takes a second; copying them, milliseconds)."""
+    h = hashlib.sha256((REPO / f"{source}.md").read_bytes())
+    h.update((study_dir / "study.json").read_bytes())
+    h.update(code.encode())
+    return cache / "chapters" / READY / Path(source).name / f"{h.hexdigest()[:24]}.ipynb"
+
+
+def _keep_ready(readied: Path, ready: Path) -> None:
+    """Keep a readied chapter for the next build, and only the last one of each chapter."""
+    shutil.rmtree(ready.parent, ignore_errors=True)
+    ready.parent.mkdir(parents=True)
+    tmp = ready.with_suffix(".tmp")  # a build stopped while copying leaves no half notebook to reuse
+    shutil.copyfile(readied, tmp)
+    tmp.replace(ready)
 
 
 def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cache: Path = CACHE) -> float:
@@ -134,6 +161,7 @@ def execute_chapter(source: str, study_dir: Path, out_root: Path, code: str, cac
     cached.with_suffix(".tmp").rename(cached)
     _finish(executed, name)
     nbformat.write(executed, out_path)
+    _keep_ready(out_path, _ready_path(source, study_dir, code, cache))
     return time.perf_counter() - t0
 
 

@@ -79,3 +79,27 @@ def test_when_every_chapter_is_cached_no_worker_process_starts(repo, monkeypatch
     times = book.execute_all(repo / "study", repo / "out", "v1", toc=toc, cache=repo / "cache")
     assert list(times) == ["x"]
     assert "Other words" in str(nbformat.read(repo / "out" / "book" / "chapters" / "x.ipynb", as_version=4).cells)
+
+
+def test_an_unchanged_chapter_is_copied_as_last_readied_and_any_change_readies_it_again(repo, monkeypatch):
+    _write(repo, "First words.", "6 * 7")
+    _run(repo)
+    out = repo / "out" / "book" / "chapters" / "x.ipynb"
+    first = out.read_bytes()
+    real = book._paths
+    monkeypatch.setattr(book, "_paths", lambda *a: pytest.fail("an unchanged chapter was parsed again"))
+    _run(repo)
+    assert out.read_bytes() == first
+    monkeypatch.setattr(book, "_paths", real)
+    _write(repo, "Other words.", "6 * 7")  # prose: readied again from the executed outputs
+    assert "Other words" in str(_run(repo).cells)
+    ready = sorted((repo / "cache" / "chapters" / book.READY / "x").iterdir())
+    assert len(ready) == 1 and ready[0].read_bytes() == out.read_bytes()  # only the last one is kept
+
+    def executed(*a):
+        raise RuntimeError("executed")
+
+    monkeypatch.setattr(book, "_run_chapter", executed)
+    (repo / "study" / "study.json").write_text('{"another": "study"}')
+    with pytest.raises(RuntimeError, match="executed"):
+        _run(repo)  # another study: executed again, not copied
