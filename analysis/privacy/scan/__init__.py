@@ -135,7 +135,8 @@ class Gate:
         self.params, self.extract_dir, self.chapters, self.memo = params, extract_dir, chapters, memo
         self.allow = published_values(params)
         threshold = params.disclosure_threshold
-        self.ids = _in_background(_identifiers, extract_dir, threshold, self.allow) if extract_dir else None
+        vendor = memo is None or not memo.path.is_file()  # a rebuild reads no unchanged theme file again
+        self.ids = _in_background(_identifiers, extract_dir, threshold, self.allow, vendor) if extract_dir else None
         self.warming: Future | None = None
 
     def _scan(self, stage: Path, work: Path):
@@ -168,10 +169,12 @@ class Gate:
         refuse_if_unsafe(findings)
 
 
-def _identifiers(extract_dir: Path, threshold: int, allow: list[str]) -> Identifiers:
+def _identifiers(extract_dir: Path, threshold: int, allow: list[str], vendor: bool = True) -> Identifiers:
     """The extract's identifiers (and their digest, which names a scan's memo), with the installed packages' file
-    hashes read too (`vendor`): all are needed only by the scan, and none depends on what the build makes."""
-    pristine(b"")
+    hashes read too when `vendor` (a first build scans every theme file): all are needed only by the scan, and none
+    depends on what the build makes."""
+    if vendor:
+        pristine(b"")
     ids = load_identifiers(Path(extract_dir), threshold, allow)
     _ = ids.digest
     return ids

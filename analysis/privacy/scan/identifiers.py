@@ -149,12 +149,12 @@ class _Collector:
         if what == "name":
             counts = values.str.casefold().value_counts()
             authored = authored_words()
-            for v, n in counts.items():
+            for v, n in zip(counts.index.to_numpy(dtype=object), counts.to_numpy()):
                 toks = tokenise(v)
                 if len("".join(toks)) >= MIN_NAME_LENGTH and n < threshold and not set(toks) <= authored:
                     self.add(toks, v, source, "name")
             return
-        for v in values.unique():
+        for v in values.drop_duplicates().to_numpy(dtype=object):  # plain str: a StringArray iterates slowly
             toks = tokenise(v)
             if not _distinctive(toks):
                 continue
@@ -167,8 +167,8 @@ class _Collector:
         fore = next((c for c in frame.columns if c.endswith("forename")), None)
         sur = next((c for c in frame.columns if c.endswith("surname")), None)
         if fore and sur and table.column(fore).identifier:
-            pairs = frame[[fore, sur]].dropna().drop_duplicates()
-            for f, s in pairs.itertuples(index=False):
+            pairs = frame[[fore, sur]].dropna().drop_duplicates().to_numpy(dtype=object)
+            for f, s in pairs:
                 ft, st = tokenise(f), tokenise(s)
                 if ft and st:
                     self.add(ft + st, f"{f} {s}", f"{name}.{fore}+{sur}", "full name")

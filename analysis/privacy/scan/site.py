@@ -46,16 +46,15 @@ VENDOR_DIRS = {"_static"}  # theme scripts, fonts and translations (see the modu
 def read_file(f: Findings, path: Path, vendor: bool = False) -> None:
     """One file of the site (or beside it), by its suffix."""
     data = path.read_bytes()
-    if vendor and pristine(data):
-        return
     page, key = f.page(path), (path.name, vendor, hashlib.sha256(data).digest())
     f.seen.add(key)
     if key in f.judged:  # the same bytes under the same name (the report beside the site and in its downloads, or
-        # a file the last build published unchanged: see `memo`)
+        # a file the last build published unchanged: see `memo`), so a rebuild need not load the packages' hashes
         f.repeat(*f.judged[key], page)
         return
     start = len(f.rows)
-    read_data(f, page, path.name, data, vendor)
+    if not (vendor and pristine(data)):
+        read_data(f, page, path.name, data, vendor)
     f.judged[key] = (page, f.rows[start:])
 
 

@@ -85,3 +85,22 @@ def test_a_memo_from_another_context_is_not_used(tmp_path, reads, change):
     found = scan(root, SAMPLE_EXTRACT, threshold, memo=memo, identifiers=ids)
     assert sorted(reads) == ["a.html", "b.html"]
     assert list(found["page"]) == (["b.html"] if threshold == 10 else [])  # 3 is no count below 3
+
+
+def test_a_rebuild_does_not_load_the_installed_packages_hashes_for_unchanged_theme_files(tmp_path, monkeypatch):
+    """Telling a theme file that is an installed package's own copy (`vendor.pristine`) reads every package's
+    RECORD (most of a second): a theme file the memo already judged, pristine or not, needs none of it."""
+    import docutils
+
+    shipped = (Path(docutils.__file__).parent / "writers" / "html5_polyglot" / "minimal.css").read_text()
+    root = _site(tmp_path, {"a.html": CLEAN, "_static/minimal.css": shipped, "_static/x.js": "var a = 1;"})
+    memo = Memo(tmp_path / "memo.json", code="v1")
+    first = _scan(root, memo)
+    checked: list[int] = []
+    real = site.pristine
+    monkeypatch.setattr(site, "pristine", lambda data: checked.append(len(data)) or real(data))
+    pd.testing.assert_frame_equal(_scan(root, memo), first)
+    assert checked == []
+    (root / "_static" / "x.js").write_text("var a = 2;")  # a changed theme file is checked again
+    _scan(root, memo)
+    assert len(checked) == 1
