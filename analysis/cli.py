@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -122,22 +123,39 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from analysis.report.html_build import Waiting
+
+    if args.compare:
+        return _build_comparison(args)
+    # Jupyter Book starts loading on the other core before this process imports pandas and reads the study
+    with contextlib.closing(Waiting()) as waiting:
+        from analysis import pipeline
+
+        params = _build_params(args)
+        extract = Path(args.extract) if args.extract else params.extract
+        if extract is None:
+            raise UserError(f"{args.params}: no extract given; set 'extract' or pass --extract.")
+        out = Path(args.out) if args.out else params.out
+        index = pipeline.build(params, extract, out, Path(args.truth) if args.truth else None, waiting)
+    print(f"Report: {index.absolute()}")
+    return 0
+
+
+def _build_comparison(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
+    params = _build_params(args)
+    out = Path(args.out) if args.out else params.out
+    index = pipeline.build_comparison(params, Path(args.compare), out)
+    print(f"Comparison: {index.absolute()}")
+    return 0
+
+
+def _build_params(args: argparse.Namespace):
     params = load_params(args.params)
     if args.previous:
         params = dataclasses.replace(params, previous_edition=Path(args.previous))
-    out = Path(args.out) if args.out else params.out
-    if args.compare:
-        index = pipeline.build_comparison(params, Path(args.compare), out)
-        print(f"Comparison: {index.absolute()}")
-        return 0
-    extract = Path(args.extract) if args.extract else params.extract
-    if extract is None:
-        raise UserError(f"{args.params}: no extract given; set 'extract' or pass --extract.")
-    index = pipeline.build(params, extract, out, Path(args.truth) if args.truth else None)
-    print(f"Report: {index.absolute()}")
-    return 0
+    return params
 
 
 def _scan(args: argparse.Namespace) -> int:

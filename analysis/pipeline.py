@@ -24,6 +24,7 @@ from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
 from analysis.report import book, documents, html_build, publish
+from analysis.report.reuse import Reuse
 
 if TYPE_CHECKING:
     from analysis.compare.comparison import Comparison
@@ -88,17 +89,26 @@ def prepare_cached(
     return cached(cache_key, lambda: prepare(params, Path(extract_dir), truth_dir, key), cache)
 
 
-def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | None = None) -> Path:
+def build(
+    params: RunParams,
+    extract_dir: Path,
+    out: Path,
+    truth_dir: Path | None = None,
+    waiting: html_build.Waiting | None = None,
+) -> Path:
     """Run everything, scan what would be published, and publish it: OUT/html, OUT/tables/*.csv,
     OUT/measures.json, OUT/linkage.json, OUT/linkage_model.json, OUT/tables.xlsx, OUT/report.pdf and
     OUT/briefing.docx. Nothing in OUT changes unless all succeed;
-    the prepared study is cached in OUT/.cache (it holds pseudonymised child-level rows: OUT is private)."""
+    the prepared study is cached in OUT/.cache (it holds pseudonymised child-level rows: OUT is private).
+    `waiting` is a Jupyter Book process the caller started early (the CLI does, before its imports); without one,
+    one is started here, to load while the study is read."""
     t0 = time.perf_counter()
     out = publish.claim(out, (Path(extract_dir),))
     # the briefing's chart loads matplotlib in this process: its font cache goes under OUT, not the user's home
     os.environ.setdefault("MPLCONFIGDIR", str(out / ".cache" / "matplotlib"))
-    waiting = html_build.Waiting()  # Jupyter Book loads on the other core while the study is read
-    with publish.build_log(out), contextlib.closing(waiting):
+    with publish.build_log(out), contextlib.ExitStack() as stack:
+        if waiting is None:
+            waiting = stack.enter_context(contextlib.closing(html_build.Waiting()))
         try:
             study = prepare_cached(params, extract_dir, truth_dir, out / ".cache")
         except ValidationFailed as exc:
@@ -122,12 +132,13 @@ def build(params: RunParams, extract_dir: Path, out: Path, truth_dir: Path | Non
                     params.disclosure_threshold,
                 ),
             }
-            documents.warm_up()
+            reuse = Reuse(out / ".cache", study.folder)  # the briefing and workbook of this study, if kept
+            documents.warm_up(reuse)
             html = book.render(study, work, code_version(), cache=out / ".cache", waiting=waiting)
-            stage = publish.stage_build(study.tables, work, html, files, study.params)
+            stage = publish.stage_build(study.tables, work, html, files, study.params, reuse)
             gate.warm(stage, work)
             # the PDF and the briefing are staged with the site, so the scan judges them too
-            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache")
+            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache", reuse=reuse)
             return stage
 
         memo = scan.Memo(out / ".cache" / "scan_memo.json", code_version())  # a rebuild reads only changed files

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.report import main_points, pdf, toc
+from analysis.report.reuse import Reuse
 
 log = logging.getLogger("adversity_report")
 
@@ -24,10 +25,13 @@ PAGES = "pdf_chapter_pages.json"  # in the private cache: page numbers only
 DOWNLOADS = "downloads"  # inside the site, beside the download-all ZIP
 
 
-def warm_up() -> None:
+def warm_up(reuse: Reuse | None = None) -> None:
     """Import the briefing's chart libraries (matplotlib, seaborn, scipy: about a second) on a thread of their own,
     while the chapters are readied and Jupyter Book builds in a process of its own; `write` then finds them loaded.
-    Python's import lock makes `write` wait for an import still under way, so this only ever saves time."""
+    Python's import lock makes `write` wait for an import still under way, so this only ever saves time. Not when
+    `reuse` keeps this study's briefing: then nothing needs them."""
+    if reuse is not None and reuse.has(BRIEFING):
+        return
 
     def load() -> None:
         from analysis.report import briefing  # noqa: F401
@@ -35,16 +39,17 @@ def warm_up() -> None:
     threading.Thread(target=load, name="briefing-imports", daemon=True).start()
 
 
-def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: Path | None = None) -> list[Path]:
+def write(
+    study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: Path | None = None, reuse: Reuse | None = None
+) -> list[Path]:
     """Write `stage/report.pdf` (unless `print_pdf` is false) and `stage/briefing.docx`, each copied into
     `stage/html/downloads/`. Returns the files written. The briefing is written while Chromium prints (in a process
-    of its own). The page each chapter started on is kept in `cache` (the build's private cache), so that the next
-    build can print its contents right first time."""
-    from analysis.report import briefing  # loads matplotlib, whose font cache goes where MPLCONFIGDIR says
-
+    of its own), or copied from `reuse` when it keeps one made from this study. The page each chapter started on is
+    kept in `cache` (the build's private cache), so that the next build can print its contents right first time."""
+    reuse = reuse or Reuse(None, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-pdf") as pool:
         printing = pool.submit(_print, study, stage / "html", toc_path, stage / PDF, cache) if print_pdf else None
-        written = [briefing.write_briefing(study, stage / BRIEFING)]
+        written = [reuse.made(stage / BRIEFING, lambda path: _brief(study, path))]
         if printing is not None:
             written.append(printing.result())
     downloads = stage / "html" / DOWNLOADS
@@ -52,6 +57,12 @@ def write(study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: 
     for f in written:
         shutil.copyfile(f, downloads / f.name)
     return written
+
+
+def _brief(study, path: Path) -> None:
+    from analysis.report import briefing  # loads matplotlib, whose font cache goes where MPLCONFIGDIR says
+
+    briefing.write_briefing(study, path)
 
 
 def _print(study, site: Path, toc_path: Path, out: Path, cache: Path | None) -> Path:

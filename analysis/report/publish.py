@@ -31,6 +31,7 @@ from analysis import paths
 from analysis.errors import UserError
 from analysis.privacy import safe_text
 from analysis.report import downloads
+from analysis.report.reuse import Reuse
 
 ARTEFACTS = (
     "html",
@@ -108,11 +109,16 @@ def lock(out: Path):
 
 
 def stage_build(
-    tables: dict[str, pd.DataFrame], work: Path, html: Path, files: dict[str, object], params: dict | None = None
+    tables: dict[str, pd.DataFrame],
+    work: Path,
+    html: Path,
+    files: dict[str, object],
+    params: dict | None = None,
+    reuse: Reuse | None = None,
 ) -> Path:
     """Lay out everything a build publishes in work/publish: the site, the published tables as CSV, and the JSON
-    `files` (name -> value); with the run's `params`, the workbook and the download-all ZIP too. Returns the staging
-    folder, ready to scan and publish."""
+    `files` (name -> value); with the run's `params`, the workbook (copied from `reuse` when it keeps one made from
+    this study) and the download-all ZIP too. Returns the staging folder, ready to scan and publish."""
     stage = work / "publish"
     stage.mkdir()
     html.rename(stage / "html")
@@ -122,7 +128,9 @@ def stage_build(
     for name, value in files.items():
         (stage / name).write_text(strict_json(value) + "\n")
     if params is not None:
-        downloads.write_workbook(tables, stage / downloads.WORKBOOK, f"Adversity before SEND: {params['la_name']}")
+        title = f"Adversity before SEND: {params['la_name']}"
+        reuse = reuse or Reuse(None, None)
+        reuse.made(stage / downloads.WORKBOOK, lambda path: downloads.write_workbook(tables, path, title))
         downloads.write_bundle(stage, downloads.guidance(params, list(tables)))
     return stage
 
