@@ -334,12 +334,18 @@ def _squeeze(text: str) -> str:
 
 def chapter_pages(pdf: Path, anchors: list[str]) -> list[int | None]:
     """The page (from 1) each chapter starts on: Chromium writes every anchor the contents links to as a named
-    destination. None for an anchor the PDF does not hold."""
-    from pypdf import PdfReader
+    destination. None for an anchor the PDF does not hold. PDFium looks each one up in milliseconds; pypdf took
+    0.2 s to read every destination of a 51-page report."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
-    reader = PdfReader(str(pdf))
-    named = reader.named_destinations
-    return [reader.get_destination_page_number(named[f"/{a}"]) + 1 if f"/{a}" in named else None for a in anchors]
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        found = [pdfium_c.FPDF_GetNamedDestByName(doc.raw, a.encode()) for a in anchors]
+        index = [pdfium_c.FPDFDest_GetDestPageIndex(doc.raw, d) if d else -1 for d in found]
+        return [i + 1 if i >= 0 else None for i in index]
+    finally:
+        doc.close()
 
 
 def check_pdf(pdf: Path, titles: list[str]) -> PdfInfo:

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis.errors import UserError
-from analysis.report.pdf import PdfInfo, print_report
+from analysis.report.pdf import PdfInfo, chapter_pages, print_report
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
@@ -161,3 +161,4 @@ def test_the_contents_printed_with_known_pages_takes_one_print_and_a_wrong_guess
     assert wrong.prints == 2 and wrong.chapter_pages == [3, 4]
     contents = " ".join(PdfReader(tmp_path / "b.pdf").pages[1].extract_text().split())
     assert "Methods of the study 4" in contents and "Methods of the study 9" not in contents
+    assert chapter_pages(tmp_path / "b.pdf", ["no-such-anchor"]) == [None]  # an anchor the PDF does not hold
