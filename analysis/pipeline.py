@@ -134,7 +134,10 @@ def build(
             }
             reuse = Reuse(out / ".cache", study.folder)  # the briefing and workbook of this study, if kept
             documents.warm_up(reuse)
-            html = book.render(study, work, code_version(), cache=out / ".cache", waiting=waiting)
+            # the extract's identifiers are read while Jupyter Book builds, not while this process readies the book
+            html = book.render(
+                study, work, code_version(), cache=out / ".cache", waiting=waiting, meanwhile=gate.read_identifiers
+            )
             stage = publish.stage_build(study.tables, work, html, files, study.params, reuse)
             gate.warm(stage, work)
             # the PDF and the briefing are staged with the site, so the scan judges them too

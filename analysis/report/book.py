@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -344,14 +345,18 @@ def render(
     toc: Path = TOC,
     cache: Path = CACHE,
     waiting: html_build.Waiting | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Path:
     """Execute the chapters and build the HTML (incrementally, when `cache` holds the same book built from the same
     study and code: see `html_build`), in the `waiting` Jupyter Book process if the caller started one early, else
-    in one started now to load while the chapters are readied. Returns the html folder."""
+    in one started now to load while the chapters are readied. `meanwhile` is called once the chapters are ready,
+    as Jupyter Book starts to build on the other core. Returns the html folder."""
     own = waiting is None
     waiting = html_build.Waiting() if own else waiting
     try:
         src = execute(study, work, code, toc, cache)
+        if meanwhile is not None:
+            meanwhile()
         depends = (work.resolve() / "study" / "study.json").read_bytes() + code.encode()
         return html_build.build_html_again(src, work, depends, cache, waiting)
     finally:

@@ -126,7 +126,9 @@ class Gate:
     """The publish gate: called with (staged folder, work folder), it scans the staged site, its tables and JSON, and
     the executed notebooks of `book/<chapters>`, writes any findings to work/disclosure_findings.csv and refuses
     (raises) when there are any. With a `memo` (in the build's private cache), files the last build published
-    unchanged are not read again, and `warm` reads what is staged so far while the PDF prints.
+    unchanged are not read again, and `warm` reads what is staged so far while the PDF prints. The extract's
+    identifiers are read on a thread of their own from `read_identifiers` (the build calls it once the chapters are
+    readied, while Jupyter Book builds on the other core), or else when the first scan needs them.
 
     It lives here, not in `run`, so that it calls `scan` through this package: whoever replaces
     `analysis.privacy.scan.scan` (a test planting findings) replaces what the gate runs."""
@@ -134,12 +136,18 @@ class Gate:
     def __init__(self, params, extract_dir: Path | None, chapters: str, memo: Memo | None = None) -> None:
         self.params, self.extract_dir, self.chapters, self.memo = params, extract_dir, chapters, memo
         self.allow = published_values(params)
-        threshold = params.disclosure_threshold
-        vendor = memo is None or not memo.path.is_file()  # a rebuild reads no unchanged theme file again
-        self.ids = _in_background(_identifiers, extract_dir, threshold, self.allow, vendor) if extract_dir else None
+        self.ids: Future | None = None
         self.warming: Future | None = None
 
+    def read_identifiers(self) -> None:
+        """Start reading the extract's identifiers (once), on a thread of their own."""
+        if self.ids is None and self.extract_dir:
+            vendor = self.memo is None or not self.memo.path.is_file()  # a rebuild reads no unchanged theme file
+            threshold = self.params.disclosure_threshold
+            self.ids = _in_background(_identifiers, self.extract_dir, threshold, self.allow, vendor)
+
     def _scan(self, stage: Path, work: Path):
+        self.read_identifiers()
         return scan(
             stage / "html",
             self.extract_dir,
