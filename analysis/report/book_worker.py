@@ -1,10 +1,11 @@
 """A Jupyter Book process started before its book is staged (see `html_build.Waiting`).
 
-While the build readies the chapters, it builds a one-page book with the report's configuration and throws the
-result away: Jupyter Book, Sphinx, the theme and every extension (MyST-NB, IPython's lexers, jupyter-cache's
-database layer, ...) are then loaded, about two seconds of a prose-only rebuild spent on the other core. Then it
-reads the `jupyter-book` arguments as one JSON line on stdin and builds the book. An empty line (the build stopped
-first) exits.
+While the build readies the chapters, it reads a one-page book with the report's configuration (Sphinx's `dummy`
+builder, which writes nothing) and throws the result away: Jupyter Book, Sphinx, the theme and every extension
+(MyST-NB, IPython's lexers, jupyter-cache's database layer, ...) are then loaded, more than a second of a prose-only
+rebuild spent on the other core. Writing the page as well would only compile templates that the real build's own
+Sphinx compiles again. Then it reads the `jupyter-book` arguments as one JSON line on stdin and builds the book.
+An empty line (the build stopped first) exits.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from jupyter_book.cli.main import main
 
 
 def warm_up(config: Path) -> None:
-    """Build a one-page book with `config` into a temporary folder, saying nothing; what it finds is no concern of
+    """Read a one-page book with `config` in a temporary folder, saying nothing; what it finds is no concern of
     the real build's, which reports its own warnings."""
     with tempfile.TemporaryDirectory(prefix="book-warm-up-") as tmp:
         src = Path(tmp) / "src"
@@ -29,7 +30,8 @@ def warm_up(config: Path) -> None:
         (src / "_config.yml").write_text(config.read_text())
         (src / "_toc.yml").write_text("format: jb-book\nroot: index\n")
         (src / "index.md").write_text("# Warm-up\n\nA page.\n")
-        args = ["build", str(src), "--builder", "html", "--path-output", str(Path(tmp) / "out")]
+        args = ["build", str(src), "--builder", "custom", "--custom-builder", "dummy"]
+        args += ["--path-output", str(Path(tmp) / "out")]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             with contextlib.suppress(Exception, SystemExit):
                 main(args, prog_name="jupyter-book", standalone_mode=False)

@@ -122,7 +122,7 @@ def test_an_edit_that_breaks_a_link_from_an_unchanged_page_still_fails_the_build
 
 
 def test_the_warm_up_loads_what_a_build_needs_and_says_nothing():
-    """The waiting process builds a page with the report's configuration first: the modules Sphinx's extensions
+    """The waiting process reads a page with the report's configuration first: the modules Sphinx's extensions
     load only when a build starts (MyST-NB's Sphinx layer, jupyter-cache's database, the theme) are then loaded.
     In a fresh interpreter, so that nothing this test session imported counts."""
     code = (
