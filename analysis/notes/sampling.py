@@ -21,7 +21,9 @@ from scipy.stats import norm
 from analysis.privacy import safe_text
 
 PLAN_COLUMNS = ["order", "person_id", "domain", "stratum"]
-SUMMARY_COLUMNS = ["domain", "stratum", "children", "needed", "reviewed", "planned"]
+# reviewed: read in an earlier review; for a rarer domain: drawn in this plan for a domain planned before this one
+# (a child is read whole, so counts for every domain); planned: drawn for this domain and stratum
+SUMMARY_COLUMNS = ["domain", "stratum", "children", "needed", "reviewed", "for a rarer domain", "planned"]
 SHEET_COLUMNS = ["person_id", "domain", "found", "date_first_documented", "reviewer", "comment"]
 STRATA = ("affirmed", "mentioned, not counted", "not mentioned")
 
@@ -61,11 +63,12 @@ def review_plan(
     seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The children to read next, in order (PLAN_COLUMNS: the domain and stratum that brought each in), and per
-    domain and stratum how many children there are, are needed, were already reviewed and are planned."""
+    domain and stratum how many children there are, are needed, were reviewed before, were drawn for a rarer domain
+    and are planned (SUMMARY_COLUMNS)."""
     rng = np.random.default_rng(seed)
     table = strata(coded, children, domains)
-    chosen: list[str] = list(dict.fromkeys(str(p) for p in reviewed))
-    taken = set(chosen)
+    before = {str(p) for p in reviewed}
+    taken = set(before)
     plan, summary = [], []
     need = {STRATA[0]: sample_size(half_width, expected), STRATA[1]: sample_size(half_width, expected)}
     need[STRATA[2]] = not_mentioned
@@ -73,13 +76,13 @@ def review_plan(
     for domain in sizes.sort_values(kind="stable").index:  # rare domains first
         for stratum in STRATA:
             pool = table.loc[(table["domain"] == domain) & (table["stratum"] == stratum), "person_id"].astype(str)
-            have = int(pool.isin(taken).sum())
+            have, earlier = int(pool.isin(taken).sum()), int(pool.isin(before).sum())
             wanted = min(need[stratum], len(pool))
             fresh = pool[~pool.isin(taken)].to_numpy()
             add = list(rng.permutation(fresh)[: max(0, wanted - have)])
             plan += [(p, domain, stratum) for p in add]
             taken.update(add)
-            summary.append((domain, stratum, len(pool), wanted, have, len(add)))
+            summary.append((domain, stratum, len(pool), wanted, earlier, have - earlier, len(add)))
     out = pd.DataFrame(plan, columns=["person_id", "domain", "stratum"])
     out.insert(0, "order", range(1, len(out) + 1))
     return out[PLAN_COLUMNS], pd.DataFrame(summary, columns=SUMMARY_COLUMNS)

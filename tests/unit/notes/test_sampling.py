@@ -20,8 +20,10 @@ def test_plan_fills_each_stratum(synthetic):
     children = synthetic["persons"]["person_id"]
     plan, summary = review_plan(synthetic["coded"], children, DOMAINS, half_width=0.1, not_mentioned=10)
     assert plan["person_id"].is_unique
-    assert (summary["reviewed"] + summary["planned"] >= summary["needed"]).all()
+    assert (summary[["reviewed", "for a rarer domain", "planned"]].sum(axis=1) >= summary["needed"]).all()
     assert (summary["needed"] <= summary["children"]).all()
+    assert (summary["reviewed"] == 0).all()  # nobody was reviewed before: a child drawn for a rarer domain is not
+    assert summary["for a rarer domain"].sum() > 0
     # the children already planned count: a second plan with them as reviewed proposes nobody new
     again, _ = review_plan(
         synthetic["coded"], children, DOMAINS, reviewed=plan["person_id"], half_width=0.1, not_mentioned=10
