@@ -289,6 +289,22 @@ def _execute_in_workers(sources: list[str], times: dict, study_dir: Path, out_ro
             times[futures[fut]] = fut.result()
 
 
+def banners(study: Renderable) -> list[str]:
+    """What every page says above its content: that the data are synthetic (but for the national chapter's figures,
+    which are DfE's published statistics even for a synthetic authority), and that an edition is internal."""
+    said = []
+    if study.params.get("synthetic") and getattr(study, "national", None) is not None:
+        said.append(
+            "SYNTHETIC DATA: every number about this authority's children describes made-up children, except in "
+            "the national context chapter, which shows the Department for Education's published statistics."
+        )
+    elif study.params.get("synthetic"):
+        said.append("SYNTHETIC DATA: every number describes made-up children, not a real authority.")
+    if study.params["edition"] == "internal":
+        said.append("INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
+    return said
+
+
 def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
     """Lay out a buildable book: config, toc, static files, plain pages and the executed notebooks."""
     src = work / "book_stage"
@@ -297,13 +313,8 @@ def stage(study: Renderable, work: Path, toc: Path = TOC) -> Path:
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     params = study.params
     config["title"] = f"Adversity before SEND: {params['la_name']}"
-    banners = []  # on every page (set where _config.yml sets the theme options)
-    if params.get("synthetic"):
-        banners.append("SYNTHETIC DATA: every number describes made-up children, not a real authority.")
-    if params["edition"] == "internal":
-        banners.append("INTERNAL EDITION: contains pseudonymised child-level information. Not for publication.")
-    if banners:
-        config["sphinx"]["config"]["html_theme_options"]["announcement"] = " ".join(banners)
+    if said := banners(study):  # on every page (set where _config.yml sets the theme options)
+        config["sphinx"]["config"]["html_theme_options"]["announcement"] = " ".join(said)
     config["sphinx"]["config"]["html_extra_path"] = [EXTRA]
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(toc, src / "_toc.yml")
