@@ -24,6 +24,7 @@ from analysis.link import error, passes, quality
 from analysis.params import RunParams
 from analysis.privacy import ledger, pseudonymise, safe_text, scan
 from analysis.report import book, documents, html_build, publish
+from analysis.report.chromium import Browser
 from analysis.report.reuse import Reuse
 
 if TYPE_CHECKING:
@@ -118,37 +119,51 @@ def build(
         refuse_recoverable(study, out)
 
         def make(work: Path) -> Path:
-            files = {
-                "measures.json": study.measures,
-                "linkage.json": dataclasses.asdict(study.linkage),
-                "linkage_model.json": study.linkage_model,
-                "disclosure_audit.json": dataclasses.asdict(study.disclosure),
-                "disclosure_ledger.json": ledger.snapshot(
-                    study.ledger,
-                    params.la_code,
-                    study.params["study_start"],
-                    study.params["study_end"],
-                    params.edition,
-                    params.disclosure_threshold,
-                ),
-            }
+            files = _published_files(study, params)
             reuse = Reuse(out / ".cache", study.folder)  # the briefing and workbook of this study, if kept
             documents.warm_up(reuse)
-            # the extract's identifiers are read while Jupyter Book builds, not while this process readies the book
-            html = book.render(
-                study, work, code_version(), cache=out / ".cache", waiting=waiting, meanwhile=gate.read_identifiers
-            )
+            # the extract's identifiers are read, and Chromium started, while Jupyter Book builds (not while this
+            # process readies the book)
+            html = book.render(study, work, code_version(), cache=out / ".cache", waiting=waiting, meanwhile=meanwhile)
             stage = publish.stage_build(study.tables, work, html, files, study.params, reuse)
             gate.warm(stage, work)
             # the PDF and the briefing are staged with the site, so the scan judges them too
-            documents.write(study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache", reuse=reuse)
+            documents.write(
+                study, stage, paths.BOOK_TOC, print_pdf=params.pdf, cache=out / ".cache", reuse=reuse, browser=browser
+            )
             return stage
 
         memo = scan.Memo(out / ".cache" / "scan_memo.json", code_version())  # a rebuild reads only changed files
         gate = scan.gate(params, extract_dir, "chapters", memo)
+        browser = None
+
+        def meanwhile() -> None:
+            nonlocal browser
+            gate.read_identifiers()
+            if params.pdf:
+                browser = stack.enter_context(Browser())  # it starts while the pages are written
+
         publish.release(out, make, gate, protected=(Path(extract_dir),))
         log.info("Built in %.1f s", time.perf_counter() - t0)
     return out / "html" / "index.html"
+
+
+def _published_files(study: Study, params: RunParams) -> dict[str, object]:
+    """The JSON files a build publishes beside the site, by name."""
+    return {
+        "measures.json": study.measures,
+        "linkage.json": dataclasses.asdict(study.linkage),
+        "linkage_model.json": study.linkage_model,
+        "disclosure_audit.json": dataclasses.asdict(study.disclosure),
+        "disclosure_ledger.json": ledger.snapshot(
+            study.ledger,
+            params.la_code,
+            study.params["study_start"],
+            study.params["study_end"],
+            params.edition,
+            params.disclosure_threshold,
+        ),
+    }
 
 
 def prepare_comparison(params: RunParams, returns_dir: Path) -> Comparison:

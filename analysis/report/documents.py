@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.report import main_points, pdf, toc
+from analysis.report.chromium import Browser
 from analysis.report.reuse import Reuse
 
 log = logging.getLogger("adversity_report")
@@ -40,15 +41,24 @@ def warm_up(reuse: Reuse | None = None) -> None:
 
 
 def write(
-    study, stage: Path, toc_path: Path, *, print_pdf: bool = True, cache: Path | None = None, reuse: Reuse | None = None
+    study,
+    stage: Path,
+    toc_path: Path,
+    *,
+    print_pdf: bool = True,
+    cache: Path | None = None,
+    reuse: Reuse | None = None,
+    browser: Browser | None = None,
 ) -> list[Path]:
     """Write `stage/report.pdf` (unless `print_pdf` is false) and `stage/briefing.docx`, each copied into
-    `stage/html/downloads/`. Returns the files written. The briefing is written while Chromium prints (in a process
-    of its own), or copied from `reuse` when it keeps one made from this study. The page each chapter started on is
-    kept in `cache` (the build's private cache), so that the next build can print its contents right first time."""
+    `stage/html/downloads/`. Returns the files written. The PDF is printed in `browser` if the caller started one
+    early. The briefing is written while Chromium prints (in a process of its own), or copied from `reuse` when it
+    keeps one made from this study. The page each chapter started on is kept in `cache` (the build's private
+    cache), so that the next build can print its contents right first time."""
     reuse = reuse or Reuse(None, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-pdf") as pool:
-        printing = pool.submit(_print, study, stage / "html", toc_path, stage / PDF, cache) if print_pdf else None
+        pdf_path = stage / PDF
+        printing = pool.submit(_print, study, stage / "html", toc_path, pdf_path, cache, browser) if print_pdf else None
         written = [reuse.made(stage / BRIEFING, lambda path: _brief(study, path))]
         if printing is not None:
             written.append(printing.result())
@@ -65,7 +75,7 @@ def _brief(study, path: Path) -> None:
     briefing.write_briefing(study, path)
 
 
-def _print(study, site: Path, toc_path: Path, out: Path, cache: Path | None) -> Path:
+def _print(study, site: Path, toc_path: Path, out: Path, cache: Path | None, browser: Browser | None) -> Path:
     """The whole book printed to `out`, its size and pages logged."""
     params = study.params
     info = pdf.print_report(
@@ -76,6 +86,7 @@ def _print(study, site: Path, toc_path: Path, out: Path, cache: Path | None) -> 
         subtitle=f"Requests for an EHC needs assessment, {main_points.period(params)}",
         printed=dt.date.fromisoformat(str(study.provenance.prepared_at)[:10]),
         expected_pages=_remembered(cache),
+        browser=browser,
     )
     _remember(cache, info.chapter_pages)
     log.info("Printed the report: %d pages, %.1f MB, fonts embedded", info.pages, info.bytes / 1e6)

@@ -10,12 +10,11 @@ not embedded (the PDF would print differently elsewhere, and archives refuse it)
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime as dt
-import os
 import shutil
-import subprocess
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -26,9 +25,7 @@ import lxml.html.builder as E
 from lxml.html import HtmlElement
 
 from analysis.errors import UserError
-
-TIMEOUT = 600  # seconds Chromium may take to print the whole book
-FIX = "install Debian's chromium package (apt-get install chromium), or set `pdf: false` in the parameters"
+from analysis.report.chromium import Browser
 
 # What a page shows for browsing, not reading: removed from every article before printing. Closed dropdowns hide
 # what a reader of the page sees only on a click (the chapter's code), so they are not printed either.
@@ -122,9 +119,11 @@ def print_report(
     chromium: str | None = None,
     printed: dt.date | None = None,
     expected_pages: list[int | None] | None = None,
+    browser: Browser | None = None,
 ) -> PdfInfo:
     """Print the book at `site` (a built HTML folder) to `out_pdf`: a cover, the contents with page numbers, then
-    the pages named in `toc` (paths relative to the site, without `.html`, in reading order).
+    the pages named in `toc` (paths relative to the site, without `.html`, in reading order), in `browser` (one the
+    caller started early) or else in a Chromium started now (`chromium`: its executable).
 
     The contents is printed with `expected_pages` (the page each chapter started on in the previous build); the
     print tells on which page each chapter really starts (its named destinations), and only when that differs is
@@ -132,77 +131,28 @@ def print_report(
     once. Nothing is written to `out_pdf` unless the checks pass.
     Raises UserError when Chromium is missing or fails, a page is missing, a chapter is missing from the printed
     text or a font is not embedded."""
-    browser = find_chromium(chromium)
-    site = Path(site).resolve()
-    pages = [_read_page(site, name) for name in toc]
-    if not pages:
-        raise UserError("The report has no pages to print: the table of contents is empty.")
-    banner = _banner(site / f"{toc[0]}.html")
-    cover = {"title": title, "subtitle": subtitle, "banner": banner, "date": printed or dt.date.today()}
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        browser = browser or stack.enter_context(Browser(chromium))
+        site = Path(site).resolve()
+        pages = [_read_page(site, name) for name in toc]
+        if not pages:
+            raise UserError("The report has no pages to print: the table of contents is empty.")
+        banner = _banner(site / f"{toc[0]}.html")
+        cover = {"title": title, "subtitle": subtitle, "banner": banner, "date": printed or dt.date.today()}
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="report-pdf-")))
         html, pdf = work / "report.html", work / "report.pdf"
         guess = list(expected_pages) if expected_pages and len(expected_pages) == len(pages) else None
         html.write_bytes(combined_html(pages, cover, guess))
-        run_chromium(browser, html, pdf, work)
+        browser.print_pdf(html, pdf)
         numbers, prints = chapter_pages(pdf, [p.anchor for p in pages]), 1
         if any(numbers) and numbers != guess:
             html.write_bytes(combined_html(pages, cover, numbers))
-            run_chromium(browser, html, pdf, work)
+            browser.print_pdf(html, pdf)
             prints += 1
         info = dataclasses.replace(check_pdf(pdf, [p.title for p in pages]), chapter_pages=numbers, prints=prints)
         Path(out_pdf).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, out_pdf)
     return info
-
-
-def find_chromium(chromium: str | None = None) -> str:
-    """The Chromium executable: the one named (a path or a command on PATH), else `chromium` on PATH."""
-    name = chromium or "chromium"
-    found = shutil.which(name) or (name if Path(name).is_file() else None)
-    if found is None:
-        where = f"'{chromium}' was not found" if chromium else "no `chromium` command was found on PATH"
-        raise UserError(f"Cannot print the report to PDF: {where}. To fix this, {FIX}.")
-    return found
-
-
-def _private_env(work: Path) -> dict[str, str]:
-    """Chromium writes caches and key stores under HOME and the XDG folders; pointed at the temporary folder, it
-    leaves nothing in the user's home (the tool changes nothing outside OUT)."""
-    home = work / "home"
-    home.mkdir(exist_ok=True)
-    xdg = {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("CONFIG", "CACHE", "DATA", "STATE")}
-    return {**os.environ, "HOME": str(home), **xdg}
-
-
-def run_chromium(browser: str, html: Path, pdf: Path, work: Path) -> None:
-    """Print `html` to `pdf` with headless Chromium, offline, in a profile of its own (so two builds never share
-    one), with a document outline and no header or footer of Chromium's own (the page CSS numbers the pages)."""
-    pdf.unlink(missing_ok=True)
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-extensions",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: a stray remote URL fails at once
-        f"--user-data-dir={work / 'profile'}",
-        "--no-pdf-header-footer",
-        "--generate-pdf-document-outline",
-        f"--print-to-pdf={pdf}",
-        html.as_uri(),
-    ]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=_private_env(work))
-    except subprocess.TimeoutExpired as e:
-        raise UserError(f"Chromium took more than {TIMEOUT} s to print the report to PDF; nothing was written.") from e
-    except OSError as e:
-        raise UserError(f"Cannot run Chromium ({browser}): {e}. To fix this, {FIX}.") from e
-    if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-        tail = "\n".join((done.stderr or "").strip().splitlines()[-5:])
-        raise UserError(f"Chromium could not print the report to PDF (exit {done.returncode}).\n{tail}")
 
 
 # --- the combined HTML -------------------------------------------------------------------------------------------
