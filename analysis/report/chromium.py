@@ -134,7 +134,8 @@ class Browser:
             Path(pdf).write_bytes(base64.b64decode(printed["data"]))
         finally:
             if self.proc.poll() is None:
-                call("Target.closeTarget", {"targetId": target}, deadline=time.monotonic() + 10)
+                with contextlib.suppress(UserError):  # the error that brought us here is the one to report
+                    call("Target.closeTarget", {"targetId": target}, deadline=time.monotonic() + 10)
 
     def close(self) -> None:
         """End Chromium (asked first, then stopped) and remove its profile."""
@@ -146,9 +147,7 @@ class Browser:
             except (UserError, subprocess.TimeoutExpired):
                 proc.kill()
                 proc.wait()
-        for fd in (self.devtools.commands, self.devtools.replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.devtools.close()
         self._tmp.cleanup()
 
 
@@ -178,12 +177,11 @@ class DevTools:
         sent = self.send(method, params, session)
         while True:
             message = self._read(deadline)
-            if message.get("id") != sent:
-                self.events.append(message)
-                continue
-            if "error" in message:
-                raise UserError(f"Chromium could not print the report to PDF ({method}: {message['error']}).")
-            return message.get("result", {})
+            if message.get("id") == sent:
+                if "error" in message:
+                    raise UserError(f"Chromium could not print the report to PDF ({method}: {message['error']}).")
+                return message.get("result", {})
+            self.events.append(message)
 
     def event(self, method: str, session: str, deadline: float) -> dict:
         """Wait for an event of this tab."""
@@ -192,6 +190,13 @@ class DevTools:
                 if message.get("method") == method and message.get("sessionId") == session:
                     return self.events.pop(i)
             self.events.append(self._read(deadline))
+
+    def close(self) -> None:
+        """Close our ends of the pipes, once: a descriptor closed twice may by then be another file's."""
+        for fd in (self.commands, self.replies):
+            if fd >= 0:
+                os.close(fd)
+        self.commands = self.replies = -1
 
     def _read(self, deadline: float) -> dict:
         """The next message from Chromium; a clear error if it stops or takes longer than TIMEOUT."""
